@@ -1,0 +1,40 @@
+#include "smp/crypto/hash.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+
+namespace smp::crypto {
+
+void ensure_initialized() {
+  static const bool initialized = [] {
+    if (sodium_init() < 0) std::abort();  // no CSPRNG: nothing safe can run
+    return true;
+  }();
+  (void)initialized;
+}
+
+Sha256Digest sha256(ByteView data) {
+  Sha256Digest out;
+  crypto_hash_sha256(out.data(), data.data(), data.size());
+  return out;
+}
+
+Sha512Digest sha512(ByteView data) {
+  Sha512Digest out;
+  crypto_hash_sha512(out.data(), data.data(), data.size());
+  return out;
+}
+
+void random_bytes(std::span<std::uint8_t> out) {
+  ensure_initialized();
+  randombytes_buf(out.data(), out.size());
+}
+
+Bytes random_bytes(std::size_t n) {
+  Bytes out(n);
+  random_bytes(out);
+  return out;
+}
+
+}  // namespace smp::crypto

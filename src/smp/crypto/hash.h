@@ -1,0 +1,25 @@
+// SHA-256 / SHA-512 (spec §2.3, §7.8) and the CSPRNG. Pure functions; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "smp/common/bytes.h"
+
+namespace smp::crypto {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+using Sha512Digest = std::array<std::uint8_t, 64>;
+
+Sha256Digest sha256(ByteView data);
+Sha512Digest sha512(ByteView data);
+
+// Fills out with cryptographically secure random bytes (libsodium randombytes_buf).
+void random_bytes(std::span<std::uint8_t> out);
+Bytes random_bytes(std::size_t n);
+
+// Initialises libsodium once; every function in smp::crypto calls it as needed. Safe to call
+// from several threads.
+void ensure_initialized();
+
+}  // namespace smp::crypto
