@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "smp/crypto/keys.h"
 #include "smp/encoding/containers.h"
 #include "smp/encoding/padding.h"
 #include "smp/encoding/system_time.h"
@@ -120,6 +121,14 @@ TEST(BinaryVectors, Maybe) {
     Bytes enc = hex(c.at("encoded"));
     EXPECT_EQ(to_hex(w.bytes()), to_hex(enc)) << str(c.at("note"));
     EXPECT_TRUE(decodes_whole(enc, [&](Reader& r) { EXPECT_EQ(read_maybe(r, read_short), value); }));
+    if (type == "Maybe PublicKeyX25519") {
+      auto read_key = [](Reader& r) { return crypto::read_public_key(r, crypto::kDhX25519); };
+      Reader r(enc);
+      auto key = read_maybe(r, read_key);
+      r.expect_end();
+      ASSERT_TRUE(r.ok() && key.has_value());
+      EXPECT_EQ(crypto::encode_public_key_der(*key), *value);
+    }
   }
 }
 
