@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace smp::enc {
 namespace {
 
@@ -21,6 +23,22 @@ TEST(SystemTime, PreEpochTimesRoundDown) {
   Writer w;
   write_system_time(w, system_clock::time_point(milliseconds(-1)));
   EXPECT_EQ(to_hex(w.bytes()), "ffffffffffffffff");
+}
+
+// Found by fuzzing: a decoded far-future time written back used to be converted to
+// nanoseconds first, which overflowed.
+TEST(SystemTime, RoundTripsSecondCountsBeyondNanosecondRange) {
+  for (std::int64_t s : {std::int64_t{0x00d02b0061d02bc5}, std::numeric_limits<std::int64_t>::max(),
+                         std::numeric_limits<std::int64_t>::min()}) {
+    Writer w;
+    w.i64(s);
+    Reader r(w.bytes());
+    auto t = read_system_time(r);
+    ASSERT_TRUE(t);
+    Writer again;
+    write_system_time(again, *t);
+    EXPECT_EQ(again.bytes(), w.bytes()) << s;
+  }
 }
 
 TEST(SystemTime, TruncatedInputFails) {
