@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
+#include <tuple>
+#include <vector>
 
 #include "smp/crypto/keys.h"
 #include "smp/encoding/binary.h"

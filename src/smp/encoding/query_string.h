@@ -36,7 +36,7 @@ QueryParams parse_query(std::string_view& in);
 // Parses the whole text; errc::trailing_bytes if it contains a ' ' or '\n'.
 Result<QueryParams> decode_query(std::string_view text);
 
-// The value of the first pair named `name`, or nullopt.
+// The value of the first pair named `name`, or nullopt. The view borrows from `params`.
 std::optional<std::string_view> query_param(const QueryParams& params, std::string_view name);
 
 }  // namespace smp::enc
