@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora for the fuzz targets (fuzz/corpus/<target>/).
+
+Each seed is one selector byte (which decoder the target drives, see the *_fuzz.cpp files)
+followed by a small valid input made up here. Run from the repository root:
+    python3 fuzz/make_seeds.py
+"""
+import base64
+import hashlib
+import os
+import urllib.parse
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+# SubjectPublicKeyInfo prefixes (RFC 8410) for the four key types.
+SPKI = {
+    "ed25519": bytes.fromhex("302a300506032b6570032100"),
+    "ed448": bytes.fromhex("3043300506032b6571033a00"),
+    "x25519": bytes.fromhex("302a300506032b656e032100"),
+    "x448": bytes.fromhex("3042300506032b656f033900"),
+}
+SIZES = {"ed25519": 32, "ed448": 57, "x25519": 32, "x448": 56}
+
+
+def key_der(alg, label):
+    raw = hashlib.sha512(label.encode()).digest()[: SIZES[alg]]
+    return SPKI[alg] + raw
+
+
+def short(b):
+    assert len(b) <= 255
+    return bytes([len(b)]) + b
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).decode()
+
+
+def write(target, name, selector, payload):
+    folder = os.path.join(ROOT, target)
+    os.makedirs(folder, exist_ok=True)
+    if isinstance(payload, str):
+        payload = payload.encode("latin-1")
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(bytes([selector]) + payload)
+
+
+def binary_seeds():
+    t = "binary_decoders"
+    write(t, "maybe_nothing", 0, b"0")
+    write(t, "maybe_just", 0, b"1" + short(b"hello"))
+    write(t, "list_two", 1, b"\x02" + short(b"a") + short(b""))
+    write(t, "non_empty_one", 2, b"\x01" + short(b"xyz"))
+    write(t, "version_range", 3, bytes.fromhex("00010002"))
+    write(t, "server", 4, short(b"smp.example.net") + short(b"5223") + short(bytes(range(32))))
+    write(t, "key_ed448", 5, short(key_der("ed448", "seed-ed448")))
+    write(t, "large", 6, b"\x01\x00" + b"L" * 256)
+    write(t, "system_time", 7, bytes.fromhex("0000000061d02bc5"))
+    write(t, "tagged_tail", 8, b"M" + short(b"hdr") + b"tail")
+    write(t, "maybe_x25519", 9, b"1" + short(key_der("x25519", "seed-x25519")))
+
+
+def string_seeds():
+    t = "string_decoders"
+    kh = b64u(hashlib.sha256(b"server identity").digest())
+    server = f"smp://{kh}@relay.example.net:5223"
+    dh = b64u(key_der("x25519", "queue dh"))
+    sid = b64u(bytes(range(24)))
+    queue = f"{server}/{sid}#{dh}"
+    k1 = b64u(key_der("x448", "ratchet 1"))
+    k2 = b64u(key_der("x448", "ratchet 2"))
+    e2e = f"v=1&x3dh={k1},{k2}"
+    quote = lambda s: urllib.parse.quote(s, safe="-_.~")
+    write(t, "b64url_unpadded", 0, "aGVsbG8")
+    write(t, "b64_std", 1, "+/8=")
+    write(t, "b64url_token", 2, f"{kh}@rest")
+    write(t, "query", 3, "?a=1&b=x%20y;c&d=%zz")
+    write(t, "version_range", 4, "1-2")
+    write(t, "key", 5, k1)
+    write(t, "server", 6, server)
+    write(t, "queue_short", 7, queue)
+    write(t, "queue_versioned", 7, f"{server}/{sid}/#/?v=1-2&dh={dh}&x=1")
+    write(t, "e2e", 8, e2e)
+    write(t, "invitation", 9,
+          f"https://simplex.chat/invitation#/?v=1&smp={quote(queue)}&e2e={quote(e2e)}")
+    write(t, "contact", 9, f"simplex:/contact/#/?v=1-2&smp={quote(queue + ',' + queue)} info")
+
+
+if __name__ == "__main__":
+    binary_seeds()
+    string_seeds()
