@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -420,6 +422,75 @@ TEST_F(TransmissionPipeline, LargestMsgFitsABlock) {
   const auto& m = std::get<msg::Msg>(got.message.value());
   EXPECT_EQ(m.body.size(), kServerEncryptedBodyLength);
   EXPECT_EQ(m.timestamp, 1641034800);
+}
+
+// --- fuzz seed corpus ------------------------------------------------------------------------
+// The seeds of fuzz/transmission_fuzz.cpp: one valid transmission of every command and broker
+// message, from fixed keys so the files are reproducible. Regenerate with
+//   SMP_WRITE_SEED_CORPUS=fuzz/corpus/transmission build/bin/smp_unit_tests
+//     --gtest_filter='TransmissionSeedCorpus.*'
+
+crypto::PrivateKey fixed_key(KeyAlgorithm alg, std::uint8_t fill) {
+  return crypto::PrivateKey::from_raw(alg, Bytes(crypto::private_key_size(alg), fill)).value();
+}
+
+std::vector<std::pair<std::string, Bytes>> seed_transmissions() {
+  const auto ed448 = fixed_key(KeyAlgorithm::ed448, 1);
+  const auto ed25519 = fixed_key(KeyAlgorithm::ed25519, 2);
+  const auto dh = fixed_key(KeyAlgorithm::x25519, 3).public_key();
+  const Bytes rid(kQueueIdBytes, 0x11), sid(kQueueIdBytes, 0x22), nid(kQueueIdBytes, 0x33);
+  const Bytes corr = to_bytes(std::string_view("7")), body = to_bytes(std::string_view("hi"));
+  const Bytes msg_id(kMsgIdBytes, 0x44), enc_body(64, 0x55);
+  const TransmissionIds none{kSession, corr, {}}, rcv{kSession, corr, rid}, snd{kSession, corr, sid},
+      ntf{kSession, corr, nid}, async{kSession, {}, rid};
+  std::vector<std::pair<std::string, Bytes>> out;
+  auto command = [&](std::string name, const TransmissionIds& ids, const Command& c,
+                     const crypto::PrivateKey* key) {
+    out.emplace_back("cmd-" + name, encode_command_transmission(ids, c, key).value());
+  };
+  auto message = [&](std::string name, const TransmissionIds& ids, const BrokerMessage& m) {
+    out.emplace_back("msg-" + name, encode_broker_transmission(ids, m).value());
+  };
+  command("new-ed448", none, cmd::New{ed448.public_key(), dh}, &ed448);
+  command("new-ed25519", none, cmd::New{ed25519.public_key(), dh}, &ed25519);
+  command("sub", rcv, cmd::Sub{}, &ed448);
+  command("key", rcv, cmd::Key{ed25519.public_key()}, &ed448);
+  command("nkey", rcv, cmd::NKey{ed448.public_key()}, &ed448);
+  command("ack", rcv, cmd::Ack{}, &ed25519);
+  command("off", rcv, cmd::Off{}, &ed448);
+  command("del", rcv, cmd::Del{}, &ed448);
+  command("send-unsigned", snd, cmd::Send{body}, nullptr);
+  command("send-signed", snd, cmd::Send{body}, &ed25519);
+  command("ping", none, cmd::Ping{}, nullptr);
+  command("nsub", ntf, cmd::NSub{}, &ed448);
+  message("ids", none, msg::Ids{rid, sid, dh});
+  message("msg", async, msg::Msg{msg_id, 1641034800, enc_body});
+  message("nid", rcv, msg::Nid{nid});
+  message("nmsg", TransmissionIds{kSession, {}, nid}, msg::NMsg{});
+  message("end", async, msg::End{});
+  message("ok", rcv, msg::Ok{});
+  message("err", rcv, msg::Err{errc::smp_cmd_syntax});
+  message("err-block", TransmissionIds{kSession, {}, {}}, msg::Err{errc::smp_block});
+  message("pong", none, msg::Pong{});
+  return out;
+}
+
+TEST(TransmissionSeedCorpus, EverySeedIsAcceptedByItsSide) {
+  const auto seeds = seed_transmissions();
+  ASSERT_EQ(seeds.size(), 21u);
+  for (const auto& [name, content] : seeds) {
+    const bool is_command = name.rfind("cmd-", 0) == 0;
+    const std::string got = is_command ? outcome(receive_command(content, kSession))
+                                       : outcome(receive_broker_message(content, kSession));
+    EXPECT_EQ(got, "ok") << name;
+  }
+  const char* dir = std::getenv("SMP_WRITE_SEED_CORPUS");
+  if (dir == nullptr || *dir == 0) return;
+  for (const auto& [name, content] : seeds) {
+    std::ofstream f(std::string(dir) + "/" + name, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
+    ASSERT_TRUE(f.good()) << name;
+  }
 }
 
 }  // namespace
