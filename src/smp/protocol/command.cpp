@@ -20,6 +20,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 has no aggregate CTAD yet
 
 // --- encode ----------------------------------------------------------------------------------
 

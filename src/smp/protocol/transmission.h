@@ -57,6 +57,10 @@ struct Received {
   Result<Message> message = make_error_code(errc::smp_block);
 
   bool is_signed() const { return signature_algorithm.has_value(); }
+  // errc::ok, or the smp_* value to answer with (`ERR error`, with corr_id and queue_id).
+  errc error() const {
+    return message ? errc::ok : static_cast<errc>(message.error().value());
+  }
 };
 
 using ReceivedCommand = Received<Command>;
