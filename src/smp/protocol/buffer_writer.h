@@ -13,6 +13,7 @@
 
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::protocol::detail {
 
@@ -43,7 +44,7 @@ class BufferWriter {
   }
   BufferWriter& raw(std::string_view s) { return raw(as_bytes(s)); }
   BufferWriter& short_bytes(ByteView b) {
-    if (b.size() > 255) return fail(errc::value_too_large);
+    if (b.size() > kMaxShortField) return fail(errc::value_too_large);
     return u8(static_cast<std::uint8_t>(b.size())).raw(b);
   }
   // Reserves n bytes to be filled later (e.g. a signature computed over what follows).

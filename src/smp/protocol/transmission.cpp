@@ -7,6 +7,7 @@
 #include "smp/encoding/binary.h"
 #include "smp/encoding/padding.h"
 #include "smp/protocol/buffer_writer.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::protocol {
 namespace {
@@ -105,7 +106,7 @@ Result<void> write_block(std::span<std::uint8_t> block, EncodeContent encode_con
 }
 
 // Signature field and the three short ids in front of the command.
-constexpr std::size_t kMaxHeader = 1 + 114 + 3 * 256;
+constexpr std::size_t kMaxHeader = 1 + crypto::kMaxSignatureSize + 3 * (1 + kMaxShortField);
 
 template <class EncodeContent>
 Result<Bytes> write_owned(std::size_t body_bound, EncodeContent encode_content) {
