@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <type_traits>
 
 #include "smp/encoding/binary.h"
 #include "smp/protocol/buffer_writer.h"
@@ -15,6 +16,33 @@ constexpr std::array<std::string_view, std::variant_size_v<Command>> kCommandTag
     "NEW", "SUB", "KEY", "NKEY", "ACK", "OFF", "DEL", "SEND", "PING", "NSUB"};
 constexpr std::array<std::string_view, std::variant_size_v<BrokerMessage>> kMessageTags = {
     "IDS", "MSG", "NID", "NMSG", "END", "OK", "ERR", "PONG"};
+
+// The position of T among the alternatives of a variant, for switching on a parsed tag.
+template <class T, class V>
+struct IndexOf;
+template <class T, class... Ts>
+struct IndexOf<T, std::variant<Ts...>> {
+  static constexpr std::size_t value = [] {
+    constexpr bool match[] = {std::is_same_v<T, Ts>...};
+    std::size_t i = 0;
+    while (i < sizeof...(Ts) && !match[i]) ++i;
+    return i;
+  }();
+};
+template <class T>
+constexpr std::size_t kCmd = IndexOf<T, Command>::value;
+template <class T>
+constexpr std::size_t kMsg = IndexOf<T, BrokerMessage>::value;
+
+static_assert(kCommandTags[kCmd<cmd::New>] == "NEW" && kCommandTags[kCmd<cmd::Sub>] == "SUB" &&
+              kCommandTags[kCmd<cmd::Key>] == "KEY" && kCommandTags[kCmd<cmd::NKey>] == "NKEY" &&
+              kCommandTags[kCmd<cmd::Ack>] == "ACK" && kCommandTags[kCmd<cmd::Off>] == "OFF" &&
+              kCommandTags[kCmd<cmd::Del>] == "DEL" && kCommandTags[kCmd<cmd::Send>] == "SEND" &&
+              kCommandTags[kCmd<cmd::Ping>] == "PING" && kCommandTags[kCmd<cmd::NSub>] == "NSUB");
+static_assert(kMessageTags[kMsg<msg::Ids>] == "IDS" && kMessageTags[kMsg<msg::Msg>] == "MSG" &&
+              kMessageTags[kMsg<msg::Nid>] == "NID" && kMessageTags[kMsg<msg::NMsg>] == "NMSG" &&
+              kMessageTags[kMsg<msg::End>] == "END" && kMessageTags[kMsg<msg::Ok>] == "OK" &&
+              kMessageTags[kMsg<msg::Err>] == "ERR" && kMessageTags[kMsg<msg::Pong>] == "PONG");
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -176,32 +204,33 @@ Result<Command> parse_command(ByteView bytes) {
   if (!index) return make_error_code(errc::smp_cmd_unknown);
   enc::Reader r(params);
   switch (*index) {
-    case 0: {  // NEW
+    case kCmd<cmd::New>: {
       auto rcv_key = space_then_key(r, kVerifyKeys);
       auto dh_key = crypto::read_public_key(r, kDhKeys);
       std::optional<cmd::New> v;
       if (rcv_key && dh_key) v = cmd::New{*rcv_key, *dh_key};
       return finish<Command>(r, v);
     }
-    case 1: return finish<Command>(r, cmd::Sub{});
-    case 2: {  // KEY
+    case kCmd<cmd::Sub>: return finish<Command>(r, cmd::Sub{});
+    case kCmd<cmd::Key>: {
       auto key = space_then_key(r, kVerifyKeys);
       return finish<Command>(r, key ? std::optional(cmd::Key{*key}) : std::nullopt);
     }
-    case 3: {  // NKEY
+    case kCmd<cmd::NKey>: {
       auto key = space_then_key(r, kVerifyKeys);
       return finish<Command>(r, key ? std::optional(cmd::NKey{*key}) : std::nullopt);
     }
-    case 4: return finish<Command>(r, cmd::Ack{});
-    case 5: return finish<Command>(r, cmd::Off{});
-    case 6: return finish<Command>(r, cmd::Del{});
-    case 7: {  // SEND
+    case kCmd<cmd::Ack>: return finish<Command>(r, cmd::Ack{});
+    case kCmd<cmd::Off>: return finish<Command>(r, cmd::Off{});
+    case kCmd<cmd::Del>: return finish<Command>(r, cmd::Del{});
+    case kCmd<cmd::Send>: {
       r.expect(" ");
       ByteView body = r.tail();
       return finish<Command>(r, cmd::Send{body});
     }
-    case 8: return finish<Command>(r, cmd::Ping{});
-    default: return finish<Command>(r, cmd::NSub{});
+    case kCmd<cmd::Ping>: return finish<Command>(r, cmd::Ping{});
+    case kCmd<cmd::NSub>: return finish<Command>(r, cmd::NSub{});
+    default: return make_error_code(errc::smp_cmd_unknown);  // unreachable
   }
 }
 
@@ -211,7 +240,7 @@ Result<BrokerMessage> parse_broker_message(ByteView bytes) {
   if (!index) return make_error_code(errc::smp_cmd_unknown);
   enc::Reader r(params);
   switch (*index) {
-    case 0: {  // IDS
+    case kMsg<msg::Ids>: {
       r.expect(" ");
       ByteView rcv_id = r.short_bytes();
       ByteView snd_id = r.short_bytes();
@@ -220,7 +249,7 @@ Result<BrokerMessage> parse_broker_message(ByteView bytes) {
       if (dh_key) v = msg::Ids{rcv_id, snd_id, *dh_key};
       return finish<BrokerMessage>(r, v);
     }
-    case 1: {  // MSG
+    case kMsg<msg::Msg>: {
       r.expect(" ");
       msg::Msg v;
       v.msg_id = r.short_bytes();
@@ -228,20 +257,21 @@ Result<BrokerMessage> parse_broker_message(ByteView bytes) {
       v.body = r.tail();
       return finish<BrokerMessage>(r, v);
     }
-    case 2: {  // NID
+    case kMsg<msg::Nid>: {
       r.expect(" ");
       ByteView id = r.short_bytes();
       return finish<BrokerMessage>(r, msg::Nid{id});
     }
-    case 3: return finish<BrokerMessage>(r, msg::NMsg{});
-    case 4: return finish<BrokerMessage>(r, msg::End{});
-    case 5: return finish<BrokerMessage>(r, msg::Ok{});
-    case 6: {  // ERR
+    case kMsg<msg::NMsg>: return finish<BrokerMessage>(r, msg::NMsg{});
+    case kMsg<msg::End>: return finish<BrokerMessage>(r, msg::End{});
+    case kMsg<msg::Ok>: return finish<BrokerMessage>(r, msg::Ok{});
+    case kMsg<msg::Err>: {
       r.expect(" ");
       auto e = parse_error_type(r.tail());
       return finish<BrokerMessage>(r, e ? std::optional(msg::Err{*e}) : std::nullopt);
     }
-    default: return finish<BrokerMessage>(r, msg::Pong{});
+    case kMsg<msg::Pong>: return finish<BrokerMessage>(r, msg::Pong{});
+    default: return make_error_code(errc::smp_cmd_unknown);  // unreachable
   }
 }
 
