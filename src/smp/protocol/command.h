@@ -1,16 +1,10 @@
-// SMP v1 client commands and broker messages (spec §4.2) as typed values, with their binary
-// encode and parse, and the per-command credential rules (spec §4.2 end, §4.3).
+// SMP v1 client commands and broker messages (spec §4.2) as typed values: binary encode and
+// parse, and the per-command credential rules (spec §4.3).
 //
-// Values are small, copyable and non-owning: every ByteView field (SEND/MSG bodies, ids)
-// borrows from the buffer it was parsed from or that the caller supplied for encoding, and is
-// valid only while that buffer is; keys are crypto::PublicKey values with inline storage. So a
-// parse allocates nothing. Pure functions; thread-safe.
-//
-// Grammar: TAG, or TAG ' ' params (binary, spec §1.1); the tag is the bytes up to the first
-// space. Parsing follows the reference's parseProtocol: unknown tag → CMD UNKNOWN (a broker
-// tag sent as a command counts as unknown, and vice versa); a known tag whose params do not
-// parse exactly (missing or extra space, trailing bytes, bad key DER or a key of the wrong
-// algorithm) → CMD SYNTAX.
+// Values are small, copyable and non-owning: ByteView fields (SEND/MSG bodies, ids) borrow from
+// the parsed input or the caller's buffers and are valid only while those are; keys are
+// crypto::PublicKey values with inline storage, so parsing allocates nothing. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -118,11 +112,15 @@ Result<Bytes> encode_broker_message(const BrokerMessage& m);
 
 // --- Parsing ---------------------------------------------------------------------------------
 
-// Parses the whole input as a client command. Errors: errc::smp_cmd_unknown,
-// errc::smp_cmd_syntax. Views in the result borrow from `bytes`.
+// Parses the whole input as a client command, as the reference's parseProtocol does: the tag
+// is the bytes up to the first space; an unknown tag (a broker tag included) is
+// errc::smp_cmd_unknown; a known tag whose params do not parse exactly (missing or extra
+// space, trailing bytes, bad key DER, a key of the wrong algorithm) is errc::smp_cmd_syntax.
+// Views in the result borrow from `bytes`.
 Result<Command> parse_command(ByteView bytes);
 
-// Parses the whole input as a broker message (client side). Same errors and lifetime.
+// Parses the whole input as a broker message (client side). Same rules, errors and lifetime;
+// a client command tag is errc::smp_cmd_unknown.
 Result<BrokerMessage> parse_broker_message(ByteView bytes);
 
 // --- Credential checks -----------------------------------------------------------------------

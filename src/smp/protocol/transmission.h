@@ -1,15 +1,9 @@
-// SMP v1 transmissions (spec §4.1): the content of one transport block,
-//   short(signature) ‖ signed,   signed = short(sessionId) ‖ short(corrId) ‖ short(queueId) ‖ command
-// with the receive pipelines of both sides and in-place encoders.
-//
-// Receiving follows the reference's tGet step by step and returns what to answer with:
-// structure → BLOCK (ids ""), session id → SESSION (corrId kept), signature length → BLOCK
-// (corrId kept), command parse → CMD UNKNOWN/SYNTAX, credential checks (§4.3) → CMD NO_AUTH/
-// HAS_AUTH/NO_QUEUE (corrId and queueId kept). Signatures are not verified here: that needs
-// the queue's keys (§4.5) and belongs to the server.
-//
-// Nothing allocates except signing. Results are views into the input buffer and are valid only
-// while it is. Pure functions; thread-safe.
+// SMP v1 transmissions (spec §4.1), the content of one transport block:
+//   short(signature) ‖ short(sessionId) ‖ short(corrId) ‖ short(queueId) ‖ command
+// The receive pipelines of both sides (the reference's tGet) return what to answer with;
+// signatures are decoded but not verified (that needs the queue's keys, spec §4.5). Encoders
+// write in place into caller buffers; only signing allocates. Results are views into the
+// input, valid only while it is. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +39,12 @@ Result<RawTransmission> parse_transmission(ByteView content);
 
 // One received transmission as the receiving side sees it. On success `message` holds the
 // parsed command or broker message; on failure it holds the smp_* error to answer with
-// (`ERR error`) — in both cases with `corr_id` and `queue_id` as given here.
+// (`ERR error`) — in both cases with `corr_id` and `queue_id` as given here. The steps:
+//   content structure      → BLOCK     (corrId "", queueId "")
+//   sessionId ≠ ours       → SESSION   (corrId kept, queueId "")
+//   signature not 0/64/114 → BLOCK     (corrId kept, queueId "")
+//   command parse          → CMD UNKNOWN / CMD SYNTAX     (both ids kept)
+//   credential checks      → CMD NO_AUTH / HAS_AUTH / NO_QUEUE (both ids kept)
 template <class Message>
 struct Received {
   // nullopt: unsigned, or the pipeline stopped before the signature was decoded.
