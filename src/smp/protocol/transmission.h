@@ -2,8 +2,8 @@
 //   short(signature) ‖ short(sessionId) ‖ short(corrId) ‖ short(queueId) ‖ command
 // The receive pipelines of both sides (the reference's tGet) return what to answer with;
 // signatures are decoded but not verified (that needs the queue's keys, spec §4.5). Encoders
-// write in place into caller buffers; only signing allocates. Results are views into the
-// input, valid only while it is. Pure functions; thread-safe.
+// write in place into caller buffers (only signing and key DER allocate). Results view the
+// input and are valid only while it is. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
