@@ -10,7 +10,7 @@
 namespace smp::crypto {
 namespace {
 
-// Fetched once and never freed (it must outlive every thread's use).
+// Fetched once; the one reference is held for the life of the process.
 EVP_KDF* hkdf_kdf() {
   static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
   return kdf;

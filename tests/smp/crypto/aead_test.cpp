@@ -151,6 +151,64 @@ TEST(Aead, MatchesOpenSslWithSixteenByteIv) {
   EXPECT_EQ(ours.value().tag, tag);
 }
 
+// pad(msg) encrypted by OpenSSL in one piece: the oracle for our piecewise encryption.
+AeadCiphertext oracle_encrypt(ByteView key, ByteView iv, ByteView ad, ByteView msg,
+                              std::size_t padded_len) {
+  AeadCiphertext r;
+  auto padded = enc::pad(msg, padded_len).value();
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  r.ciphertext.resize(padded_len);
+  EXPECT_EQ(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr), 1);
+  EXPECT_EQ(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, 16, nullptr), 1);
+  EXPECT_EQ(EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data()), 1);
+  EXPECT_EQ(EVP_EncryptUpdate(ctx.get(), nullptr, &len, ad.data(), static_cast<int>(ad.size())),
+            1);
+  EXPECT_EQ(EVP_EncryptUpdate(ctx.get(), r.ciphertext.data(), &len, padded.data(),
+                              static_cast<int>(padded.size())),
+            1);
+  std::uint8_t fin[16];
+  EXPECT_EQ(EVP_EncryptFinal_ex(ctx.get(), fin, &len), 1);
+  EXPECT_EQ(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, r.tag.data()), 1);
+  return r;
+}
+
+void check_against_oracle(std::size_t padded_len, std::size_t msg_len) {
+  SCOPED_TRACE(std::to_string(padded_len) + "/" + std::to_string(msg_len));
+  Bytes key(32, 7), iv(16, 8), ad = to_bytes(std::string_view("ad"));
+  Bytes msg(msg_len);
+  for (std::size_t i = 0; i < msg_len; ++i) msg[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  AeadCiphertext expected = oracle_encrypt(key, iv, ad, msg, padded_len);
+
+  auto ours = encrypt_aead(key, iv, padded_len, ad, msg);
+  ASSERT_TRUE(ours);
+  EXPECT_EQ(ours.value().ciphertext, expected.ciphertext);
+  EXPECT_EQ(ours.value().tag, expected.tag);
+
+  Bytes into(padded_len, 0xee);
+  auto tag = encrypt_aead_into(key, iv, ad, msg, into);
+  ASSERT_TRUE(tag);
+  EXPECT_EQ(into, expected.ciphertext);
+  EXPECT_EQ(tag.value(), expected.tag);
+
+  auto back = decrypt_aead(key, iv, ad, expected.ciphertext, expected.tag);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value(), msg);
+}
+
+// Every way pad(msg) splits into the first block, whole message blocks and the tail: short
+// and long messages, padded lengths below, at and above one AES block, and 16 KB bodies.
+TEST(Aead, EveryMessageAndPaddedLengthMatchesOpenSslOverPad) {
+  for (std::size_t padded_len = 2; padded_len <= 50; ++padded_len) {
+    for (std::size_t msg_len = 0; msg_len + 2 <= padded_len; ++msg_len) {
+      check_against_oracle(padded_len, msg_len);
+    }
+  }
+  for (std::size_t msg_len : {0u, 13u, 14u, 15u, 30u, 31u, 16000u, 16381u, 16382u}) {
+    check_against_oracle(16384, msg_len);
+  }
+}
+
 // Authentic ciphertexts whose plaintext is not a valid pad() output fail in unpad, after the
 // tag check, with the reference's CryptoLargeMsgError.
 TEST(Aead, AuthenticBadPaddingIsLargeMsgError) {

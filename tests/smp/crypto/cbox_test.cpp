@@ -130,6 +130,38 @@ TEST(CryptoBox, MatchesLibsodiumCryptoBoxForKeyPairs) {
   EXPECT_EQ(back.value(), msg);
 }
 
+// Both encrypt forms against libsodium's crypto_box_easy_afternm over enc::pad, for every
+// message length of small padded lengths and for a 16 KB body.
+TEST(CryptoBox, EveryMessageAndPaddedLengthMatchesLibsodiumOverPad) {
+  Bytes secret(32, 0x33);
+  CbNonce nonce = cb_nonce(as_bytes("sweep"));
+  auto key = CbKey::from_dh_secret(secret).value();
+  std::array<std::uint8_t, 32> k{};
+  static constexpr std::uint8_t kZero[16] = {};
+  crypto_core_hsalsa20(k.data(), kZero, secret.data(), nullptr);
+  auto check = [&](std::size_t padded_len, std::size_t msg_len) {
+    SCOPED_TRACE(std::to_string(padded_len) + "/" + std::to_string(msg_len));
+    Bytes msg(msg_len, 0x5a);
+    auto padded = enc::pad(msg, padded_len).value();
+    Bytes expected(padded_len + kCbTagSize);
+    crypto_box_easy_afternm(expected.data(), padded.data(), padded.size(), nonce.data(), k.data());
+    auto ct = key.encrypt(nonce, msg, padded_len);
+    ASSERT_TRUE(ct);
+    EXPECT_EQ(ct.value(), expected);
+    Bytes into(padded_len + kCbTagSize);
+    ASSERT_TRUE(key.encrypt_into(nonce, msg, into));
+    EXPECT_EQ(into, expected);
+    EXPECT_EQ(key.decrypt(nonce, expected).value(), msg);
+  };
+  for (std::size_t padded_len = 2; padded_len <= 40; ++padded_len) {
+    for (std::size_t msg_len = 0; msg_len + 2 <= padded_len; ++msg_len) check(padded_len, msg_len);
+  }
+  check(16090, 16000);
+  check(16090, 16088);
+  EXPECT_EQ(key.encrypt(nonce, Bytes(16089), 16090).error(),
+            make_error_code(errc::crypto_large_msg));
+}
+
 TEST(CryptoBox, RejectsTamperedShortAndMisaddressedPackets) {
   Bytes secret(32, 0x11);
   CbNonce nonce = cb_nonce(as_bytes("nonce"));
