@@ -9,10 +9,6 @@
 // padded plaintext prepared outside the loop, a fetched cipher and a reused context. Only
 // where our function's signature returns a fresh buffer (AesGcm16K) does raw allocate its
 // output too; AesGcm16KVsPreallocated shows that allocating form against the lean raw call.
-#include <benchmark/benchmark.h>
-#include <openssl/evp.h>
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -20,6 +16,11 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include <benchmark/benchmark.h>
 
 #include "smp/crypto/aead.h"
 #include "smp/crypto/cbox.h"
@@ -103,8 +104,7 @@ struct Ed448Sign {
   static constexpr int kBatch = 2;
   KeyPair kp = generate_key_pair(KeyAlgorithm::ed448);
   Bytes msg = random_bytes(kSignedSize);
-  EvpPkeyPtr key{EVP_PKEY_new_raw_private_key(EVP_PKEY_ED448, nullptr,
-                                              kp.private_key.raw().data(),
+  EvpPkeyPtr key{EVP_PKEY_new_raw_private_key(EVP_PKEY_ED448, nullptr, kp.private_key.raw().data(),
                                               kp.private_key.raw().size())};
   EvpPkeyPtr pub{EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, nullptr, kp.public_key.raw().data(),
                                              kp.public_key.raw().size())};
@@ -208,15 +208,15 @@ struct AesGcmBase {
 
   void seal_raw(std::uint8_t* dest) {
     int len = 0;
-    bool ok = EVP_EncryptInit_ex(ctx.get(), cipher.get(), nullptr, nullptr, nullptr) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, 16, nullptr) == 1 &&
-              EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data()) == 1 &&
-              EVP_EncryptUpdate(ctx.get(), nullptr, &len, ad.data(),
-                                static_cast<int>(ad.size())) == 1 &&
-              EVP_EncryptUpdate(ctx.get(), dest, &len, padded.data(),
-                                static_cast<int>(padded.size())) == 1 &&
-              EVP_EncryptFinal_ex(ctx.get(), fin.data(), &len) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, tag.data()) == 1;
+    bool ok =
+        EVP_EncryptInit_ex(ctx.get(), cipher.get(), nullptr, nullptr, nullptr) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, 16, nullptr) == 1 &&
+        EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data()) == 1 &&
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len, ad.data(), static_cast<int>(ad.size())) == 1 &&
+        EVP_EncryptUpdate(ctx.get(), dest, &len, padded.data(), static_cast<int>(padded.size())) ==
+            1 &&
+        EVP_EncryptFinal_ex(ctx.get(), fin.data(), &len) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, tag.data()) == 1;
     benchmark::DoNotOptimize(ok);
     benchmark::ClobberMemory();
   }

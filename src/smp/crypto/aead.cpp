@@ -1,10 +1,10 @@
 #include "smp/crypto/aead.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <initializer_list>
 #include <limits>
+
+#include <openssl/evp.h>
 
 #include "smp/common/try.h"
 #include "smp/crypto/openssl_handles.h"
@@ -31,8 +31,8 @@ bool init_gcm(EVP_CIPHER_CTX* ctx, bool encrypt, ByteView key, ByteView iv) {
   const EVP_CIPHER* cipher = aes_256_gcm();
   int enc = encrypt ? 1 : 0;
   return cipher && EVP_CipherInit_ex(ctx, cipher, nullptr, nullptr, nullptr, enc) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kGcmIvSize),
-                             nullptr) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kGcmIvSize), nullptr) ==
+             1 &&
          EVP_CipherInit_ex(ctx, nullptr, nullptr, key.data(), iv.data(), enc) == 1;
 }
 
@@ -101,8 +101,8 @@ Result<AuthTag> encrypt_aead_into(ByteView key, ByteView iv, ByteView ad, ByteVi
   ByteView rest = msg.subspan(msg_in_first);
   const std::size_t bulk = rest.size() / kBlock * kBlock;
   std::span<std::uint8_t> tail = out.subspan(first_len + bulk);
-  auto tail_end = std::copy(rest.begin() + static_cast<std::ptrdiff_t>(bulk), rest.end(),
-                            tail.begin());
+  auto tail_end =
+      std::copy(rest.begin() + static_cast<std::ptrdiff_t>(bulk), rest.end(), tail.begin());
   std::fill(tail_end, tail.end(), enc::kPadByte);
 
   return gcm_seal(key, iv, ad,
@@ -111,8 +111,8 @@ Result<AuthTag> encrypt_aead_into(ByteView key, ByteView iv, ByteView ad, ByteVi
                    {tail.data(), tail}});
 }
 
-Result<AeadCiphertext> encrypt_aead(ByteView key, ByteView iv, std::size_t padded_len,
-                                    ByteView ad, ByteView msg) {
+Result<AeadCiphertext> encrypt_aead(ByteView key, ByteView iv, std::size_t padded_len, ByteView ad,
+                                    ByteView msg) {
   if (!check_sizes(key, iv)) return make_error_code(errc::bad_key_size);
   AeadCiphertext result;
   SMP_TRY_VOID(detail::append_padded(result.ciphertext, msg, padded_len));

@@ -26,8 +26,8 @@ struct AeadCiphertext {
 
 // GCM-encrypts pad(msg, padded_len). errc::bad_key_size unless key is 32 and iv 16 bytes;
 // errc::crypto_large_msg if msg does not fit.
-Result<AeadCiphertext> encrypt_aead(ByteView key, ByteView iv, std::size_t padded_len,
-                                    ByteView ad, ByteView msg);
+Result<AeadCiphertext> encrypt_aead(ByteView key, ByteView iv, std::size_t padded_len, ByteView ad,
+                                    ByteView msg);
 // The same into out (out.size() is the padded length; no allocation); returns the tag.
 Result<AuthTag> encrypt_aead_into(ByteView key, ByteView iv, ByteView ad, ByteView msg,
                                   std::span<std::uint8_t> out);

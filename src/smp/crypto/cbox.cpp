@@ -1,8 +1,8 @@
 #include "smp/crypto/cbox.h"
 
-#include <sodium.h>
-
 #include <algorithm>
+
+#include <sodium.h>
 
 #include "smp/common/try.h"
 #include "smp/crypto/dh.h"
@@ -68,8 +68,8 @@ Result<Bytes> CbKey::decrypt(const CbNonce& nonce, ByteView packet) const {
   ByteView ct = packet.subspan(kCbTagSize);
   Bytes plain(ct.size());
   // Verifies the Poly1305 tag in constant time before decrypting anything.
-  if (crypto_box_open_detached_afternm(plain.data(), ct.data(), tag.data(), ct.size(),
-                                       nonce.data(), key_.data()) != 0) {
+  if (crypto_box_open_detached_afternm(plain.data(), ct.data(), tag.data(), ct.size(), nonce.data(),
+                                       key_.data()) != 0) {
     return make_error_code(errc::cb_decrypt);
   }
   SMP_TRY(ByteView msg, enc::unpad(plain));

@@ -17,8 +17,6 @@ inline KeyHash key_hash_of_certificate_der(ByteView certificate_der) {
 }
 
 // Constant-time comparison, for checking a presented certificate against an address.
-inline bool key_hash_equal(const KeyHash& a, const KeyHash& b) {
-  return constant_time_equal(a, b);
-}
+inline bool key_hash_equal(const KeyHash& a, const KeyHash& b) { return constant_time_equal(a, b); }
 
 }  // namespace smp::crypto

@@ -162,8 +162,7 @@ AeadCiphertext oracle_encrypt(ByteView key, ByteView iv, ByteView ad, ByteView m
   EXPECT_EQ(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr), 1);
   EXPECT_EQ(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, 16, nullptr), 1);
   EXPECT_EQ(EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data()), 1);
-  EXPECT_EQ(EVP_EncryptUpdate(ctx.get(), nullptr, &len, ad.data(), static_cast<int>(ad.size())),
-            1);
+  EXPECT_EQ(EVP_EncryptUpdate(ctx.get(), nullptr, &len, ad.data(), static_cast<int>(ad.size())), 1);
   EXPECT_EQ(EVP_EncryptUpdate(ctx.get(), r.ciphertext.data(), &len, padded.data(),
                               static_cast<int>(padded.size())),
             1);

@@ -1,7 +1,8 @@
 #include "smp/crypto/cbox.h"
 
-#include <gtest/gtest.h>
 #include <sodium.h>
+
+#include <gtest/gtest.h>
 
 #include "smp/crypto/crypto_vectors.h"
 #include "smp/crypto/dh.h"

@@ -2,10 +2,11 @@
 // keys by name). Test-only; not thread-safe.
 #pragma once
 
-#include <gtest/gtest.h>
+#include <string_view>
 
 #include <boost/json.hpp>
-#include <string_view>
+
+#include <gtest/gtest.h>
 
 #include "smp/crypto/keys.h"
 #include "support/vectors.h"
@@ -43,8 +44,7 @@ void expect_outcome(const boost::json::value& expected, const R& got) {
     EXPECT_EQ(to_hex(*got), to_hex(smp::test::hex(expected.at("value"))));
   } else {
     ASSERT_FALSE(got) << "expected " << expected.at("error").as_string();
-    EXPECT_EQ(got.error(),
-              make_error_code(errc_from_vector(expected.at("error").as_string())));
+    EXPECT_EQ(got.error(), make_error_code(errc_from_vector(expected.at("error").as_string())));
   }
 }
 

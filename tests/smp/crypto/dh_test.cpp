@@ -66,8 +66,8 @@ TEST(Dh, RefusesSmallOrderPeerKeys) {
   KeyPair x25519 = generate_key_pair(KeyAlgorithm::x25519);
   KeyPair x448 = generate_key_pair(KeyAlgorithm::x448);
   Bytes zero25519(32, 0), zero448(56, 0);
-  EXPECT_FALSE(dh(PublicKey::from_raw(KeyAlgorithm::x25519, zero25519).value(),
-                  x25519.private_key));
+  EXPECT_FALSE(
+      dh(PublicKey::from_raw(KeyAlgorithm::x25519, zero25519).value(), x25519.private_key));
   EXPECT_FALSE(dh(PublicKey::from_raw(KeyAlgorithm::x448, zero448).value(), x448.private_key));
 }
 
