@@ -1,10 +1,10 @@
 #include "smp/crypto/keys.h"
 
-#include <openssl/evp.h>
-#include <sodium.h>
-
 #include <algorithm>
 #include <cstdlib>
+
+#include <openssl/evp.h>
+#include <sodium.h>
 
 #include "smp/common/try.h"
 #include "smp/crypto/hash.h"
@@ -79,10 +79,14 @@ Result<PublicKey> evp_public_key(KeyAlgorithm alg, EVP_PKEY* pkey) {
 
 std::string_view algorithm_name(KeyAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::ed25519: return "ed25519";
-    case KeyAlgorithm::ed448: return "ed448";
-    case KeyAlgorithm::x25519: return "x25519";
-    case KeyAlgorithm::x448: return "x448";
+    case KeyAlgorithm::ed25519:
+      return "ed25519";
+    case KeyAlgorithm::ed448:
+      return "ed448";
+    case KeyAlgorithm::x25519:
+      return "x25519";
+    case KeyAlgorithm::x448:
+      return "x448";
   }
   return "unknown";
 }
@@ -117,8 +121,8 @@ Result<PrivateKey> PrivateKey::from_raw(KeyAlgorithm alg, ByteView raw) {
     }
     case KeyAlgorithm::ed448:
     case KeyAlgorithm::x448: {
-      EvpPkeyPtr pkey(EVP_PKEY_new_raw_private_key(detail::evp_pkey_type(alg), nullptr,
-                                                   raw.data(), raw.size()));
+      EvpPkeyPtr pkey(EVP_PKEY_new_raw_private_key(detail::evp_pkey_type(alg), nullptr, raw.data(),
+                                                   raw.size()));
       if (!pkey) return make_error_code(consume_openssl_error());
       SMP_TRY(auto pub, evp_public_key(alg, pkey.get()));
       return PrivateKey(alg, SecretBytes(raw), pub, std::move(pkey));
@@ -154,8 +158,9 @@ Bytes encode_public_key_der(const PublicKey& key) {
 }
 
 Result<PublicKey> decode_public_key_der(ByteView der, AlgorithmSet allowed) {
-  SMP_TRY(auto found, match_template(der, allowed,
-                                     [](const DerTemplate& t) -> const auto& { return t.spki_prefix; }));
+  SMP_TRY(auto found,
+          match_template(
+              der, allowed, [](const DerTemplate& t) -> const auto& { return t.spki_prefix; }));
   return PublicKey::from_raw(found.first, found.second);
 }
 
@@ -169,8 +174,9 @@ SecretBytes encode_private_key_der(const PrivateKey& key) {
 }
 
 Result<PrivateKey> decode_private_key_der(ByteView der, AlgorithmSet allowed) {
-  SMP_TRY(auto found, match_template(der, allowed,
-                                     [](const DerTemplate& t) -> const auto& { return t.pkcs8_prefix; }));
+  SMP_TRY(auto found,
+          match_template(
+              der, allowed, [](const DerTemplate& t) -> const auto& { return t.pkcs8_prefix; }));
   return PrivateKey::from_raw(found.first, found.second);
 }
 
@@ -194,18 +200,22 @@ namespace detail {
 
 int evp_pkey_type(KeyAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::ed25519: return EVP_PKEY_ED25519;
-    case KeyAlgorithm::ed448: return EVP_PKEY_ED448;
-    case KeyAlgorithm::x25519: return EVP_PKEY_X25519;
-    case KeyAlgorithm::x448: return EVP_PKEY_X448;
+    case KeyAlgorithm::ed25519:
+      return EVP_PKEY_ED25519;
+    case KeyAlgorithm::ed448:
+      return EVP_PKEY_ED448;
+    case KeyAlgorithm::x25519:
+      return EVP_PKEY_X25519;
+    case KeyAlgorithm::x448:
+      return EVP_PKEY_X448;
   }
   return EVP_PKEY_NONE;
 }
 
 EvpPkeyPtr new_evp_public_key(const PublicKey& key) {
   ByteView raw = key.raw();
-  return EvpPkeyPtr(EVP_PKEY_new_raw_public_key(evp_pkey_type(key.algorithm()), nullptr,
-                                                raw.data(), raw.size()));
+  return EvpPkeyPtr(
+      EVP_PKEY_new_raw_public_key(evp_pkey_type(key.algorithm()), nullptr, raw.data(), raw.size()));
 }
 
 }  // namespace detail

@@ -25,10 +25,14 @@ enum class KeyAlgorithm : std::uint8_t { ed25519, ed448, x25519, x448 };
 
 constexpr std::size_t public_key_size(KeyAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::ed25519: return 32;
-    case KeyAlgorithm::ed448: return 57;
-    case KeyAlgorithm::x25519: return 32;
-    case KeyAlgorithm::x448: return 56;
+    case KeyAlgorithm::ed25519:
+      return 32;
+    case KeyAlgorithm::ed448:
+      return 57;
+    case KeyAlgorithm::x25519:
+      return 32;
+    case KeyAlgorithm::x448:
+      return 56;
   }
   return 0;
 }
@@ -86,6 +90,7 @@ namespace detail {
 struct PrivateKeyAccess;
 }
 
+// A moved-from PrivateKey holds nothing and may only be assigned to or destroyed.
 class PrivateKey {
  public:
   // errc::bad_key_size unless raw.size() == private_key_size(alg); errc::crypto_failure if the

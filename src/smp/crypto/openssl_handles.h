@@ -6,12 +6,12 @@
 // may be shared read-only between threads, a context may not).
 #pragma once
 
+#include <memory>
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/x509.h>
-
-#include <memory>
 
 #include "smp/common/error.h"
 

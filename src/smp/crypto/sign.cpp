@@ -66,10 +66,14 @@ bool verify(const PublicKey& key, ByteView signature, ByteView message) {
 
 Result<std::optional<KeyAlgorithm>> signature_algorithm(std::size_t signature_length) {
   switch (signature_length) {
-    case 0: return std::optional<KeyAlgorithm>();
-    case kEd25519SignatureSize: return std::optional(KeyAlgorithm::ed25519);
-    case kEd448SignatureSize: return std::optional(KeyAlgorithm::ed448);
-    default: return make_error_code(errc::bad_signature_size);
+    case 0:
+      return std::optional<KeyAlgorithm>();
+    case kEd25519SignatureSize:
+      return std::optional(KeyAlgorithm::ed25519);
+    case kEd448SignatureSize:
+      return std::optional(KeyAlgorithm::ed448);
+    default:
+      return make_error_code(errc::bad_signature_size);
   }
 }
 

@@ -20,9 +20,12 @@ inline constexpr std::size_t kMaxSignatureSize = kEd448SignatureSize;
 // 64 for Ed25519, 114 for Ed448, 0 for the DH algorithms (they cannot sign).
 constexpr std::size_t signature_size(KeyAlgorithm alg) {
   switch (alg) {
-    case KeyAlgorithm::ed25519: return kEd25519SignatureSize;
-    case KeyAlgorithm::ed448: return kEd448SignatureSize;
-    default: return 0;
+    case KeyAlgorithm::ed25519:
+      return kEd25519SignatureSize;
+    case KeyAlgorithm::ed448:
+      return kEd448SignatureSize;
+    default:
+      return 0;
   }
 }
 

@@ -122,8 +122,7 @@ TEST(Keys, DecoderRejectsMalformedDer) {
       SCOPED_TRACE(field);
       const bool is_public = std::string_view(field) == "public_x509_der";
       auto decode = [&](ByteView der) {
-        return is_public ? decode_public_key_der(der).error()
-                         : decode_private_key_der(der).error();
+        return is_public ? decode_public_key_der(der).error() : decode_private_key_der(der).error();
       };
       Bytes der = hex(c.at(field));
       for (std::size_t n = 0; n < der.size(); ++n) {
