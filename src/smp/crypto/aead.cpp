@@ -8,7 +8,6 @@
 
 #include "smp/common/try.h"
 #include "smp/crypto/openssl_handles.h"
-#include "smp/crypto/padded_buffer.h"
 #include "smp/encoding/padding.h"
 
 namespace smp::crypto {
@@ -81,7 +80,7 @@ Result<AuthTag> gcm_seal(ByteView key, ByteView iv, ByteView ad,
 Result<AuthTag> encrypt_aead_into(ByteView key, ByteView iv, ByteView ad, ByteView msg,
                                   std::span<std::uint8_t> out) {
   if (!check_sizes(key, iv)) return make_error_code(errc::bad_key_size);
-  if (!detail::fits_padded(msg.size(), out.size())) return make_error_code(errc::crypto_large_msg);
+  if (!enc::fits_padded(msg.size(), out.size())) return make_error_code(errc::crypto_large_msg);
   // pad(msg) is encrypted in three pieces so the message is read once, straight into its
   // ciphertext, rather than copied into a padded buffer first: the first AES block (length
   // word and start of the message) from the stack; the whole blocks of the message that
@@ -115,7 +114,7 @@ Result<AeadCiphertext> encrypt_aead(ByteView key, ByteView iv, std::size_t padde
                                     ByteView msg) {
   if (!check_sizes(key, iv)) return make_error_code(errc::bad_key_size);
   AeadCiphertext result;
-  SMP_TRY_VOID(detail::append_padded(result.ciphertext, msg, padded_len));
+  SMP_TRY_VOID(enc::append_padded(result.ciphertext, msg, padded_len));
   // One in-place pass over the freshly written padded plaintext.
   SMP_TRY(result.tag, gcm_seal(key, iv, ad, {{result.ciphertext.data(), result.ciphertext}}));
   return result;

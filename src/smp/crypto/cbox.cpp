@@ -7,7 +7,6 @@
 #include "smp/common/try.h"
 #include "smp/crypto/dh.h"
 #include "smp/crypto/hash.h"
-#include "smp/crypto/padded_buffer.h"
 #include "smp/encoding/padding.h"
 
 namespace smp::crypto {
@@ -56,7 +55,7 @@ Result<void> CbKey::encrypt_into(const CbNonce& nonce, ByteView msg,
 
 Result<Bytes> CbKey::encrypt(const CbNonce& nonce, ByteView msg, std::size_t padded_len) const {
   Bytes out(kCbTagSize);  // room for the tag, then the padded message written once
-  SMP_TRY_VOID(detail::append_padded(out, msg, padded_len));
+  SMP_TRY_VOID(enc::append_padded(out, msg, padded_len));
   crypto_box_easy_afternm(out.data(), out.data() + kCbTagSize, padded_len, nonce.data(),
                           key_.data());
   return out;

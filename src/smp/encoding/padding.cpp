@@ -6,9 +6,7 @@
 namespace smp::enc {
 
 Result<void> pad_into(ByteView msg, std::span<std::uint8_t> out) {
-  if (out.size() < 2 || msg.size() > out.size() - 2 || msg.size() > 0xffff) {
-    return make_error_code(errc::crypto_large_msg);
-  }
+  if (!fits_padded(msg.size(), out.size())) return make_error_code(errc::crypto_large_msg);
   out[0] = static_cast<std::uint8_t>(msg.size() >> 8);
   out[1] = static_cast<std::uint8_t>(msg.size());
   if (!msg.empty()) std::memcpy(out.data() + 2, msg.data(), msg.size());
@@ -16,9 +14,20 @@ Result<void> pad_into(ByteView msg, std::span<std::uint8_t> out) {
   return {};
 }
 
+Result<void> append_padded(Bytes& out, ByteView msg, std::size_t padded_len) {
+  if (!fits_padded(msg.size(), padded_len)) return make_error_code(errc::crypto_large_msg);
+  out.reserve(out.size() + padded_len);
+  const std::size_t end = out.size() + padded_len;
+  out.push_back(static_cast<std::uint8_t>(msg.size() >> 8));
+  out.push_back(static_cast<std::uint8_t>(msg.size()));
+  out.insert(out.end(), msg.begin(), msg.end());
+  out.resize(end, kPadByte);
+  return {};
+}
+
 Result<Bytes> pad(ByteView msg, std::size_t padded_len) {
-  Bytes out(padded_len);
-  auto r = pad_into(msg, out);
+  Bytes out;
+  auto r = append_padded(out, msg, padded_len);
   if (!r) return r.error();
   return out;
 }

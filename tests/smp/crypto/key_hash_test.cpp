@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "smp/encoding/base64.h"
 #include "support/vectors.h"
 
 namespace smp::crypto {
@@ -17,8 +18,7 @@ TEST(KeyHash, EveryCertificateVectorHashesToItsKeyHash) {
     SCOPED_TRACE(smp::test::str(c.at("note")));
     KeyHash h = key_hash_of_certificate_der(hex(c.at("certificate_der")));
     EXPECT_EQ(to_hex(h), to_hex(hex(c.at("key_hash"))));
-    // TODO(encoding branch): key_hash_str is b64url(key_hash); check it with
-    // smp::enc::b64url_encode once merged.
+    EXPECT_EQ(enc::b64url_encode(h), smp::test::str(c.at("key_hash_str")));
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "smp/encoding/base64.h"
+#include "smp/encoding/key_string.h"
 #include "smp/crypto/crypto_vectors.h"
 #include "smp/encoding/binary.h"
 #include "support/vectors.h"
@@ -67,10 +69,16 @@ TEST(Keys, EveryVectorKeyEncodesAndDecodesExactly) {
     ASSERT_TRUE(read.has_value());
     EXPECT_EQ(*read, pub.value());
 
-    // TODO(encoding branch): public_str_encoded is b64url(DER) and private_pkcs8_der_base64url
-    // is b64url(PKCS#8); check them with smp::enc::b64url_encode/b64url_decode once merged,
-    // together with str_decode_roundtrip_ok (false for every key: the reference's strDecode
-    // parses the text itself as DER, see keys.json public_key_str_decode).
+    // Text forms: base64url (padded) of the DER, and standard base64 where the vector has it.
+    EXPECT_EQ(enc::b64url_encode(spki), smp::test::str(c.at("public_str_encoded")));
+    EXPECT_EQ(enc::b64_encode(spki), smp::test::str(c.at("public_base64_std")));
+    auto pkcs8_text = smp::test::str(c.at("private_pkcs8_der_base64url"));
+    auto pkcs8_back = enc::b64url_decode(pkcs8_text);
+    ASSERT_TRUE(pkcs8_back);
+    EXPECT_EQ(to_hex(pkcs8_back.value()), to_hex(hex(c.at("private_pkcs8_der"))));
+    auto pub_back = enc::decode_public_key_str(smp::test::str(c.at("public_str_encoded")), {alg});
+    ASSERT_TRUE(pub_back);
+    EXPECT_EQ(pub_back.value(), pub.value());
   }
 }
 
@@ -92,10 +100,10 @@ TEST(Keys, DecoderRejectsAlgorithmOutsideAllowedSet) {
 }
 
 // The DER half of keys.json public_key_str_decode[] (decoding a text key as X25519).
-// TODO(encoding branch): iterate public_key_str_decode[] itself once smp::enc::b64url_decode
-// is merged: every case there (even the valid key) fails in the reference's strDecode with
-// "ParsingPartial"; the text parser used in URIs (strP) base64url-decodes first and then
-// applies exactly the DER checks below. The "+"/"/" alphabet case is purely string-level.
+// Every public_key_str_decode[] case (even the valid key) fails in the reference's whole-text
+// strDecode with "ParsingPartial"; the text parser used in URIs (strP) base64url-decodes first
+// and then applies exactly these DER checks (tests/smp/encoding/key_string_test.cpp covers
+// the text cases).
 TEST(Keys, X25519DecoderAcceptsOnlyX25519Der) {
   SMP_LOAD_VECTORS(v, "keys.json");
   for (const auto& c : v.at("keys").as_array()) {

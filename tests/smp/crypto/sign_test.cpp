@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "smp/encoding/base64.h"
 #include "smp/crypto/crypto_vectors.h"
 #include "smp/encoding/binary.h"
 #include "support/vectors.h"
@@ -43,8 +44,7 @@ TEST(Sign, EveryValidVectorSignsIdenticallyAndVerifies) {
     Bytes tampered = message;
     tampered.push_back(0);
     EXPECT_FALSE(verify(pub.value(), expected, tampered));
-    // TODO(encoding branch): signature_base64_std is standard base64 of the signature; check
-    // it with the encoding branch's base64 codec once merged.
+    EXPECT_EQ(enc::b64_encode(expected), smp::test::str(c.at("signature_base64_std")));
   }
 }
 
