@@ -1,6 +1,5 @@
 #include "smp/transport/certificates.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -22,11 +21,6 @@ constexpr std::string_view kCaCommonName = "SMP server CA";
 constexpr std::string_view kCaOrganization = "SimpleX";
 constexpr std::size_t kMaxCommonName = 64;  // ub-common-name in RFC 5280
 constexpr std::size_t kSerialSize = 20;     // as `openssl req -x509` / `x509 -req` use
-
-bool is_ip_literal(const std::string& name) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
-}
 
 Result<EvpPkeyPtr> generate_key(CertificateAlgorithm alg) {
   const char* name = alg == CertificateAlgorithm::ed25519 ? "ED25519" : "ED448";

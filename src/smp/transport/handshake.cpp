@@ -9,12 +9,6 @@
 
 namespace smp::transport {
 
-namespace {
-
-Result<ServerHandshake> parse_failure() { return make_error_code(errc::handshake_parse); }
-
-}  // namespace
-
 Result<Bytes> encode_server_handshake(const ServerHandshake& h) {
   enc::Writer w(5 + h.session_id.size());
   w.u16(h.min_version).u16(h.max_version).short_bytes(h.session_id);
@@ -34,7 +28,7 @@ Result<ServerHandshake> parse_server_handshake(ByteView content) {
   h.max_version = r.u16();
   h.session_id = to_bytes(r.short_bytes());
   r.expect_end();
-  if (!r.ok() || h.min_version > h.max_version) return parse_failure();
+  if (!r.ok() || h.min_version > h.max_version) return make_error_code(errc::handshake_parse);
   return h;
 }
 

@@ -1,6 +1,5 @@
 #include "smp/transport/tls.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -35,12 +34,6 @@ void free_expectation(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
 int expectation_index() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_expectation);
   return index;
-}
-
-bool is_ip_literal(std::string_view host) {
-  std::string h(host);
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
 }
 
 // x509-validation matches the host against DNS SANs, or the CN when there are none, and

@@ -1,5 +1,6 @@
 #include "smp/transport/x509.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
@@ -34,7 +35,14 @@ error_code openssl_error(errc e) {
   return make_error_code(e);
 }
 
+bool is_ip_literal(std::string_view host) {
+  std::string h(host);
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
 Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem) {
+  ERR_clear_error();  // the end-of-input check below reads the queue
   BioPtr bio = memory_bio(pem);
   if (!bio) return make_error_code(errc::bad_der);
   std::vector<X509Ptr> out;

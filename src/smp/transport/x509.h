@@ -53,6 +53,9 @@ Result<X509Ptr> parse_certificate_pem(std::string_view pem);
 // An unencrypted PKCS#8 (or traditional) PEM private key. errc::bad_der when malformed.
 Result<EvpPkeyPtr> parse_private_key_pem(ByteView pem);
 
+// True for an IPv4 or IPv6 address literal (as opposed to a DNS name).
+bool is_ip_literal(std::string_view host);
+
 // Serialisations; errc::crypto_failure only if OpenSSL fails (out of memory).
 Result<std::string> certificate_pem(X509* cert);
 Result<SecretBytes> private_key_pem(EVP_PKEY* key);  // PKCS#8, unencrypted

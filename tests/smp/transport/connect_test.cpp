@@ -51,6 +51,12 @@ TEST_P(ConnectTest, ClientAndServerAgreeOnSessionAndTlsParameters) {
   EXPECT_EQ(s.smp_version(), 1);
   EXPECT_EQ(c.smp_version(), 1);
 
+  for (BlockTransport* t : {&s, &c}) {
+    Tcp::no_delay no_delay;
+    dynamic_cast<StreamTransport&>(*t).socket().get_option(no_delay);
+    EXPECT_TRUE(no_delay.value());
+  }
+
   SSL* ssl = ssl_of(c);
   ASSERT_NE(ssl, nullptr);
   EXPECT_STREQ(SSL_get_version(ssl), "TLSv1.2");
