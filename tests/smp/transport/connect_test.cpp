@@ -6,7 +6,12 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include "loopback.h"
 #include "smp/transport/handshake.h"
@@ -219,6 +224,50 @@ TEST(Connect, RefusedConnectionIsNetworkError) {
   ASSERT_TRUE(r.has_value());
   ASSERT_FALSE(r->has_value());
   EXPECT_EQ(r->error(), errc::network);
+}
+
+// The shape a multi-threaded server and client use: every connection on its own strand.
+TEST(Connect, HandshakesRunOnStrandsOfAMultiThreadedContext) {
+  Loopback net;
+  ServerIdentity id = make_identity(CertificateAlgorithm::ed25519);
+  constexpr int kConnections = 4;
+  std::atomic<int> servers_ok{0}, clients_ok{0};
+  std::vector<std::unique_ptr<BlockTransport>> keep;
+  std::mutex keep_mutex;
+  auto server_loop = [&]() -> net::awaitable<void> {
+    for (int i = 0; i < kConnections; ++i) {
+      auto [ec, socket] =
+          co_await net.acceptor.async_accept(net::make_strand(net.io), test::kUseTuple);
+      if (ec) co_return;
+      net::co_spawn(
+          socket.get_executor(),
+          accept_connection(std::move(socket), *id.context, id.key_hash, TransportKind::tls, 2s),
+          [&](std::exception_ptr e, TransportResult r) {
+            if (!e && r) {
+              ++servers_ok;
+              std::lock_guard lock(keep_mutex);
+              keep.push_back(std::move(*r));
+            }
+          });
+    }
+  };
+  net::co_spawn(net.io, server_loop(), net::detached);
+  for (int i = 0; i < kConnections; ++i) {
+    net::co_spawn(net.io,
+                  connect_tls(net::make_strand(net.io), "127.0.0.1", net.port(), id.key_hash, 2s),
+                  [&](std::exception_ptr e, TransportResult r) {
+                    if (!e && r && (*r)->session_id().size() == 12) {
+                      ++clients_ok;
+                      std::lock_guard lock(keep_mutex);
+                      keep.push_back(std::move(*r));
+                    }
+                  });
+  }
+  std::thread second([&] { net.io.run_for(3s); });
+  net.io.run_for(3s);
+  second.join();
+  EXPECT_EQ(servers_ok.load(), kConnections);
+  EXPECT_EQ(clients_ok.load(), kConnections);
 }
 
 TEST(Connect, PortEightyMeansWebSockets) {
