@@ -1,0 +1,236 @@
+// GCC 12 -O3 reports false -Wnull-dereference in boost::system::result internals.
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "smp/transport/tls.h"
+
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+
+#include "smp/transport/x509.h"
+#include "support/vectors.h"
+#include "temp_dir.h"
+
+namespace smp::transport {
+namespace {
+
+// A generated identity parsed back into OpenSSL objects.
+struct Chain {
+  CertificateSet set;
+  X509Ptr leaf;
+  X509Ptr ca;
+  EvpPkeyPtr ca_key;
+  Bytes key_hash;
+
+  std::array<X509*, 2> certs() const { return {leaf.get(), ca.get()}; }
+};
+
+Chain make_chain(std::string name = "127.0.0.1",
+                 CertificateAlgorithm alg = CertificateAlgorithm::ed25519) {
+  Chain c;
+  c.set = generate_certificates({.algorithm = alg, .server_name = name}).value();
+  c.leaf = parse_certificate_pem(c.set.server_cert_pem).value();
+  c.ca = parse_certificate_pem(c.set.ca_cert_pem).value();
+  c.ca_key = parse_private_key_pem(c.set.ca_key_pem.view()).value();
+  c.key_hash = to_bytes(key_hash_of_certificate_pem(c.set.ca_cert_pem).value());
+  return c;
+}
+
+errc validate(std::span<X509* const> chain, std::string_view host, ByteView key_hash) {
+  auto r = validate_server_chain(chain, host, key_hash);
+  return r ? errc::ok : static_cast<errc>(r.error().value());
+}
+
+TEST(ValidateServerChain, AcceptsGeneratedChainForItsIpAddress) {
+  Chain c = make_chain();
+  auto certs = c.certs();
+  EXPECT_EQ(validate(certs, "127.0.0.1", c.key_hash), errc::ok);
+}
+
+TEST(ValidateServerChain, AcceptsGeneratedChainForItsDnsName) {
+  Chain c = make_chain("smp.example.com", CertificateAlgorithm::ed448);
+  auto certs = c.certs();
+  EXPECT_EQ(validate(certs, "smp.example.com", c.key_hash), errc::ok);
+  EXPECT_EQ(validate(certs, "SMP.Example.COM", c.key_hash), errc::ok);
+  EXPECT_EQ(validate(certs, "other.example.com", c.key_hash), errc::tls_failure);
+  EXPECT_EQ(validate(certs, "127.0.0.1", c.key_hash), errc::tls_failure);
+}
+
+TEST(ValidateServerChain, RequiresExactlyTwoCertificates) {
+  Chain c = make_chain();
+  std::array<X509*, 1> one = {c.leaf.get()};
+  std::array<X509*, 3> three = {c.leaf.get(), c.ca.get(), c.ca.get()};
+  EXPECT_EQ(validate(one, "127.0.0.1", c.key_hash), errc::tls_failure);
+  EXPECT_EQ(validate(three, "127.0.0.1", c.key_hash), errc::tls_failure);
+  EXPECT_EQ(validate({}, "127.0.0.1", c.key_hash), errc::tls_failure);
+}
+
+TEST(ValidateServerChain, RequiresKeyHashOfSecondCertificate) {
+  Chain c = make_chain();
+  auto certs = c.certs();
+  Bytes wrong = c.key_hash;
+  wrong.back() ^= 0x80;
+  EXPECT_EQ(validate(certs, "127.0.0.1", wrong), errc::tls_failure);
+  EXPECT_EQ(validate(certs, "127.0.0.1", Bytes{}), errc::tls_failure);
+  // The hash of the leaf does not identify the server.
+  Bytes leaf_hash = to_bytes(key_hash_of_certificate_pem(c.set.server_cert_pem).value());
+  EXPECT_EQ(validate(certs, "127.0.0.1", leaf_hash), errc::tls_failure);
+  std::array<X509*, 2> swapped = {c.ca.get(), c.leaf.get()};
+  EXPECT_EQ(validate(swapped, "127.0.0.1", leaf_hash), errc::tls_failure);
+}
+
+TEST(ValidateServerChain, RejectsLeafSignedByAnotherCa) {
+  Chain a = make_chain();
+  Chain b = make_chain();
+  std::array<X509*, 2> mixed = {a.leaf.get(), b.ca.get()};
+  EXPECT_EQ(validate(mixed, "127.0.0.1", b.key_hash), errc::tls_failure);
+}
+
+TEST(ValidateServerChain, RejectsIssuerWithoutCaFlag) {
+  Chain a = make_chain();
+  Chain b = make_chain();
+  // b's server certificate posing as the CA of a leaf.
+  Bytes fake_hash = to_bytes(key_hash_of_certificate_pem(b.set.server_cert_pem).value());
+  X509Ptr leaf(X509_dup(a.leaf.get()));
+  ASSERT_EQ(X509_set_issuer_name(leaf.get(), X509_get_subject_name(b.leaf.get())), 1);
+  EvpPkeyPtr b_server_key = parse_private_key_pem(b.set.server_key_pem.view()).value();
+  ASSERT_GT(X509_sign(leaf.get(), b_server_key.get(), nullptr), 0);
+  std::array<X509*, 2> chain = {leaf.get(), b.leaf.get()};
+  EXPECT_EQ(validate(chain, "127.0.0.1", fake_hash), errc::tls_failure);
+}
+
+TEST(ValidateServerChain, RejectsExpiredAndNotYetValidLeaf) {
+  Chain c = make_chain();
+  for (long shift_days : {-2L, 2L}) {
+    SCOPED_TRACE(shift_days);
+    X509Ptr leaf(X509_dup(c.leaf.get()));
+    if (shift_days < 0) {
+      ASSERT_NE(X509_time_adj_ex(X509_getm_notAfter(leaf.get()), static_cast<int>(shift_days), 0,
+                                 nullptr),
+                nullptr);
+      ASSERT_NE(X509_time_adj_ex(X509_getm_notBefore(leaf.get()), -10, 0, nullptr), nullptr);
+    } else {
+      ASSERT_NE(X509_time_adj_ex(X509_getm_notBefore(leaf.get()), static_cast<int>(shift_days),
+                                 0, nullptr),
+                nullptr);
+    }
+    ASSERT_GT(X509_sign(leaf.get(), c.ca_key.get(), nullptr), 0);
+    std::array<X509*, 2> chain = {leaf.get(), c.ca.get()};
+    EXPECT_EQ(validate(chain, "127.0.0.1", c.key_hash), errc::tls_failure);
+  }
+}
+
+TEST(ValidateServerChain, RejectsTamperedLeafSignature) {
+  Chain c = make_chain();
+  X509Ptr leaf(X509_dup(c.leaf.get()));
+  // Re-signed by its own key instead of the CA's.
+  EvpPkeyPtr server_key = parse_private_key_pem(c.set.server_key_pem.view()).value();
+  ASSERT_GT(X509_sign(leaf.get(), server_key.get(), nullptr), 0);
+  std::array<X509*, 2> chain = {leaf.get(), c.ca.get()};
+  EXPECT_EQ(validate(chain, "127.0.0.1", c.key_hash), errc::tls_failure);
+}
+
+TEST(ValidateServerChain, IpHostMatchesCnWhenCertificateHasNoSan) {
+  // A certificate like the reference's `init` makes: CN = IP, no subjectAltName.
+  Chain c = make_chain("10.1.2.3");
+  X509Ptr leaf(X509_dup(c.leaf.get()));
+  int idx = X509_get_ext_by_NID(leaf.get(), NID_subject_alt_name, -1);
+  ASSERT_GE(idx, 0);
+  X509_EXTENSION_free(X509_delete_ext(leaf.get(), idx));
+  ASSERT_GT(X509_sign(leaf.get(), c.ca_key.get(), nullptr), 0);
+  std::array<X509*, 2> chain = {leaf.get(), c.ca.get()};
+  EXPECT_EQ(validate(chain, "10.1.2.3", c.key_hash), errc::ok);
+  EXPECT_EQ(validate(chain, "10.1.2.4", c.key_hash), errc::tls_failure);
+}
+
+// The reference's test fixture certificates: CN = localhost, no SAN, Ed448.
+TEST(ValidateServerChain, AcceptsReferenceFixtureChainForLocalhost) {
+  SMP_LOAD_VECTORS(v, "keys.json");
+  const auto& certs = v.at("certificates").as_array();
+  ASSERT_EQ(certs.size(), 2u);
+  Bytes ca_der = test::hex(certs[0].at("certificate_der"));
+  Bytes leaf_der = test::hex(certs[1].at("certificate_der"));
+  const unsigned char* p = ca_der.data();
+  X509Ptr ca(d2i_X509(nullptr, &p, static_cast<long>(ca_der.size())));
+  p = leaf_der.data();
+  X509Ptr leaf(d2i_X509(nullptr, &p, static_cast<long>(leaf_der.size())));
+  ASSERT_TRUE(ca && leaf);
+  Bytes key_hash = test::hex(certs[0].at("key_hash"));
+  std::array<X509*, 2> chain = {leaf.get(), ca.get()};
+  EXPECT_EQ(validate(chain, "localhost", key_hash), errc::ok);
+  EXPECT_EQ(validate(chain, "127.0.0.1", key_hash), errc::tls_failure);
+  EXPECT_EQ(validate(chain, "localhost", test::hex(certs[1].at("key_hash"))), errc::tls_failure);
+}
+
+TEST(ServerContext, BuildsFromGeneratedAndLoadedCredentials) {
+  test::TempDir dir;
+  auto set = generate_certificates({.algorithm = CertificateAlgorithm::ed448});
+  ASSERT_TRUE(set.has_value());
+  EXPECT_TRUE(make_server_context(server_credentials(*set)).has_value());
+  ASSERT_TRUE(write_certificate_files(dir.path(), *set).has_value());
+  auto loaded = load_server_credentials(dir.path() / kCaCertFile, dir.path() / kServerCertFile,
+                                        dir.path() / kServerKeyFile);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->certificate_chain_pem, set->server_cert_pem + set->ca_cert_pem);
+  EXPECT_TRUE(make_server_context(*loaded).has_value());
+  EXPECT_EQ(load_server_credentials(dir.path() / "missing", dir.path() / kServerCertFile,
+                                    dir.path() / kServerKeyFile)
+                .error(),
+            errc::not_found);
+}
+
+TEST(ServerContext, RejectsMismatchedKeyMalformedPemAndShortChain) {
+  auto a = generate_certificates({.algorithm = CertificateAlgorithm::ed25519});
+  auto b = generate_certificates({.algorithm = CertificateAlgorithm::ed25519});
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE(b.has_value());
+  ServerCredentials mismatched{a->server_cert_pem + a->ca_cert_pem, b->server_key_pem.clone()};
+  EXPECT_EQ(make_server_context(mismatched).error(), errc::config_invalid);
+  ServerCredentials one{a->server_cert_pem, a->server_key_pem.clone()};
+  EXPECT_EQ(make_server_context(one).error(), errc::config_invalid);
+  ServerCredentials garbage{"garbage", a->server_key_pem.clone()};
+  EXPECT_EQ(make_server_context(garbage).error(), errc::bad_der);
+  ServerCredentials no_key{a->server_cert_pem + a->ca_cert_pem, SecretBytes(as_bytes("x"))};
+  EXPECT_EQ(make_server_context(no_key).error(), errc::bad_der);
+}
+
+TEST(ClientContext, OffersOnlyTheReferenceParameters) {
+  auto ctx = make_client_context();
+  ASSERT_TRUE(ctx.has_value());
+  SSL_CTX* native = ctx->native_handle();
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(native), TLS1_2_VERSION);
+  EXPECT_EQ(SSL_CTX_get_max_proto_version(native), TLS1_2_VERSION);
+  EXPECT_NE(SSL_CTX_get_options(native) & SSL_OP_LEGACY_SERVER_CONNECT, 0u);
+  EXPECT_NE(SSL_CTX_get_options(native) & SSL_OP_NO_TICKET, 0u);
+  EXPECT_NE(SSL_CTX_get_options(native) & SSL_OP_NO_RENEGOTIATION, 0u);
+  EXPECT_EQ(SSL_CTX_get_verify_mode(native), SSL_VERIFY_PEER);
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(native);
+  // TLS 1.3 suites stay in the list but are unusable with max = TLS 1.2.
+  int tls12 = 0;
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+    if (std::string_view(SSL_CIPHER_get_version(c)) != "TLSv1.3") {
+      ++tls12;
+      EXPECT_STREQ(SSL_CIPHER_get_name(c), "ECDHE-ECDSA-CHACHA20-POLY1305");
+    }
+  }
+  EXPECT_EQ(tls12, 1);
+}
+
+TEST(TlsUnique, IsUnavailableBeforeHandshake) {
+  auto ctx = make_client_context();
+  ASSERT_TRUE(ctx.has_value());
+  SSL* ssl = SSL_new(ctx->native_handle());
+  ASSERT_NE(ssl, nullptr);
+  EXPECT_EQ(tls_unique(ssl, TlsRole::client).error(), errc::tls_failure);
+  EXPECT_EQ(tls_unique(ssl, TlsRole::server).error(), errc::tls_failure);
+  EXPECT_TRUE(expect_server(ssl, "127.0.0.1", Bytes(32, 1)).has_value());
+  EXPECT_TRUE(expect_server(ssl, "127.0.0.1", Bytes(32, 2)).has_value());  // replaces
+  EXPECT_EQ(expect_server(ssl, "", Bytes(32, 1)).error(), errc::bad_address);
+  SSL_free(ssl);
+}
+
+}  // namespace
+}  // namespace smp::transport
