@@ -1,8 +1,3 @@
-// GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's epoll reactor
-// (scheduler::compensating_work_started) when it is inlined into this file. The pragma must
-// precede every include, as the warning is judged at the header's own location.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/transport/connect.h"
 
 #include <boost/asio/as_tuple.hpp>
