@@ -8,29 +8,9 @@
 namespace smp::agent {
 namespace {
 
-struct Parties {
-  Ratchet bob;    // joined the invitation: starts with a sending chain
-  Ratchet alice;  // created it: starts with no chain
-};
-
-Parties vector_parties(const boost::json::value& v) {
-  crypto::KeyPair a1 = test::vector_key(v, "alice_x3dh_1");
-  crypto::KeyPair a2 = test::vector_key(v, "alice_x3dh_2");
-  crypto::KeyPair b1 = test::vector_key(v, "bob_x3dh_1");
-  crypto::KeyPair b2 = test::vector_key(v, "bob_x3dh_2");
-  crypto::KeyPair b_ratchet = test::vector_key(v, "bob_ratchet_0");
-  E2ERatchetParams alice_params{kE2eEncryptVersion, a1.public_key, a2.public_key};
-  E2ERatchetParams bob_params{kE2eEncryptVersion, b1.public_key, b2.public_key};
-  auto bob_init = x3dh_snd(b1.private_key, b2.private_key, alice_params).value();
-  auto alice_init = x3dh_rcv(a1.private_key, a2.private_key, bob_params).value();
-  return Parties{
-      init_snd_ratchet(alice_params.key2, std::move(b_ratchet.private_key), bob_init).value(),
-      init_rcv_ratchet(std::move(a2.private_key), alice_init)};
-}
-
 TEST(RatchetState, InitialStatesMatchTheReferenceFieldByField) {
   SMP_LOAD_VECTORS(v, "ratchet.json");
-  Parties p = vector_parties(v);
+  test::VectorParties p = test::vector_parties(v);
   {
     SCOPED_TRACE("bob");
     test::expect_state(v.at("initial_state_bob"), p.bob);
@@ -43,7 +23,7 @@ TEST(RatchetState, InitialStatesMatchTheReferenceFieldByField) {
 
 TEST(RatchetState, SenderUsesTheInvitationsSecondKeyAndSndHeaderKey) {
   SMP_LOAD_VECTORS(v, "ratchet.json");
-  Parties p = vector_parties(v);
+  test::VectorParties p = test::vector_parties(v);
   ASSERT_TRUE(p.bob.snd);
   EXPECT_EQ(p.bob.snd->dh_rr, test::vector_key(v, "alice_x3dh_2").public_key);
   EXPECT_EQ(p.bob.snd->dh_rr, p.alice.dh_rs.public_key());
@@ -59,7 +39,7 @@ TEST(RatchetState, SenderUsesTheInvitationsSecondKeyAndSndHeaderKey) {
 
 TEST(RatchetState, CloneIsEqualAndIndependent) {
   SMP_LOAD_VECTORS(v, "ratchet.json");
-  Parties p = vector_parties(v);
+  test::VectorParties p = test::vector_parties(v);
   Ratchet copy = p.bob.clone();
   EXPECT_TRUE(copy == p.bob);
   copy.ns = 5;

@@ -10,8 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "smp/agent/e2e_params.h"
 #include "smp/agent/ratchet_keygen.h"
 #include "smp/agent/ratchet_state.h"
+#include "smp/agent/x3dh.h"
 #include "smp/crypto/keys.h"
 #include "support/vectors.h"
 
@@ -67,6 +69,27 @@ inline KeyGenerator no_keys_expected() {
     ADD_FAILURE() << "unexpected key generation";
     return crypto::generate_key_pair(crypto::KeyAlgorithm::x448);
   };
+}
+
+// Both initial states of the transcript: bob joined alice's invitation.
+struct VectorParties {
+  Ratchet bob;    // starts with a sending chain
+  Ratchet alice;  // starts with no chain
+};
+
+inline VectorParties vector_parties(const boost::json::value& v) {
+  crypto::KeyPair a1 = vector_key(v, "alice_x3dh_1");
+  crypto::KeyPair a2 = vector_key(v, "alice_x3dh_2");
+  crypto::KeyPair b1 = vector_key(v, "bob_x3dh_1");
+  crypto::KeyPair b2 = vector_key(v, "bob_x3dh_2");
+  crypto::KeyPair b_ratchet = vector_key(v, "bob_ratchet_0");
+  E2ERatchetParams alice_params{kE2eEncryptVersion, a1.public_key, a2.public_key};
+  E2ERatchetParams bob_params{kE2eEncryptVersion, b1.public_key, b2.public_key};
+  auto bob_init = x3dh_snd(b1.private_key, b2.private_key, alice_params).value();
+  auto alice_init = x3dh_rcv(a1.private_key, a2.private_key, bob_params).value();
+  return VectorParties{
+      init_snd_ratchet(alice_params.key2, std::move(b_ratchet.private_key), bob_init).value(),
+      init_rcv_ratchet(std::move(a2.private_key), alice_init)};
 }
 
 // Compares every field of a recorded state with ours.
