@@ -90,6 +90,15 @@ TEST(RatchetCodec, DecoderRefusesMalformedStates) {
   Bytes range = good;
   range.at(2) = 9;  // min 9 > max 1
   EXPECT_EQ(decode_ratchet(range).error(), make_error_code(errc::bad_version_range));
+  // The sending chain's Maybe tag, after format, versions, AD, private key and root key.
+  const std::size_t snd_tag = 1 + 4 + 1 + 112 + 1 + 72 + 1 + 32;
+  ASSERT_EQ(good.at(snd_tag), '1');
+  Bytes tag = good;
+  tag.at(snd_tag) = '2';
+  EXPECT_EQ(decode_ratchet(tag).error(), make_error_code(errc::bad_tag));
+  Bytes der = good;
+  der.at(1 + 4 + 1 + 112 + 1 + 3) ^= 0x40;  // inside the private key's DER header
+  EXPECT_EQ(decode_ratchet(der).error(), make_error_code(errc::bad_der));
 }
 
 TEST(RatchetCodec, DecoderRefusesWrongKeySizesAndMixedAlgorithms) {

@@ -268,6 +268,29 @@ TEST(RatchetProperty, ReplaysAreDetected) {
   EXPECT_EQ(p.alice.decrypt(b1).error(), make_error_code(errc::ratchet_header));
 }
 
+// As in the reference, a stored key is removed even when the late message's body fails; the
+// genuine message then finds no key and is a duplicate in its chain.
+TEST(RatchetProperty, LateMessageWithAlteredBodyUsesUpItsSkippedKey) {
+  auto keys = std::make_shared<std::mt19937>(12);
+  PeerPair p = test::make_peers(test::seeded_key_generator(keys));
+  Bytes b1 = p.bob.encrypt("b1");
+  Bytes b2 = p.bob.encrypt("b2");
+  EXPECT_EQ(text_of(p.alice.decrypt(b2)), "b2");
+  ASSERT_EQ(count_skipped(p.alice.skipped), 1u);
+  Bytes altered = b1;
+  altered.back() = static_cast<std::uint8_t>(altered.back() ^ 1);
+  auto r = rc_decrypt(p.alice.state, p.alice.skipped, altered, p.alice.keygen);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(text_of(r.value().plaintext), error_text(errc::aes_decrypt));
+  const auto* removed = std::get_if<SkippedKeyRemoved>(&r.value().skipped);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->msg_n, 0u);
+  EXPECT_TRUE(r.value().state == p.alice.state);
+  apply_skipped_diff(p.alice.skipped, r.value().skipped);
+  EXPECT_TRUE(p.alice.skipped.empty());
+  EXPECT_EQ(text_of(p.alice.decrypt(b1)), error_text(errc::ratchet_duplicate));
+}
+
 // The reference's testSkippedAfterRatchetAdvance, message for message.
 TEST(RatchetProperty, SkippedMessagesAfterRatchetAdvance) {
   auto keys = std::make_shared<std::mt19937>(11);
