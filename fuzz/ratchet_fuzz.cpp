@@ -28,7 +28,8 @@ void check_same(ByteView in, ByteView out) { check(to_hex(in) == to_hex(out)); }
 KeyGenerator fixed_keys() {
   auto next = std::make_shared<std::uint8_t>(1);
   return [next] {
-    auto priv = crypto::PrivateKey::from_raw(crypto::KeyAlgorithm::x448, Bytes(56, (*next)++)).value();
+    auto priv =
+        crypto::PrivateKey::from_raw(crypto::KeyAlgorithm::x448, Bytes(56, (*next)++)).value();
     crypto::PublicKey pub = priv.public_key();
     return crypto::KeyPair{pub, std::move(priv)};
   };
@@ -79,10 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto rc = decode_ratchet(in)) check_same(in, encode_ratchet(rc.value()).value().view());
       break;
     case 3:
-      if (auto keys = decode_skipped_keys(in)) check_same(in, encode_skipped_keys(keys.value()).value().view());
+      if (auto keys = decode_skipped_keys(in))
+        check_same(in, encode_skipped_keys(keys.value()).value().view());
       break;
     case 4:
-      if (auto mk = decode_message_key(in)) check_same(in, encode_message_key(mk.value()).value().view());
+      if (auto mk = decode_message_key(in))
+        check_same(in, encode_message_key(mk.value()).value().view());
       break;
     case 5:
       if (auto h = parse_msg_header(in, crypto::kDhX448)) {
@@ -93,7 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 6:
       if (auto m = decode_enc_ratchet_message(in)) {
-        check(m.value().header.size() + m.value().tag.size() + m.value().body.size() + 1 == in.size());
+        check(m.value().header.size() + m.value().tag.size() + m.value().body.size() + 1 ==
+              in.size());
         (void)decode_enc_message_header(m.value().header);
       }
       break;

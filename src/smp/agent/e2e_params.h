@@ -22,7 +22,8 @@ namespace smp::agent {
 
 // The ratchet version this implementation speaks (the reference's e2eEncryptVersion).
 inline constexpr enc::Version kE2eEncryptVersion = 1;
-inline constexpr enc::VersionRange kE2eEncryptVRange = enc::VersionRange::single(kE2eEncryptVersion);
+inline constexpr enc::VersionRange kE2eEncryptVRange =
+    enc::VersionRange::single(kE2eEncryptVersion);
 
 // Copyable value type.
 struct E2ERatchetParams {

@@ -18,7 +18,8 @@ Bytes concat(ByteView a, ByteView b) {
 }
 
 // The body's AD: the ratchet's AD followed by the encoded EncMessageHeader.
-Result<Bytes> decrypt_body(const Ratchet& rc, const EncRatchetMessage& m, ByteView key, ByteView iv) {
+Result<Bytes> decrypt_body(const Ratchet& rc, const EncRatchetMessage& m, ByteView key,
+                           ByteView iv) {
   return crypto::decrypt_aead(key, iv, concat(rc.ad, m.header), m.body, m.tag);
 }
 
@@ -36,7 +37,8 @@ Result<SkippedMsgKeys> skip_message_keys(Ratchet& rc, std::uint32_t until) {
   if (!rc.rcv) return out;
   if (rc.nr > until) return make_error_code(errc::ratchet_duplicate);
   // In 64 bits: the reference's Word32 sum would wrap after 2^32 - 512 messages.
-  if (std::uint64_t{rc.nr} + kMaxSkip < until) return make_error_code(errc::ratchet_too_many_skipped);
+  if (std::uint64_t{rc.nr} + kMaxSkip < until)
+    return make_error_code(errc::ratchet_too_many_skipped);
   if (rc.nr == until) return out;
   SkippedHdrMsgKeys keys;
   SecretBytes ck = rc.rcv->ck_r.clone();
@@ -124,7 +126,8 @@ class Decryption {
     SMP_TRY(SkippedMsgKeys skipped, skip_message_keys(state, header.pn));
     crypto::KeyPair fresh = keygen_();
     SMP_TRY(RootKdfKeys rcv_keys, root_kdf(state.rk.view(), header.dh_rs, state.dh_rs));
-    SMP_TRY(RootKdfKeys snd_keys, root_kdf(rcv_keys.root_key.view(), header.dh_rs, fresh.private_key));
+    SMP_TRY(RootKdfKeys snd_keys,
+            root_kdf(rcv_keys.root_key.view(), header.dh_rs, fresh.private_key));
     state.dh_rs = std::move(fresh.private_key);
     state.rk = std::move(snd_keys.root_key);
     state.snd = SndRatchet{header.dh_rs, std::move(snd_keys.chain_key), std::move(state.nhk_s)};
@@ -150,10 +153,11 @@ Result<EncryptResult> rc_encrypt(const Ratchet& rc, std::size_t padded_len, Byte
   if (!rc.snd) return make_error_code(errc::ratchet_state);
   if (msg.size() + 2 > padded_len) return make_error_code(errc::crypto_large_msg);
   SMP_TRY(ChainKdfKeys k, chain_kdf(rc.snd->ck_s.view()));
-  Bytes header = encode_msg_header(
-      MsgHeader{rc.version.max(), rc.dh_rs.public_key(), rc.pn, rc.ns});
+  Bytes header =
+      encode_msg_header(MsgHeader{rc.version.max(), rc.dh_rs.public_key(), rc.pn, rc.ns});
   SMP_TRY(crypto::AeadCiphertext enc_header,
-          crypto::encrypt_aead(rc.snd->hk_s.view(), k.header_iv.view(), kPaddedHeaderLen, rc.ad, header));
+          crypto::encrypt_aead(rc.snd->hk_s.view(), k.header_iv.view(), kPaddedHeaderLen, rc.ad,
+                               header));
   enc::Writer hw(kEncMessageHeaderLen);
   write_enc_message_header(hw, rc.version.min(), k.header_iv.view(), enc_header.tag,
                            enc_header.ciphertext);
@@ -166,10 +170,12 @@ Result<EncryptResult> rc_encrypt(const Ratchet& rc, std::size_t padded_len, Byte
   out.push_back(static_cast<std::uint8_t>(em_header.size()));
   append(out, em_header);
   out.resize(body_at + padded_len);  // the tag and the body are written below
-  SMP_TRY(crypto::AuthTag tag,
-          crypto::encrypt_aead_into(k.message_key.view(), k.message_iv.view(), concat(rc.ad, em_header),
-                                    msg, std::span<std::uint8_t>(out).subspan(body_at)));
-  std::copy(tag.begin(), tag.end(), out.begin() + static_cast<std::ptrdiff_t>(1 + em_header.size()));
+  SMP_TRY(
+      crypto::AuthTag tag,
+      crypto::encrypt_aead_into(k.message_key.view(), k.message_iv.view(), concat(rc.ad, em_header),
+                                msg, std::span<std::uint8_t>(out).subspan(body_at)));
+  std::copy(tag.begin(), tag.end(),
+            out.begin() + static_cast<std::ptrdiff_t>(1 + em_header.size()));
 
   Ratchet state = rc.clone();
   state.snd->ck_s = std::move(k.chain_key);

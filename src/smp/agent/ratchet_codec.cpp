@@ -21,7 +21,8 @@ SecretBytes read_key(enc::Reader& r) {
 // The root key is the X3DH secret (3 DH outputs less two header keys) until the first DH
 // step, and a KDF output after it.
 bool valid_root_key_size(crypto::KeyAlgorithm alg, std::size_t n) {
-  std::size_t dh = alg == crypto::KeyAlgorithm::x448 ? crypto::kX448SecretSize : crypto::kX25519SecretSize;
+  std::size_t dh =
+      alg == crypto::KeyAlgorithm::x448 ? crypto::kX448SecretSize : crypto::kX25519SecretSize;
   return n == kRatchetKeySize || n == 3 * dh - 2 * kHeaderKeySize;
 }
 
@@ -31,9 +32,12 @@ std::size_t short_size(ByteView b) { return 1 + b.size(); }
 
 Result<SecretBytes> encode_ratchet(const Ratchet& rc) {
   SecretBytes dh_rs = crypto::encode_private_key_der(rc.dh_rs);
-  std::size_t size = 1 + 4 + short_size(rc.ad) + short_size(dh_rs.view()) + short_size(rc.rk.view()) +
-                     2 + 12 + short_size(rc.nhk_s.view()) + short_size(rc.nhk_r.view());
-  if (rc.snd) size += 1 + crypto::kMaxPublicKeySize + 12 + short_size(rc.snd->ck_s.view()) + short_size(rc.snd->hk_s.view());
+  std::size_t size = 1 + 4 + short_size(rc.ad) + short_size(dh_rs.view()) +
+                     short_size(rc.rk.view()) + 2 + 12 + short_size(rc.nhk_s.view()) +
+                     short_size(rc.nhk_r.view());
+  if (rc.snd)
+    size += 1 + crypto::kMaxPublicKeySize + 12 + short_size(rc.snd->ck_s.view()) +
+            short_size(rc.snd->hk_s.view());
   if (rc.rcv) size += short_size(rc.rcv->ck_r.view()) + short_size(rc.rcv->hk_r.view());
   enc::Writer w(size);
   w.u8(kRatchetFormat);
@@ -84,15 +88,25 @@ Result<Ratchet> decode_ratchet(ByteView in) {
   SecretBytes nhk_r = read_key(r);
   r.expect_end();
   if (!r.ok()) return make_error_code(r.error());
-  return Ratchet{*version, to_bytes(ad), std::move(dh_rs).value(), SecretBytes(rk),
-                 std::move(snd), std::move(rcv), ns, nr, pn, std::move(nhk_s), std::move(nhk_r)};
+  return Ratchet{*version,
+                 to_bytes(ad),
+                 std::move(dh_rs).value(),
+                 SecretBytes(rk),
+                 std::move(snd),
+                 std::move(rcv),
+                 ns,
+                 nr,
+                 pn,
+                 std::move(nhk_s),
+                 std::move(nhk_r)};
 }
 
 Result<SecretBytes> encode_skipped_keys(const SkippedMsgKeys& keys) {
   std::size_t size = 1 + 4;
   for (const auto& [hk, mks] : keys) {
     size += short_size(hk.view()) + 4;
-    for (const auto& [n, mk] : mks) size += 4 + short_size(mk.key.view()) + short_size(mk.iv.view());
+    for (const auto& [n, mk] : mks)
+      size += 4 + short_size(mk.key.view()) + short_size(mk.iv.view());
   }
   enc::Writer w(size);
   w.u8(kSkippedKeysFormat);
@@ -114,7 +128,8 @@ Result<SkippedMsgKeys> decode_skipped_keys(ByteView in) {
   const std::uint32_t header_keys = r.u32();
   for (std::uint32_t i = 0; i < header_keys && r.ok(); ++i) {
     SecretBytes hk = read_key(r);
-    if (r.ok() && !keys.empty() && !HeaderKeyLess{}(keys.rbegin()->first, hk)) r.fail(errc::bad_syntax);
+    if (r.ok() && !keys.empty() && !HeaderKeyLess{}(keys.rbegin()->first, hk))
+      r.fail(errc::bad_syntax);
     SkippedHdrMsgKeys mks;
     const std::uint32_t count = r.u32();
     for (std::uint32_t j = 0; j < count && r.ok(); ++j) {

@@ -1,7 +1,8 @@
 // Wire formats of the double ratchet's messages (spec §2.9.5):
-//   MsgHeader         = u16(max version) ‖ short(SPKI DHRs) ‖ u32(PN) ‖ u32(Ns)   -- 79 bytes (X448)
-//   EncMessageHeader  = u16(min version) ‖ header IV(16) ‖ header tag(16) ‖ short(encrypted
-//                       MsgHeader padded to 88)                                  -- 123 bytes
+//   MsgHeader         = u16(max version) ‖ short(SPKI DHRs) ‖ u32(PN) ‖ u32(Ns)
+//                       -- 79 bytes for X448
+//   EncMessageHeader  = u16(min version) ‖ header IV(16) ‖ header tag(16)
+//                       ‖ short(encrypted MsgHeader padded to 88)  -- 123 bytes
 //   EncRatchetMessage = short(EncMessageHeader) ‖ body tag(16) ‖ encrypted body (Tail)
 // The decoders return views into their input (which must outlive them) and the precise
 // encoding error; the ratchet reports all of them as errc::crypto_header. Pure; thread-safe.
@@ -24,7 +25,8 @@ inline constexpr std::size_t kPaddedHeaderLen = 88;
 inline constexpr std::size_t kEncMessageHeaderLen =
     2 + crypto::kGcmIvSize + crypto::kAuthTagSize + 1 + kPaddedHeaderLen;  // 123
 // An encrypted message is this many bytes plus the body's padded length (15856 → 15996).
-inline constexpr std::size_t kRatchetMessageOverhead = 1 + kEncMessageHeaderLen + crypto::kAuthTagSize;
+inline constexpr std::size_t kRatchetMessageOverhead =
+    1 + kEncMessageHeaderLen + crypto::kAuthTagSize;
 
 // Copyable value type.
 struct MsgHeader {

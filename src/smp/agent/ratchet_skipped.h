@@ -40,7 +40,9 @@ Result<MessageKey> decode_message_key(ByteView in);
 struct HeaderKeyLess {
   using is_transparent = void;
   bool operator()(ByteView a, ByteView b) const;
-  bool operator()(const SecretBytes& a, const SecretBytes& b) const { return (*this)(a.view(), b.view()); }
+  bool operator()(const SecretBytes& a, const SecretBytes& b) const {
+    return (*this)(a.view(), b.view());
+  }
   bool operator()(const SecretBytes& a, ByteView b) const { return (*this)(a.view(), b); }
   bool operator()(ByteView a, const SecretBytes& b) const { return (*this)(a, b.view()); }
 };

@@ -24,8 +24,8 @@ bool same_rcv(const std::optional<RcvRatchet>& a, const std::optional<RcvRatchet
 }  // namespace
 
 Ratchet Ratchet::clone() const {
-  Ratchet copy{version, ad, dh_rs.clone(), rk.clone(), std::nullopt, std::nullopt,
-               ns, nr, pn, nhk_s.clone(), nhk_r.clone()};
+  Ratchet copy{version, ad, dh_rs.clone(), rk.clone(),   std::nullopt, std::nullopt, ns,
+               nr,      pn, nhk_s.clone(), nhk_r.clone()};
   if (snd) copy.snd = SndRatchet{snd->dh_rr, snd->ck_s.clone(), snd->hk_s.clone()};
   if (rcv) copy.rcv = RcvRatchet{rcv->ck_r.clone(), rcv->hk_r.clone()};
   return copy;

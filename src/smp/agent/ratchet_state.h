@@ -32,16 +32,16 @@ struct RcvRatchet {
 struct Ratchet {
   // Sent in each message: the minimum in the encrypted header's envelope, the maximum inside it.
   enc::VersionRange version;
-  Bytes ad;                    // associated data from X3DH, the same on both sides
-  crypto::PrivateKey dh_rs;    // our current ratchet key
-  SecretBytes rk;              // root key (the X3DH SK until the first DH step)
+  Bytes ad;                  // associated data from X3DH, the same on both sides
+  crypto::PrivateKey dh_rs;  // our current ratchet key
+  SecretBytes rk;            // root key (the X3DH SK until the first DH step)
   std::optional<SndRatchet> snd;
   std::optional<RcvRatchet> rcv;
-  std::uint32_t ns = 0;        // messages sent in the current sending chain
-  std::uint32_t nr = 0;        // messages received in the current receiving chain
-  std::uint32_t pn = 0;        // messages in the previous sending chain
-  SecretBytes nhk_s;           // next sending header key
-  SecretBytes nhk_r;           // next receiving header key
+  std::uint32_t ns = 0;  // messages sent in the current sending chain
+  std::uint32_t nr = 0;  // messages received in the current receiving chain
+  std::uint32_t pn = 0;  // messages in the previous sending chain
+  SecretBytes nhk_s;     // next sending header key
+  SecretBytes nhk_r;     // next receiving header key
 
   Ratchet clone() const;
 };

@@ -21,7 +21,8 @@ Result<RatchetInitParams> x3dh(const crypto::PublicKey& snd1, const crypto::Publ
     out += part->size();
   }
   ByteView all = material.view();
-  RatchetInitParams params{{}, SecretBytes(all.subspan(2 * kHeaderKeySize)),
+  RatchetInitParams params{{},
+                           SecretBytes(all.subspan(2 * kHeaderKeySize)),
                            SecretBytes(all.first(kHeaderKeySize)),
                            SecretBytes(all.subspan(kHeaderKeySize, kHeaderKeySize))};
   params.assoc_data.reserve(snd1.raw().size() + rcv1.raw().size());

@@ -1,8 +1,8 @@
 #include "smp/agent/e2e_params.h"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "smp/agent/ratchet_vectors.h"
 #include "smp/encoding/key_string.h"
@@ -22,7 +22,8 @@ E2ERatchetParams vector_params(const boost::json::value& v, const std::string& p
 }
 
 E2ERatchetParams random_params() {
-  return E2ERatchetParams{kE2eEncryptVersion, crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
+  return E2ERatchetParams{kE2eEncryptVersion,
+                          crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
                           crypto::generate_key_pair(KeyAlgorithm::x448).public_key};
 }
 
@@ -71,18 +72,17 @@ TEST(E2eParams, UriParserRefusesMalformedText) {
   auto x448 = enc::str_encode(crypto::generate_key_pair(KeyAlgorithm::x448).public_key);
   auto x25519 = enc::str_encode(crypto::generate_key_pair(KeyAlgorithm::x25519).public_key);
   for (const std::string& text : std::vector<std::string>{
-           "",
-           "v=1",
-           "x3dh=" + x448 + "," + x448,                       // no v
-           "v=1&x3dh=" + x448,                                // one key
-           "v=1&x3dh=" + x448 + "," + x448 + "," + x448,      // three keys
-           "v=1&x3dh=" + x448 + ",," + x448,                  // empty item
-           "v=1&x3dh=," + x448,                               // empty first item
-           "v=1&x3dh=" + x448 + "," + x25519,                 // wrong algorithm
-           "v=1&x3dh=" + x448 + "," + x448.substr(0, 20),     // truncated key
-           "v=1&x3dh=" + x448 + "," + x448 + "!",             // bad base64
-           "v=2-1&x3dh=" + x448 + "," + x448,                 // bad range
-           "v=1&x3dh=" + x448 + "," + x448 + " trailing",     // text after the query
+           "", "v=1",
+           "x3dh=" + x448 + "," + x448,                    // no v
+           "v=1&x3dh=" + x448,                             // one key
+           "v=1&x3dh=" + x448 + "," + x448 + "," + x448,   // three keys
+           "v=1&x3dh=" + x448 + ",," + x448,               // empty item
+           "v=1&x3dh=," + x448,                            // empty first item
+           "v=1&x3dh=" + x448 + "," + x25519,              // wrong algorithm
+           "v=1&x3dh=" + x448 + "," + x448.substr(0, 20),  // truncated key
+           "v=1&x3dh=" + x448 + "," + x448 + "!",          // bad base64
+           "v=2-1&x3dh=" + x448 + "," + x448,              // bad range
+           "v=1&x3dh=" + x448 + "," + x448 + " trailing",  // text after the query
        }) {
     auto got = decode_e2e_params_uri(text);
     ASSERT_FALSE(got) << text;
@@ -104,8 +104,9 @@ TEST(E2eParams, BinaryDecoderRefusesMalformedInput) {
 
   // The first key's length prefix beyond the end, then a flipped bit in its DER header.
   EXPECT_FALSE(decode_e2e_params(with_byte(good, 2, 0xff)));
-  EXPECT_EQ(decode_e2e_params(with_byte(good, 4, static_cast<std::uint8_t>(good.at(4) ^ 1))).error(),
-            make_error_code(errc::bad_der));
+  EXPECT_EQ(
+      decode_e2e_params(with_byte(good, 4, static_cast<std::uint8_t>(good.at(4) ^ 1))).error(),
+      make_error_code(errc::bad_der));
 
   enc::Writer w;
   w.u16(1);

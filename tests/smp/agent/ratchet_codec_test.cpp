@@ -122,12 +122,14 @@ TEST(RatchetCodec, DecoderRefusesWrongKeySizesAndMixedAlgorithms) {
   {
     Ratchet rc = p.alice.state.clone();
     rc.snd->dh_rr = crypto::generate_key_pair(KeyAlgorithm::x25519).public_key;
-    EXPECT_EQ(decode_ratchet(reencode(std::move(rc))).error(), make_error_code(errc::wrong_algorithm));
+    EXPECT_EQ(decode_ratchet(reencode(std::move(rc))).error(),
+              make_error_code(errc::wrong_algorithm));
   }
   {
     Ratchet rc = p.alice.state.clone();
     rc.dh_rs = crypto::generate_key_pair(KeyAlgorithm::ed448).private_key;
-    EXPECT_EQ(decode_ratchet(reencode(std::move(rc))).error(), make_error_code(errc::wrong_algorithm));
+    EXPECT_EQ(decode_ratchet(reencode(std::move(rc))).error(),
+              make_error_code(errc::wrong_algorithm));
   }
 }
 
@@ -136,28 +138,35 @@ TEST(RatchetCodec, SkippedKeysRoundTrip) {
   ASSERT_EQ(p.alice.skipped.size(), 1u);
   ASSERT_EQ(count_skipped(p.alice.skipped), 1u);  // b2 is still to come
   SkippedMsgKeys keys = clone_skipped(p.alice.skipped);
-  keys[SecretBytes(Bytes(32, 0))].emplace(7, MessageKey{SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(16, 2))});
-  keys[SecretBytes(Bytes(32, 0))].emplace(300, MessageKey{SecretBytes(Bytes(32, 3)), SecretBytes(Bytes(16, 4))});
+  keys[SecretBytes(Bytes(32, 0))].emplace(
+      7, MessageKey{SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(16, 2))});
+  keys[SecretBytes(Bytes(32, 0))].emplace(
+      300, MessageKey{SecretBytes(Bytes(32, 3)), SecretBytes(Bytes(16, 4))});
   for (const SkippedMsgKeys* k : {&keys, &p.bob.skipped}) {
     auto encoded = encode_skipped_keys(*k);
     ASSERT_TRUE(encoded);
     auto decoded = decode_skipped_keys(encoded.value().view());
     ASSERT_TRUE(decoded) << decoded.error().message();
     EXPECT_TRUE(same_skipped(decoded.value(), *k));
-    EXPECT_EQ(to_hex(encode_skipped_keys(decoded.value()).value().view()), to_hex(encoded.value().view()));
+    EXPECT_EQ(to_hex(encode_skipped_keys(decoded.value()).value().view()),
+              to_hex(encoded.value().view()));
   }
   EXPECT_EQ(to_hex(encode_skipped_keys({}).value().view()), "0100000000");
 }
 
 TEST(RatchetCodec, SkippedKeysDecoderRefusesMalformedInput) {
   SkippedMsgKeys keys;
-  keys[SecretBytes(Bytes(32, 5))].emplace(1, MessageKey{SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(16, 2))});
-  keys[SecretBytes(Bytes(32, 5))].emplace(2, MessageKey{SecretBytes(Bytes(32, 3)), SecretBytes(Bytes(16, 4))});
+  keys[SecretBytes(Bytes(32, 5))].emplace(
+      1, MessageKey{SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(16, 2))});
+  keys[SecretBytes(Bytes(32, 5))].emplace(
+      2, MessageKey{SecretBytes(Bytes(32, 3)), SecretBytes(Bytes(16, 4))});
   Bytes good = to_bytes(encode_skipped_keys(keys).value().view());
   // u8 format ‖ u32 1 ‖ short(hk) ‖ u32 2 ‖ (u32 1 ‖ short(mk) ‖ short(iv)) ‖ (u32 2 ‖ …)
   ASSERT_EQ(good.size(), 1 + 4 + 33 + 4 + 2 * (4 + 33 + 17));
   for (std::size_t n = 0; n < good.size(); ++n) {
-    EXPECT_EQ(decode_skipped_keys(ByteView(good).first(n)).error(), make_error_code(errc::truncated)) << n;
+    EXPECT_EQ(decode_skipped_keys(ByteView(good).first(n)).error(),
+              make_error_code(errc::truncated))
+        << n;
   }
   Bytes trailing = good;
   trailing.push_back(0);

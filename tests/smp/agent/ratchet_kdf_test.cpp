@@ -13,8 +13,9 @@ using smp::test::hex;
 TEST(RatchetKdf, RootKdfMatchesTheReference) {
   SMP_LOAD_VECTORS(v, "aead_kdf.json");
   const auto& c = v.at("root_kdf");
-  auto keys = root_kdf(hex(c.at("root_key")), test::x448_public_der(c.at("dh_peer_public_x509_der")),
-                       test::x448_private(c.at("dh_private_raw")));
+  auto keys =
+      root_kdf(hex(c.at("root_key")), test::x448_public_der(c.at("dh_peer_public_x509_der")),
+               test::x448_private(c.at("dh_private_raw")));
   ASSERT_TRUE(keys);
   EXPECT_EQ(to_hex(keys->root_key.view()), to_hex(hex(c.at("new_root_key"))));
   EXPECT_EQ(to_hex(keys->chain_key.view()), to_hex(hex(c.at("chain_key"))));

@@ -59,7 +59,9 @@ TEST(RatchetMessage, EncryptedHeaderRoundTripsAndIsStrict) {
   EXPECT_EQ(to_hex(h.value().tag), to_hex(tag));
   EXPECT_EQ(to_hex(h.value().body), to_hex(body));
   for (std::size_t n = 0; n < b.size(); ++n) {
-    EXPECT_EQ(decode_enc_message_header(ByteView(b).first(n)).error(), make_error_code(errc::truncated)) << n;
+    EXPECT_EQ(decode_enc_message_header(ByteView(b).first(n)).error(),
+              make_error_code(errc::truncated))
+        << n;
   }
   Bytes trailing = b;
   trailing.push_back(0);
@@ -76,8 +78,8 @@ TEST(RatchetMessage, MessageSplitsIntoHeaderTagAndBody) {
   EXPECT_EQ(to_hex(m.value().tag), smp::test::str(e.at("ciphertext_parts").at("msg_auth_tag")));
   EXPECT_EQ(m.value().body.size(), msg.size() - kRatchetMessageOverhead);
   // Truncation inside the header or the tag is an error; an empty body is not (Tail).
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{50}, std::size_t{124},
-                        std::size_t{139}}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{50}, std::size_t{124}, std::size_t{139}}) {
     EXPECT_EQ(decode_enc_ratchet_message(ByteView(msg).first(n)).error(),
               make_error_code(errc::truncated))
         << n;

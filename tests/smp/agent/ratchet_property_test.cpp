@@ -1,13 +1,12 @@
 // Properties of the double ratchet over many seeded random runs: conversations with reordered
 // and dropped messages, tampering, the skip limit, replays, and storage mid-conversation.
-#include "smp/agent/ratchet.h"
-
-#include <gtest/gtest.h>
-
 #include <random>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "smp/agent/ratchet.h"
 #include "smp/agent/ratchet_codec.h"
 #include "smp/agent/ratchet_test_util.h"
 
@@ -48,7 +47,8 @@ void reload(Peer& peer) {
 class RandomConversation {
  public:
   explicit RandomConversation(unsigned seed)
-      : rng_(std::make_shared<std::mt19937>(seed)), peers_(test::make_peers(test::seeded_key_generator(rng_))) {}
+      : rng_(std::make_shared<std::mt19937>(seed)),
+        peers_(test::make_peers(test::seeded_key_generator(rng_))) {}
 
   void run(int steps) {
     for (int i = 0; i < steps && !::testing::Test::HasFatalFailure(); ++i) {
@@ -159,12 +159,12 @@ TEST(RatchetProperty, X25519RatchetsTalkToo) {
 
 // Which error a flipped bit at each offset of a fresh message produces.
 errc expected_tamper_error(std::size_t offset) {
-  if (offset == 0) return errc::crypto_header;                    // header length
-  if (offset < 3) return errc::aes_decrypt;                       // header version: body AD only
-  if (offset < 35) return errc::ratchet_header;                   // header IV and tag
-  if (offset == 35) return errc::crypto_header;                   // encrypted header length
+  if (offset == 0) return errc::crypto_header;   // header length
+  if (offset < 3) return errc::aes_decrypt;      // header version: body AD only
+  if (offset < 35) return errc::ratchet_header;  // header IV and tag
+  if (offset == 35) return errc::crypto_header;  // encrypted header length
   if (offset < 1 + kEncMessageHeaderLen) return errc::ratchet_header;  // encrypted header
-  return errc::aes_decrypt;                                       // body tag and body
+  return errc::aes_decrypt;                                            // body tag and body
 }
 
 TEST(RatchetProperty, TamperedMessagesFailWithTheRightError) {

@@ -1,22 +1,24 @@
 #include "smp/agent/ratchet_skipped.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace smp::agent {
 namespace {
 
 MessageKey key_of(std::uint8_t seed) {
-  return MessageKey{SecretBytes(Bytes(32, seed)), SecretBytes(Bytes(16, static_cast<std::uint8_t>(seed + 1)))};
+  return MessageKey{SecretBytes(Bytes(32, seed)),
+                    SecretBytes(Bytes(16, static_cast<std::uint8_t>(seed + 1)))};
 }
 
 SecretBytes hk(std::initializer_list<std::uint8_t> bytes) { return SecretBytes(Bytes(bytes)); }
 
 SkippedMsgKeys keys_of(std::initializer_list<std::pair<std::uint8_t, std::uint32_t>> entries) {
   SkippedMsgKeys out;
-  for (auto [h, n] : entries) out[hk({h})].insert_or_assign(n, key_of(static_cast<std::uint8_t>(h + n)));
+  for (auto [h, n] : entries)
+    out[hk({h})].insert_or_assign(n, key_of(static_cast<std::uint8_t>(h + n)));
   return out;
 }
 
@@ -34,7 +36,8 @@ TEST(RatchetSkipped, MessageKeyIsShortKeyThenShortIv) {
 TEST(RatchetSkipped, MessageKeyDecoderRefusesMalformedInput) {
   Bytes good = to_bytes(encode_message_key(key_of(1)).value().view());
   for (std::size_t n = 0; n < good.size(); ++n) {
-    EXPECT_EQ(decode_message_key(ByteView(good).first(n)).error(), make_error_code(errc::truncated)) << n;
+    EXPECT_EQ(decode_message_key(ByteView(good).first(n)).error(), make_error_code(errc::truncated))
+        << n;
   }
   Bytes trailing = good;
   trailing.push_back(0);

@@ -1,9 +1,9 @@
 #include "smp/agent/ratchet.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "smp/agent/ratchet_kdf.h"
 #include "smp/agent/ratchet_vectors.h"
@@ -41,8 +41,8 @@ std::vector<std::string> flatten(const SkippedMsgKeys& keys) {
   std::vector<std::string> out;
   for (const auto& [hk, mks] : keys) {
     for (const auto& [n, mk] : mks) {
-      out.push_back(to_hex(hk.view()) + ":" + std::to_string(n) + " " + to_hex(mk.key.view()) + ":" +
-                    to_hex(mk.iv.view()));
+      out.push_back(to_hex(hk.view()) + ":" + std::to_string(n) + " " + to_hex(mk.key.view()) +
+                    ":" + to_hex(mk.iv.view()));
     }
   }
   return out;
@@ -145,7 +145,8 @@ class RatchetTranscript : public ::testing::Test {
     auto msg = e.at("msg").as_int64();
     ASSERT_TRUE(ciphertexts_.contains(msg)) << "message " << msg << " was not encrypted before";
     std::size_t keys_before = receiver.keys.taken();
-    auto r = rc_decrypt(receiver.state, receiver.skipped, ciphertexts_[msg], receiver.keys.generator());
+    auto r =
+        rc_decrypt(receiver.state, receiver.skipped, ciphertexts_[msg], receiver.keys.generator());
     ASSERT_TRUE(r) << r.error().message();
     DecryptResult& out = r.value();
     expect_outcome(e.at("result"), out.plaintext);
@@ -213,7 +214,8 @@ TEST_F(RatchetTranscript, EveryErrorCaseFailsAsTheReferenceDoes) {
   for (const auto& c : v().at("errors").as_array()) {
     SCOPED_TRACE(str(c.at("name")));
     ASSERT_EQ(str(c.at("receiver")), "alice");
-    auto r = rc_decrypt(alice.state, alice.skipped, hex(c.at("ciphertext")), test::no_keys_expected());
+    auto r =
+        rc_decrypt(alice.state, alice.skipped, hex(c.at("ciphertext")), test::no_keys_expected());
     const auto& expected = c.at("result");
     if (!expected.at("ok").as_bool()) {
       ASSERT_FALSE(r) << "expected an outer error";
@@ -236,7 +238,8 @@ TEST_F(RatchetTranscript, BodyFailureReturnsTheAdvancedState) {
     return str(c.at("name")).starts_with("msg 9 body altered");
   });
   ASSERT_NE(altered, errors.end());
-  auto r = rc_decrypt(alice.state, alice.skipped, hex(altered->at("ciphertext")), test::no_keys_expected());
+  auto r = rc_decrypt(alice.state, alice.skipped, hex(altered->at("ciphertext")),
+                      test::no_keys_expected());
   ASSERT_TRUE(r);
   EXPECT_EQ(r.value().plaintext.error(), make_error_code(errc::aes_decrypt));
   EXPECT_EQ(r.value().state.nr, alice.state.nr + 1);
@@ -252,7 +255,8 @@ TEST_F(RatchetTranscript, EncryptWithoutASendingChainIsARatchetStateError) {
 
 TEST_F(RatchetTranscript, EncryptRefusesAMessageLongerThanItsPaddedLength) {
   Bytes msg(100, 'x');
-  EXPECT_EQ(rc_encrypt(party("bob").state, 101, msg).error(), make_error_code(errc::crypto_large_msg));
+  EXPECT_EQ(rc_encrypt(party("bob").state, 101, msg).error(),
+            make_error_code(errc::crypto_large_msg));
   auto ok = rc_encrypt(party("bob").state, 102, msg);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok.value().message.size(), kRatchetMessageOverhead + 102);

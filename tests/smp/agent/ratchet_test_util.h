@@ -3,10 +3,10 @@
 // decryption's state and skipped-key diff. Test-only; not thread-safe.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "smp/agent/e2e_params.h"
 #include "smp/agent/ratchet.h"
@@ -64,7 +64,8 @@ inline PeerPair make_peers(const KeyGenerator& keygen) {
   crypto::KeyPair bob_ratchet = keygen();
   return PeerPair{
       Peer{init_rcv_ratchet(std::move(a.private_key2), alice_init), {}, keygen},
-      Peer{init_snd_ratchet(a.params.key2, std::move(bob_ratchet.private_key), bob_init).value(), {},
+      Peer{init_snd_ratchet(a.params.key2, std::move(bob_ratchet.private_key), bob_init).value(),
+           {},
            keygen}};
 }
 

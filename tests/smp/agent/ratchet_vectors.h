@@ -3,12 +3,13 @@
 // thread-safe.
 #pragma once
 
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <deque>
 #include <memory>
 #include <string>
+
+#include <boost/json.hpp>
+
+#include <gtest/gtest.h>
 
 #include "smp/agent/e2e_params.h"
 #include "smp/agent/ratchet_keygen.h"
@@ -59,7 +60,8 @@ class QueuedKeys {
   }
 
  private:
-  std::shared_ptr<std::deque<crypto::KeyPair>> keys_ = std::make_shared<std::deque<crypto::KeyPair>>();
+  std::shared_ptr<std::deque<crypto::KeyPair>> keys_ =
+      std::make_shared<std::deque<crypto::KeyPair>>();
   std::shared_ptr<std::size_t> taken_ = std::make_shared<std::size_t>(0);
 };
 
@@ -111,14 +113,18 @@ inline void expect_state(const boost::json::value& expected, const Ratchet& rc) 
     EXPECT_EQ(to_hex(crypto::encode_public_key_der(rc.snd->dh_rr)),
               to_hex(hex(snd.at("peer_dh_public_x509_der"))))
         << "send_chain.peer_dh_public_x509_der";
-    EXPECT_EQ(to_hex(rc.snd->ck_s.view()), to_hex(hex(snd.at("chain_key")))) << "send_chain.chain_key";
-    EXPECT_EQ(to_hex(rc.snd->hk_s.view()), to_hex(hex(snd.at("header_key")))) << "send_chain.header_key";
+    EXPECT_EQ(to_hex(rc.snd->ck_s.view()), to_hex(hex(snd.at("chain_key"))))
+        << "send_chain.chain_key";
+    EXPECT_EQ(to_hex(rc.snd->hk_s.view()), to_hex(hex(snd.at("header_key"))))
+        << "send_chain.header_key";
   }
   const auto& rcv = expected.at("receive_chain");
   EXPECT_EQ(rc.rcv.has_value(), !rcv.is_null()) << "receive_chain";
   if (rc.rcv && !rcv.is_null()) {
-    EXPECT_EQ(to_hex(rc.rcv->ck_r.view()), to_hex(hex(rcv.at("chain_key")))) << "receive_chain.chain_key";
-    EXPECT_EQ(to_hex(rc.rcv->hk_r.view()), to_hex(hex(rcv.at("header_key")))) << "receive_chain.header_key";
+    EXPECT_EQ(to_hex(rc.rcv->ck_r.view()), to_hex(hex(rcv.at("chain_key"))))
+        << "receive_chain.chain_key";
+    EXPECT_EQ(to_hex(rc.rcv->hk_r.view()), to_hex(hex(rcv.at("header_key"))))
+        << "receive_chain.header_key";
   }
   EXPECT_EQ(rc.ns, expected.at("ns").as_int64()) << "ns";
   EXPECT_EQ(rc.nr, expected.at("nr").as_int64()) << "nr";

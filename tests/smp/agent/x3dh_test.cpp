@@ -24,7 +24,9 @@ struct VectorKeys {
   E2ERatchetParams alice_params() const {
     return {kE2eEncryptVersion, alice1.public_key, alice2.public_key};
   }
-  E2ERatchetParams bob_params() const { return {kE2eEncryptVersion, bob1.public_key, bob2.public_key}; }
+  E2ERatchetParams bob_params() const {
+    return {kE2eEncryptVersion, bob1.public_key, bob2.public_key};
+  }
 };
 
 VectorKeys vector_keys(const boost::json::value& v) {
@@ -37,14 +39,20 @@ TEST(X3dh, IntermediateSecretsMatchTheReferenceFromBothSides) {
   VectorKeys k = vector_keys(v);
   const auto& x = v.at("x3dh");
   // dh1 = DH(A1, b2) = DH(B2, a1)
-  EXPECT_EQ(to_hex(crypto::dh(k.alice1.public_key, k.bob2.private_key).value().view()), to_hex(hex(x.at("dh1"))));
-  EXPECT_EQ(to_hex(crypto::dh(k.bob2.public_key, k.alice1.private_key).value().view()), to_hex(hex(x.at("dh1"))));
+  EXPECT_EQ(to_hex(crypto::dh(k.alice1.public_key, k.bob2.private_key).value().view()),
+            to_hex(hex(x.at("dh1"))));
+  EXPECT_EQ(to_hex(crypto::dh(k.bob2.public_key, k.alice1.private_key).value().view()),
+            to_hex(hex(x.at("dh1"))));
   // dh2 = DH(A2, b1) = DH(B1, a2)
-  EXPECT_EQ(to_hex(crypto::dh(k.alice2.public_key, k.bob1.private_key).value().view()), to_hex(hex(x.at("dh2"))));
-  EXPECT_EQ(to_hex(crypto::dh(k.bob1.public_key, k.alice2.private_key).value().view()), to_hex(hex(x.at("dh2"))));
+  EXPECT_EQ(to_hex(crypto::dh(k.alice2.public_key, k.bob1.private_key).value().view()),
+            to_hex(hex(x.at("dh2"))));
+  EXPECT_EQ(to_hex(crypto::dh(k.bob1.public_key, k.alice2.private_key).value().view()),
+            to_hex(hex(x.at("dh2"))));
   // dh3 = DH(A2, b2) = DH(B2, a2)
-  EXPECT_EQ(to_hex(crypto::dh(k.alice2.public_key, k.bob2.private_key).value().view()), to_hex(hex(x.at("dh3"))));
-  EXPECT_EQ(to_hex(crypto::dh(k.bob2.public_key, k.alice2.private_key).value().view()), to_hex(hex(x.at("dh3"))));
+  EXPECT_EQ(to_hex(crypto::dh(k.alice2.public_key, k.bob2.private_key).value().view()),
+            to_hex(hex(x.at("dh3"))));
+  EXPECT_EQ(to_hex(crypto::dh(k.bob2.public_key, k.alice2.private_key).value().view()),
+            to_hex(hex(x.at("dh3"))));
 }
 
 TEST(X3dh, BothSidesDeriveTheReferenceInitParams) {
@@ -100,8 +108,10 @@ TEST(X3dh, FreshKeysAgreeForX448AndX25519) {
 }
 
 TEST(X3dh, RefusesMixedAlgorithms) {
-  E2EParamsKeys a = generate_e2e_params(kE2eEncryptVersion, random_key_generator(KeyAlgorithm::x448));
-  E2EParamsKeys b = generate_e2e_params(kE2eEncryptVersion, random_key_generator(KeyAlgorithm::x25519));
+  E2EParamsKeys a =
+      generate_e2e_params(kE2eEncryptVersion, random_key_generator(KeyAlgorithm::x448));
+  E2EParamsKeys b =
+      generate_e2e_params(kE2eEncryptVersion, random_key_generator(KeyAlgorithm::x25519));
   EXPECT_EQ(x3dh_snd(b.private_key1, b.private_key2, a.params).error(),
             make_error_code(errc::wrong_algorithm));
   EXPECT_EQ(x3dh_rcv(a.private_key1, a.private_key2, b.params).error(),
