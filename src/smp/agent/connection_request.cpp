@@ -1,6 +1,5 @@
 #include "smp/agent/connection_request.h"
 
-#include "smp/encoding/key_string.h"
 #include "smp/encoding/query_string.h"
 
 namespace smp::agent {
@@ -69,26 +68,6 @@ std::string str_encode_queues(const std::vector<protocol::SmpQueueUri>& queues) 
 std::string str_encode(const ConnReqScheme& scheme) {
   if (!scheme.app_server) return std::string(kSimplex);
   return std::string(kHttps) + protocol::str_encode(*scheme.app_server);
-}
-
-std::string str_encode(const E2eParamsUri& params) {
-  return enc::render_query({{"v", enc::str_encode(params.versions)},
-                            {"x3dh", enc::str_encode(params.key1) + "," + enc::str_encode(params.key2)}},
-                           enc::Escaping::none);
-}
-
-Result<E2eParamsUri> decode_e2e_params_uri(std::string_view text) {
-  const auto fail = make_error_code(errc::bad_uri);
-  enc::QueryParams query = enc::parse_query(text);
-  if (!text.empty()) return fail;
-  auto versions = version_param(query, "v");
-  auto x3dh = enc::query_param(query, "x3dh");
-  if (!versions || !x3dh) return fail;
-  auto keys = decode_comma_list(*x3dh, [](std::string_view item) {
-    return enc::decode_public_key_str(item, crypto::kDhX448);
-  });
-  if (!keys || keys->size() != 2) return fail;
-  return E2eParamsUri{*versions, (*keys)[0], (*keys)[1]};
 }
 
 Result<std::string> str_encode(const ConnectionRequest& request) {

@@ -51,9 +51,9 @@ ConnectionRequest request_of(const boost::json::value& v) {
                       {}, std::nullopt};
   for (const auto& q : data.at("smp_queues").as_array()) r.queues.push_back(queue_of(q));
   if (const auto* e2e = v.as_object().if_contains("e2e")) {
-    r.e2e = E2eParamsUri{range_of(e2e->at("version_range")),
-                         key_of(e2e->at("x3dh_key1_x509_der"), crypto::kDhX448),
-                         key_of(e2e->at("x3dh_key2_x509_der"), crypto::kDhX448)};
+    r.e2e = E2ERatchetParamsUri{range_of(e2e->at("version_range")),
+                                key_of(e2e->at("x3dh_key1_x509_der"), crypto::kDhX448),
+                                key_of(e2e->at("x3dh_key2_x509_der"), crypto::kDhX448)};
   }
   return r;
 }
@@ -121,10 +121,10 @@ class ConnectionRequestForms : public ::testing::Test {
                        Bytes(24, static_cast<std::uint8_t>(seed + 1)), protocol::kShortQueueUriVersions,
                        crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
   }
-  E2eParamsUri e2e() const {
-    return E2eParamsUri{enc::VersionRange::single(1),
-                        crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
-                        crypto::generate_key_pair(KeyAlgorithm::x448).public_key};
+  E2ERatchetParamsUri e2e() const {
+    return E2ERatchetParamsUri{enc::VersionRange::single(1),
+                               crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
+                               crypto::generate_key_pair(KeyAlgorithm::x448).public_key};
   }
   ConnectionRequest invitation() const {
     return ConnectionRequest{ConnectionMode::invitation, ConnReqScheme::simplex_chat(),
@@ -259,16 +259,6 @@ TEST_F(ConnectionRequestForms, RejectsMalformedRequests) {
     EXPECT_FALSE(parse_connection_request(in)) << text;
     EXPECT_EQ(in, text) << "input must be left unchanged";
   }
-}
-
-TEST(E2eParamsUri, RendersWithoutEscapingAndParsesBack) {
-  E2eParamsUri p{enc::VersionRange::of(1, 2), crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
-                 crypto::generate_key_pair(KeyAlgorithm::x448).public_key};
-  std::string text = str_encode(p);
-  EXPECT_EQ(text, "v=1-2&x3dh=" + enc::str_encode(p.key1) + "," + enc::str_encode(p.key2));
-  EXPECT_EQ(decode_e2e_params_uri(text).value(), p);
-  // Escaped text decodes as well: the query parser percent-decodes.
-  EXPECT_EQ(decode_e2e_params_uri(enc::render_query({{"v", "1-2"}, {"x3dh", enc::str_encode(p.key1) + "," + enc::str_encode(p.key2)}})).value(), p);
 }
 
 }  // namespace
