@@ -34,6 +34,8 @@ using EvpKdfPtr = std::unique_ptr<EVP_KDF, OpensslDeleter<&EVP_KDF_free>>;
 using EvpKdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, OpensslDeleter<&EVP_KDF_CTX_free>>;
 using X509Ptr = std::unique_ptr<X509, OpensslDeleter<&X509_free>>;
 using BioPtr = std::unique_ptr<BIO, OpensslDeleter<&BIO_free_all>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, OpensslDeleter<&X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpensslDeleter<&X509_STORE_CTX_free>>;
 
 // Empties this thread's OpenSSL error queue (so a later call does not see a stale entry) and
 // returns `as`, the error the caller's context gives the failure (errc::crypto_failure unless

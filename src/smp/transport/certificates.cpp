@@ -214,7 +214,6 @@ Result<SecretBytes> read_private_key_file(const std::filesystem::path& file) {
   return read_file(file);
 }
 
-crypto::Sha256Digest key_hash_of_certificate_der(ByteView der) { return crypto::sha256(der); }
 
 Result<crypto::Sha256Digest> key_hash_of_certificate_pem(std::string_view pem) {
   SMP_TRY(X509Ptr cert, parse_certificate_pem(pem));

@@ -14,6 +14,7 @@
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/crypto/hash.h"
+#include "smp/crypto/key_hash.h"
 
 namespace smp::transport {
 
@@ -58,7 +59,7 @@ Result<SecretBytes> read_private_key_file(const std::filesystem::path& file);
 
 // The key hash (spec §2.3) of a certificate given as DER, as PEM (its first certificate), or
 // as a PEM file such as ca.crt. PEM errors: errc::bad_der.
-crypto::Sha256Digest key_hash_of_certificate_der(ByteView der);
+using crypto::key_hash_of_certificate_der;
 Result<crypto::Sha256Digest> key_hash_of_certificate_pem(std::string_view pem);
 Result<crypto::Sha256Digest> key_hash_of_certificate_file(const std::filesystem::path& file);
 

@@ -27,12 +27,15 @@ ByteView bio_contents(BIO* bio) {
 }  // namespace
 
 error_code openssl_error(errc e) {
-  while (unsigned long code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    spdlog::debug("openssl: {}", buf);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    unsigned long code = ERR_peek_error();
+    if (code != 0) {
+      char buf[256];
+      ERR_error_string_n(code, buf, sizeof buf);
+      spdlog::debug("openssl: {}", buf);
+    }
   }
-  return make_error_code(e);
+  return make_error_code(crypto::consume_openssl_error(e));
 }
 
 bool is_ip_literal(std::string_view host) {

@@ -16,34 +16,19 @@
 
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
+#include "smp/crypto/openssl_handles.h"
 
 namespace smp::transport {
 
-namespace detail {
-struct X509Free {
-  void operator()(X509* p) const noexcept { X509_free(p); }
-};
-struct EvpPkeyFree {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const noexcept { BIO_free_all(p); }
-};
-struct X509StoreFree {
-  void operator()(X509_STORE* p) const noexcept { X509_STORE_free(p); }
-};
-struct X509StoreCtxFree {
-  void operator()(X509_STORE_CTX* p) const noexcept { X509_STORE_CTX_free(p); }
-};
-}  // namespace detail
+// The owning handles are the crypto layer's (one deleter scheme for every OpenSSL object).
+using crypto::BioPtr;
+using crypto::EvpPkeyPtr;
+using crypto::X509Ptr;
+using crypto::X509StoreCtxPtr;
+using crypto::X509StorePtr;
 
-using X509Ptr = std::unique_ptr<X509, detail::X509Free>;
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, detail::EvpPkeyFree>;
-using BioPtr = std::unique_ptr<BIO, detail::BioFree>;
-using X509StorePtr = std::unique_ptr<X509_STORE, detail::X509StoreFree>;
-using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, detail::X509StoreCtxFree>;
-
-// Clears OpenSSL's thread-local error queue (logging it at debug level) and returns `e`.
+// Clears OpenSSL's thread-local error queue (crypto::consume_openssl_error, after logging it
+// at debug level) and returns the resulting error.
 error_code openssl_error(errc e);
 
 // Every certificate in a PEM text, in order. errc::bad_der if there is none or one is malformed.
