@@ -20,6 +20,8 @@ struct IdHash {
 
 std::size_t shard_of(const QueueId& id) { return IdHash{}(id) % kShards; }
 
+bool signature_key(const crypto::PublicKey& k) { return crypto::is_signature_algorithm(k.algorithm()); }
+
 struct Shard {
   mutable std::mutex mu;
   std::unordered_map<QueueId, QueueRecord, IdHash> by_rid;
@@ -58,6 +60,9 @@ QueueStore::QueueStore() : impl_(std::make_unique<Impl>()) {}
 QueueStore::~QueueStore() = default;
 
 Result<void> QueueStore::add(QueueRecord q) {
+  if (!signature_key(q.recipient_key) || (q.sender_key && !signature_key(*q.sender_key)) ||
+      (q.notifier && !signature_key(q.notifier->notifier_key)))
+    return make_error_code(errc::wrong_algorithm);
   std::lock_guard w(impl_->write_mu);
   if (impl_->get(q.recipient_id) || impl_->index(q.sender_id, true) ||
       (q.notifier && impl_->index(q.notifier->notifier_id, false)))
@@ -91,6 +96,7 @@ std::optional<QueueRecord> QueueStore::by_notifier(const QueueId& nid) const {
 }
 
 Result<void> QueueStore::secure(const QueueId& rid, const crypto::PublicKey& sender_key) {
+  if (!signature_key(sender_key)) return make_error_code(errc::wrong_algorithm);
   Shard& s = impl_->shard(rid);
   std::lock_guard lock(s.mu);
   auto it = s.by_rid.find(rid);
@@ -100,6 +106,7 @@ Result<void> QueueStore::secure(const QueueId& rid, const crypto::PublicKey& sen
 }
 
 Result<void> QueueStore::add_notifier(const QueueId& rid, const NotifierCredentials& creds) {
+  if (!signature_key(creds.notifier_key)) return make_error_code(errc::wrong_algorithm);
   std::lock_guard w(impl_->write_mu);
   auto q = impl_->get(rid);
   if (!q || q->notifier) return make_error_code(errc::smp_auth);
