@@ -75,21 +75,22 @@ bool TransmissionParser::take_line(ByteView in, std::size_t& pos) {
 std::optional<ReceivedTransmission> TransmissionParser::on_line() {
   const bool too_long = line_too_long_;
   line_too_long_ = false;
-  any_too_long_ = any_too_long_ || too_long;
   std::string line = std::move(line_);
   line_.clear();
   switch (phase_) {
     case Phase::corr_id:
+      any_too_long_ = too_long;
       corr_id_ = std::move(line);
       phase_ = Phase::conn_id;
       return std::nullopt;
     case Phase::conn_id:
+      any_too_long_ = any_too_long_ || too_long;
       conn_id_ = std::move(line);
       phase_ = Phase::command;
       return std::nullopt;
     case Phase::command:
-      line_ = std::move(line);
-      return on_command_line();
+      if (too_long) return finish(cmd_error(CommandErrorType::large));  // its size is lost
+      return on_command_line(line);
     case Phase::body_end:
       if (too_long || !line.empty()) return finish(cmd_error(CommandErrorType::size));
       return finish(std::move(pending_));
@@ -102,13 +103,11 @@ std::optional<ReceivedTransmission> TransmissionParser::on_line() {
   return std::nullopt;  // unreachable: bodies are not lines
 }
 
-std::optional<ReceivedTransmission> TransmissionParser::on_command_line() {
-  std::string line = std::move(line_);
-  line_.clear();
-  if (any_too_long_) return finish(cmd_error(CommandErrorType::large));
-
+std::optional<ReceivedTransmission> TransmissionParser::on_command_line(std::string_view line) {
   ParsedCommandLine parsed = parse_command_line(line);
-  if (auto* command = std::get_if<AgentCommand>(&parsed.result)) {
+  if (any_too_long_) {
+    parsed.result = cmd_error(CommandErrorType::large);  // an overlong corrId or connId
+  } else if (auto* command = std::get_if<AgentCommand>(&parsed.result)) {
     const Bytes* inline_body = binary_field(*command);
     if (command_party(*command) != sender_) {
       parsed.result = cmd_error(CommandErrorType::prohibited);

@@ -14,8 +14,9 @@
 // in a number after a body-carrying tag, see parse_command_line), that many bytes and the
 // line after them are skipped before the error is reported. When it cannot (e.g. "SEND x"),
 // nothing is skipped, as in the reference. Limits keep memory bounded: a line longer than
-// max_line is discarded as it streams and answered with CMD LARGE (a size it held is lost);
-// a body over max_body is skipped without being stored and answered with CMD LARGE.
+// max_line is discarded as it streams and the transmission answered with CMD LARGE (when it
+// is the command line, a size it held is lost); a body over max_body is skipped without
+// being stored and answered with CMD LARGE.
 // Not thread-safe: one parser per connection, used from its reader.
 #pragma once
 
@@ -97,7 +98,7 @@ class TransmissionParser {
   // Returns true when `in` held the end of the current line.
   bool take_line(ByteView in, std::size_t& pos);
   std::optional<ReceivedTransmission> on_line();
-  std::optional<ReceivedTransmission> on_command_line();
+  std::optional<ReceivedTransmission> on_command_line(std::string_view line);
   void start_body(std::uint64_t size, bool keep);
   ReceivedTransmission finish(std::variant<AgentCommand, AgentError> result);
 

@@ -92,8 +92,11 @@ Result<Timestamp> parse_iso8601(std::string_view in) {
                                         std::chrono::month(static_cast<unsigned>(*mo)),
                                         std::chrono::day(static_cast<unsigned>(*d))};
   if (!ymd.ok() || *h > 23 || *mi > 59 || *s > 60) return bad;
-  return Timestamp(std::chrono::sys_days(ymd)) + hours(*h) + minutes(*mi) + seconds(*s) +
-         milliseconds(millis) - *offset;
+  const Timestamp t = Timestamp(std::chrono::sys_days(ymd)) + hours(*h) + minutes(*mi) +
+                      seconds(*s) + milliseconds(millis) - *offset;
+  // The offset (or a leap second) may carry the time out of the years we can write.
+  if (!format_iso8601_millis(t)) return bad;
+  return t;
 }
 
 }  // namespace smp::enc

@@ -2,7 +2,8 @@
 // YYYY-MM-DDTHH:MM:SS.sssZ (milliseconds, always three digits, as formatISO8601Millis), read
 // in the forms the reference's parseISO8601 takes: YYYY-MM-DDTHH:MM:SS, an optional fraction
 // of any length (digits past the milliseconds are dropped), then Z, ±HH:MM or ±HHMM. A second
-// of 60 rolls over into the next minute. Years are 0000-9999. Pure functions; thread-safe.
+// of 60 rolls over into the next minute. Times are in UTC years 0000-9999 both ways, so
+// whatever is read can be written. Pure functions; thread-safe.
 #pragma once
 
 #include <chrono>

@@ -183,6 +183,12 @@ TEST(TransmissionParser, LinesOverTheLimitAreDiscardedAndAnsweredWithLarge) {
     EXPECT_EQ(got[0].error(), cmd_err(CommandErrorType::large));
     EXPECT_EQ(got[1], ok("2", "c", cmd::Sub{}));
   }
+  // An overlong id does not lose the body that follows its command line.
+  auto with_body = parse_all(long_line + "\r\nc\r\nSEND 3\nabc\r\n2\r\nc\r\nSUB\r\n", Party::client,
+                             4, limits);
+  ASSERT_EQ(with_body.size(), 2u);
+  EXPECT_EQ(with_body[0].error(), cmd_err(CommandErrorType::large));
+  EXPECT_EQ(with_body[1], ok("2", "c", cmd::Sub{}));
   // Exactly at the limit (plus the CR) is fine.
   EXPECT_EQ(parse_all("1\r\nc\r\nRJCT abc\r\n", Party::client, 1, limits),
             std::vector{ok("1", "c", cmd::Rjct{"abc"})});
