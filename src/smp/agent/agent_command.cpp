@@ -263,12 +263,11 @@ Party command_party(const AgentCommand& command) {
   return std::visit(
       [](const auto& c) {
         using T = std::decay_t<decltype(c)>;
-        constexpr bool kClient =
-            std::is_same_v<T, cmd::New> || std::is_same_v<T, cmd::Join> ||
-            std::is_same_v<T, cmd::Let> || std::is_same_v<T, cmd::Acpt> ||
-            std::is_same_v<T, cmd::Rjct> || std::is_same_v<T, cmd::Sub> ||
-            std::is_same_v<T, cmd::Send> || std::is_same_v<T, cmd::Ack> ||
-            std::is_same_v<T, cmd::Off> || std::is_same_v<T, cmd::Del>;
+        constexpr bool kClient = std::is_same_v<T, cmd::New> || std::is_same_v<T, cmd::Join> ||
+                                 std::is_same_v<T, cmd::Let> || std::is_same_v<T, cmd::Acpt> ||
+                                 std::is_same_v<T, cmd::Rjct> || std::is_same_v<T, cmd::Sub> ||
+                                 std::is_same_v<T, cmd::Send> || std::is_same_v<T, cmd::Ack> ||
+                                 std::is_same_v<T, cmd::Off> || std::is_same_v<T, cmd::Del>;
         return kClient ? Party::client : Party::agent;
       },
       command);
@@ -319,7 +318,9 @@ Result<Bytes> encode_command(const AgentCommand& command) {
           [](const cmd::Off&) { return LineWriter("OFF").finish(); },
           [](const cmd::Del&) { return LineWriter("DEL").finish(); },
           [](const cmd::Ok&) { return LineWriter("OK").finish(); },
-          [](const cmd::Err& c) { return LineWriter("ERR").word(encode_agent_error(c.error)).finish(); },
+          [](const cmd::Err& c) {
+            return LineWriter("ERR").word(encode_agent_error(c.error)).finish();
+          },
       },
       command);
 }

@@ -123,10 +123,9 @@ struct Err {
 }  // namespace cmd
 
 using AgentCommand =
-    std::variant<cmd::New, cmd::Inv, cmd::Join, cmd::Conf, cmd::Let, cmd::Req, cmd::Acpt,
-                 cmd::Rjct, cmd::Info, cmd::Con, cmd::Sub, cmd::End, cmd::Down, cmd::Up,
-                 cmd::Send, cmd::Mid, cmd::Sent, cmd::Merr, cmd::Msg, cmd::Ack, cmd::Off,
-                 cmd::Del, cmd::Ok, cmd::Err>;
+    std::variant<cmd::New, cmd::Inv, cmd::Join, cmd::Conf, cmd::Let, cmd::Req, cmd::Acpt, cmd::Rjct,
+                 cmd::Info, cmd::Con, cmd::Sub, cmd::End, cmd::Down, cmd::Up, cmd::Send, cmd::Mid,
+                 cmd::Sent, cmd::Merr, cmd::Msg, cmd::Ack, cmd::Off, cmd::Del, cmd::Ok, cmd::Err>;
 
 Party command_party(const AgentCommand& command);
 // NEW, JOIN and ACPT may come with an empty connId (the agent makes one up), and ERR may be

@@ -1,8 +1,9 @@
 // Errors the agent reports to its clients (AgentErrorType, spec §7.3), in ERR and MERR:
 //   CMD PROHIBITED|SYNTAX|NO_CONN|SIZE|LARGE      CONN NOT_FOUND|DUPLICATE|SIMPLEX
-//   SMP <smp error>                              AGENT A_MESSAGE|A_PROHIBITED|A_VERSION|A_ENCRYPTION
-//   BROKER RESPONSE <smp error>|UNEXPECTED|NETWORK|TRANSPORT <transport error>|TIMEOUT
-//   INTERNAL "<Haskell string literal>"
+//   SMP <smp error>                              AGENT
+//   A_MESSAGE|A_PROHIBITED|A_VERSION|A_ENCRYPTION BROKER RESPONSE <smp
+//   error>|UNEXPECTED|NETWORK|TRANSPORT <transport error>|TIMEOUT INTERNAL "<Haskell string
+//   literal>"
 // The parser takes exactly the forms the reference writes. Plain value types, pure
 // functions; thread-safe.
 #pragma once
@@ -54,7 +55,8 @@ struct InternalError {
   friend bool operator==(const InternalError&, const InternalError&) = default;
 };
 
-using AgentError = std::variant<CmdError, ConnError, SmpError, BrokerError, PeerError, InternalError>;
+using AgentError =
+    std::variant<CmdError, ConnError, SmpError, BrokerError, PeerError, InternalError>;
 
 inline AgentError cmd_error(CommandErrorType t) { return CmdError{t}; }
 inline AgentError broker_response(errc smp_error) {

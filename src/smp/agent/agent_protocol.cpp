@@ -38,8 +38,8 @@ ParseStep TransmissionParser::parse(ByteView input) {
   std::size_t pos = 0;
   while (pos < input.size()) {
     if (phase_ == Phase::body || phase_ == Phase::skip_body) {
-      const auto n = static_cast<std::size_t>(
-          std::min<std::uint64_t>(body_left_, input.size() - pos));
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, input.size() - pos));
       if (phase_ == Phase::body) {
         append(*binary_field(std::get<AgentCommand>(pending_)), input.subspan(pos, n));
       }

@@ -1,23 +1,9 @@
-// Framing of the agent's client protocol (spec §7.1): a transmission is three lines
-// (corrId, connId, command), each written with CRLF and read up to LF with one trailing CR
-// dropped. A size-form binary field follows its command line as exactly <size> bytes and
-// then an empty line.
-//
-// TransmissionParser is incremental: feed it bytes as they arrive; each call consumes input
-// into its own state (at most one transmission per call) and reports either "need more" or a
-// finished transmission, which is a command or the error to answer with. It checks, in the
-// reference's order: the command line (CMD SYNTAX), the sender's party (CMD PROHIBITED), the
-// connId (CMD NO_CONN), then the body (CMD SIZE when the line after it is not empty).
-//
-// Unlike the reference (quirk Q13), a rejected command does not leave its size-form body to
-// be read as the next transmission: when the size can be told (the line parsed, or still ends
-// in a number after a body-carrying tag, see parse_command_line), that many bytes and the
-// line after them are skipped before the error is reported. When it cannot (e.g. "SEND x"),
-// nothing is skipped, as in the reference. Limits keep memory bounded: a line longer than
-// max_line is discarded as it streams and the transmission answered with CMD LARGE (when it
-// is the command line, a size it held is lost); a body over max_body is skipped without
-// being stored and answered with CMD LARGE.
-// Not thread-safe: one parser per connection, used from its reader.
+// Framing of the agent's client protocol (spec §7.1): transmissions of three lines (corrId,
+// connId, command), written with CRLF and read up to LF with one trailing CR dropped; a
+// size-form binary field follows its command line as <size> bytes and an empty line.
+// encode_transmission writes one; TransmissionParser reads them incrementally from a
+// connection's bytes. Pure functions are thread-safe; a parser is not (one per connection,
+// used from its reader).
 #pragma once
 
 #include <cstddef>
@@ -80,6 +66,21 @@ struct ParseStep {
   std::optional<ReceivedTransmission> transmission;
 };
 
+// Feed it bytes as they arrive: each call consumes input into the parser's own state (at most
+// one transmission per call) and reports "need more" or a finished transmission, which is a
+// command or the error to answer with. Checks run in the reference's order: the command line
+// (CMD SYNTAX), the sender's party (CMD PROHIBITED), the connId (CMD NO_CONN), then the body
+// (CMD SIZE when the line after it is not empty).
+//
+// Unlike the reference (quirk Q13), a rejected command does not leave its size-form body to
+// be read as the next transmission: when the size can be told (the line parsed, or still ends
+// in a number after a body-carrying tag, see parse_command_line), that many bytes and the
+// line after them are skipped before the error is reported. When it cannot (e.g. "SEND x"),
+// nothing is skipped, as in the reference. Limits keep memory bounded: a line longer than
+// max_line is discarded as it streams and the transmission answered with CMD LARGE (when it
+// is the command line, a size it held is lost); a body over max_body is skipped without
+// being stored and answered with CMD LARGE. A body announced as absurdly large is skipped
+// all the same, so such a connection reads on without answering; close it on a timeout.
 class TransmissionParser {
  public:
   // `sender` is the party whose commands are accepted: Party::client on the agent's side

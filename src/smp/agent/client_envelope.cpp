@@ -49,7 +49,8 @@ std::optional<PrivHeader> read_priv_header(enc::Reader& r) {
     case kEmptyTag:
       return PrivHeader{};
     case kConfirmationTag:
-      if (auto key = crypto::read_public_key(r, crypto::kSignatureAlgorithms)) return PrivHeader{*key};
+      if (auto key = crypto::read_public_key(r, crypto::kSignatureAlgorithms))
+        return PrivHeader{*key};
       return std::nullopt;
     default:
       r.fail(errc::bad_tag);

@@ -13,7 +13,8 @@ namespace smp::agent {
 inline constexpr enc::Version kAgentVersion = 1;
 inline constexpr enc::VersionRange kAgentVersions = enc::VersionRange::single(kAgentVersion);
 inline constexpr enc::Version kSmpClientVersion = 1;  // PubHeader, SMPQueueInfo
-inline constexpr enc::VersionRange kSmpClientVersions = enc::VersionRange::single(kSmpClientVersion);
+inline constexpr enc::VersionRange kSmpClientVersions =
+    enc::VersionRange::single(kSmpClientVersion);
 
 // Plaintext lengths the double ratchet pads to (e2eEncConnInfoLength, e2eEncUserMsgLength).
 inline constexpr std::size_t kConnInfoPaddedLength = 14848;

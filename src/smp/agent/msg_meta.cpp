@@ -142,8 +142,8 @@ Result<MsgMeta> parse_msg_meta(std::string_view& in) {
   if (!broker_ts || !strip(rest, " S=")) return bad;
   SMP_TRY(std::int64_t snd_msg_id, parse_decimal_id(rest));
   in = rest;
-  return MsgMeta{std::move(integrity), recipient_id,          *recipient_ts,
-                 std::move(*broker_id), *broker_ts, snd_msg_id};
+  return MsgMeta{std::move(integrity),  recipient_id, *recipient_ts,
+                 std::move(*broker_id), *broker_ts,   snd_msg_id};
 }
 
 }  // namespace smp::agent

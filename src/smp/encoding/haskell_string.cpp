@@ -14,7 +14,7 @@ constexpr char32_t kSo = 0x0E;
 
 // GHC's asciiTab: names of the control characters 0..31 and of the space.
 constexpr std::array<std::string_view, 33> kAsciiNames = {
-    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT",  "LF",
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS",  "HT",  "LF",
     "VT",  "FF",  "CR",  "SO",  "SI",  "DLE", "DC1", "DC2", "DC3", "DC4", "NAK",
     "SYN", "ETB", "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US",  "SP"};
 
@@ -28,35 +28,54 @@ bool is_space(char c) {
 
 std::optional<char32_t> single_escape(char32_t c) {
   switch (c) {
-    case 'n': return U'\n';
-    case 'r': return U'\r';
-    case 't': return U'\t';
-    case 'a': return U'\a';
-    case 'b': return U'\b';
-    case 'f': return U'\f';
-    case 'v': return U'\v';
-    default: return std::nullopt;
+    case 'n':
+      return U'\n';
+    case 'r':
+      return U'\r';
+    case 't':
+      return U'\t';
+    case 'a':
+      return U'\a';
+    case 'b':
+      return U'\b';
+    case 'f':
+      return U'\f';
+    case 'v':
+      return U'\v';
+    default:
+      return std::nullopt;
   }
 }
 
 char letter_escape(char32_t c) {
   switch (c) {
-    case U'\a': return 'a';
-    case U'\b': return 'b';
-    case U'\f': return 'f';
-    case U'\n': return 'n';
-    case U'\r': return 'r';
-    case U'\t': return 't';
-    case U'\v': return 'v';
-    default: return 0;
+    case U'\a':
+      return 'a';
+    case U'\b':
+      return 'b';
+    case U'\f':
+      return 'f';
+    case U'\n':
+      return 'n';
+    case U'\r':
+      return 'r';
+    case U'\t':
+      return 't';
+    case U'\v':
+      return 'v';
+    default:
+      return 0;
   }
 }
 
 int digit_value(char c, int base) {
   int v = -1;
-  if (c >= '0' && c <= '9') v = c - '0';
-  else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    v = c - '0';
+  else if (c >= 'a' && c <= 'f')
+    v = c - 'a' + 10;
+  else if (c >= 'A' && c <= 'F')
+    v = c - 'A' + 10;
   return v < base ? v : -1;
 }
 
@@ -169,7 +188,9 @@ std::string show_string(std::u32string_view text) {
   return out;
 }
 
-std::string show_string_utf8(std::string_view utf8) { return show_string(decode_utf8_lenient(utf8)); }
+std::string show_string_utf8(std::string_view utf8) {
+  return show_string(decode_utf8_lenient(utf8));
+}
 
 std::string show_latin1(ByteView bytes) {
   std::u32string text(bytes.begin(), bytes.end());
@@ -230,11 +251,17 @@ void append_utf8(std::string& out, char32_t cp) {
 std::u32string decode_utf8_lenient(std::string_view utf8) {
   std::u32string out;
   out.reserve(utf8.size());
-  auto at = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(utf8[i])); };
+  auto at = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(utf8[i]));
+  };
   std::size_t i = 0;
   while (i < utf8.size()) {
     const std::uint32_t b = at(i);
-    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    std::size_t len = b < 0x80           ? 1
+                      : (b >> 5) == 0x6  ? 2
+                      : (b >> 4) == 0xE  ? 3
+                      : (b >> 3) == 0x1E ? 4
+                                         : 0;
     std::uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
     bool ok = len != 0 && i + len <= utf8.size();
     for (std::size_t k = 1; ok && k < len; ++k) {

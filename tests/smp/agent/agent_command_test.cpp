@@ -17,8 +17,8 @@ ConnectionRequest request(ConnectionMode mode) {
                        crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
                        crypto::generate_key_pair(KeyAlgorithm::x448).public_key};
   }
-  return ConnectionRequest{mode, ConnReqScheme::simplex_chat(), enc::VersionRange::single(1),
-                           {queue}, e2e};
+  return ConnectionRequest{
+      mode, ConnReqScheme::simplex_chat(), enc::VersionRange::single(1), {queue}, e2e};
 }
 
 std::string text(const AgentCommand& c) { return to_string(encode_command(c).value()); }
@@ -35,14 +35,30 @@ bool is_syntax_error(const ParsedCommandLine& p) {
 }
 
 TEST(AgentCommand, PartiesFollowTheReference) {
-  for (AgentCommand c : {AgentCommand{cmd::New{}}, {cmd::Join{request(ConnectionMode::contact), {}}}, {cmd::Let{}}, {cmd::Acpt{}},
-                         {cmd::Rjct{}}, {cmd::Sub{}}, {cmd::Send{}}, {cmd::Ack{}}, {cmd::Off{}},
+  for (AgentCommand c : {AgentCommand{cmd::New{}},
+                         {cmd::Join{request(ConnectionMode::contact), {}}},
+                         {cmd::Let{}},
+                         {cmd::Acpt{}},
+                         {cmd::Rjct{}},
+                         {cmd::Sub{}},
+                         {cmd::Send{}},
+                         {cmd::Ack{}},
+                         {cmd::Off{}},
                          {cmd::Del{}}}) {
     EXPECT_EQ(command_party(c), Party::client) << text(c);
   }
-  for (AgentCommand c : {AgentCommand{cmd::Conf{}}, {cmd::Req{}}, {cmd::Info{}}, {cmd::Con{}},
-                         {cmd::End{}}, {cmd::Down{}}, {cmd::Up{}}, {cmd::Mid{}}, {cmd::Sent{}},
-                         {cmd::Merr{1, CmdError{}}}, {cmd::Ok{}}, {cmd::Err{CmdError{}}}}) {
+  for (AgentCommand c : {AgentCommand{cmd::Conf{}},
+                         {cmd::Req{}},
+                         {cmd::Info{}},
+                         {cmd::Con{}},
+                         {cmd::End{}},
+                         {cmd::Down{}},
+                         {cmd::Up{}},
+                         {cmd::Mid{}},
+                         {cmd::Sent{}},
+                         {cmd::Merr{1, CmdError{}}},
+                         {cmd::Ok{}},
+                         {cmd::Err{CmdError{}}}}) {
     EXPECT_EQ(command_party(c), Party::agent);
   }
 }
@@ -69,12 +85,25 @@ TEST(AgentCommand, BinaryFieldsAreWrittenInSizeForm) {
 
 TEST(AgentCommand, RoundTripsEveryCommandThroughItsLine) {
   const AgentCommand commands[] = {
-      cmd::New{ConnectionMode::invitation}, cmd::New{ConnectionMode::contact},
-      cmd::Inv{request(ConnectionMode::invitation)}, cmd::Inv{request(ConnectionMode::contact)},
-      cmd::Rjct{"inv 1 with spaces"}, cmd::Con{}, cmd::Sub{}, cmd::End{}, cmd::Down{}, cmd::Up{},
-      cmd::Mid{0}, cmd::Sent{std::numeric_limits<std::int64_t>::max()}, cmd::Ack{42},
-      cmd::Merr{5, SmpError{errc::smp_auth}}, cmd::Merr{6, InternalError{"x \"y\""}},
-      cmd::Off{}, cmd::Del{}, cmd::Ok{}, cmd::Err{ConnError{ConnectionErrorType::simplex}},
+      cmd::New{ConnectionMode::invitation},
+      cmd::New{ConnectionMode::contact},
+      cmd::Inv{request(ConnectionMode::invitation)},
+      cmd::Inv{request(ConnectionMode::contact)},
+      cmd::Rjct{"inv 1 with spaces"},
+      cmd::Con{},
+      cmd::Sub{},
+      cmd::End{},
+      cmd::Down{},
+      cmd::Up{},
+      cmd::Mid{0},
+      cmd::Sent{std::numeric_limits<std::int64_t>::max()},
+      cmd::Ack{42},
+      cmd::Merr{5, SmpError{errc::smp_auth}},
+      cmd::Merr{6, InternalError{"x \"y\""}},
+      cmd::Off{},
+      cmd::Del{},
+      cmd::Ok{},
+      cmd::Err{ConnError{ConnectionErrorType::simplex}},
   };
   for (const auto& c : commands) {
     std::string line = text(c);
@@ -108,13 +137,53 @@ TEST(AgentCommand, InlineBodiesTakeTheRestOfTheLine) {
 
 TEST(AgentCommand, MalformedLinesAreSyntaxErrors) {
   for (std::string_view bad : {
-           "", " ", "HELLO", "NEW", "NEW ", "NEW hi", "NEW INV ", "NEW inv", "SUB ", "SUBX",
-           "CON ", "CONF", "CONF x", "OK 1", "ok", "SEND", "SEND ", "SEND x", "SEND -1",
-           "SEND 0x10", "SEND  5", "SEND 5 ", "ACK", "ACK x", "ACK -1", "ACK 1 ",
-           "ACK 99999999999999999999", "MID", "SENT 1x", "MERR 1", "MERR 1 ", "MERR x SMP AUTH",
-           "MERR 1 SMP NOPE", "ERR", "ERR ", "ERR NOPE", "JOIN", "JOIN x", "JOIN https://x 1",
-           "INV", "INV ", "INV https://simplex.chat/invitation#/?v=1", "RJCT", "MSG", "MSG OK",
-           "LET id", "LET id x",
+           "",
+           " ",
+           "HELLO",
+           "NEW",
+           "NEW ",
+           "NEW hi",
+           "NEW INV ",
+           "NEW inv",
+           "SUB ",
+           "SUBX",
+           "CON ",
+           "CONF",
+           "CONF x",
+           "OK 1",
+           "ok",
+           "SEND",
+           "SEND ",
+           "SEND x",
+           "SEND -1",
+           "SEND 0x10",
+           "SEND  5",
+           "SEND 5 ",
+           "ACK",
+           "ACK x",
+           "ACK -1",
+           "ACK 1 ",
+           "ACK 99999999999999999999",
+           "MID",
+           "SENT 1x",
+           "MERR 1",
+           "MERR 1 ",
+           "MERR x SMP AUTH",
+           "MERR 1 SMP NOPE",
+           "ERR",
+           "ERR ",
+           "ERR NOPE",
+           "JOIN",
+           "JOIN x",
+           "JOIN https://x 1",
+           "INV",
+           "INV ",
+           "INV https://simplex.chat/invitation#/?v=1",
+           "RJCT",
+           "MSG",
+           "MSG OK",
+           "LET id",
+           "LET id x",
        }) {
     EXPECT_TRUE(is_syntax_error(parse_command_line(bad))) << "'" << bad << "'";
   }
@@ -128,8 +197,8 @@ TEST(AgentCommand, FailedLinesReportTheSizeTheyAnnounce) {
   EXPECT_EQ(parse_command_line("SEND x 7").body_size, 7u);
   EXPECT_EQ(parse_command_line("SEND 99999999999999999999999").body_size, UINT64_MAX);
   EXPECT_FALSE(parse_command_line("SEND x").body_size);
-  EXPECT_FALSE(parse_command_line("HELLO 5").body_size);    // not a body-carrying tag
-  EXPECT_FALSE(parse_command_line("ACK 1 5").body_size);    // ACK has no body
+  EXPECT_FALSE(parse_command_line("HELLO 5").body_size);  // not a body-carrying tag
+  EXPECT_FALSE(parse_command_line("ACK 1 5").body_size);  // ACK has no body
   EXPECT_FALSE(parse_command_line("SEND 5x").body_size);
   EXPECT_FALSE(parse_command_line("MSG bad :body 5").body_size);  // inline body, not a size
 }

@@ -12,8 +12,9 @@ error_code err(errc e) { return make_error_code(e); }
 crypto::PublicKey fresh(KeyAlgorithm alg) { return crypto::generate_key_pair(alg).public_key; }
 
 ConnectionRequest request(ConnectionMode mode) {
-  protocol::SmpQueueUri queue{protocol::SmpServer{"smp.example.com", "", Bytes(32, 1)}, Bytes(24, 2),
-                              protocol::kShortQueueUriVersions, fresh(KeyAlgorithm::x25519)};
+  protocol::SmpQueueUri queue{protocol::SmpServer{"smp.example.com", "", Bytes(32, 1)},
+                              Bytes(24, 2), protocol::kShortQueueUriVersions,
+                              fresh(KeyAlgorithm::x25519)};
   std::optional<E2eParamsUri> e2e;
   if (mode == ConnectionMode::invitation) {
     e2e = E2eParamsUri{enc::VersionRange::single(1), fresh(KeyAlgorithm::x448),
@@ -61,10 +62,16 @@ TEST(AgentEnvelope, RejectsMalformedInput) {
             err(errc::truncated));
   EXPECT_EQ(decode_agent_envelope(as_bytes(std::string_view("\x00\x01X", 3))).error(),
             err(errc::bad_tag));
-  EXPECT_EQ(decode_agent_envelope(as_bytes(std::string_view("\x00\x01" "C2", 4))).error(),
+  EXPECT_EQ(decode_agent_envelope(as_bytes(std::string_view("\x00\x01"
+                                                            "C2",
+                                                            4)))
+                .error(),
             err(errc::bad_tag));
   // Ratchet parameters cut short.
-  EXPECT_EQ(decode_agent_envelope(as_bytes(std::string_view("\x00\x01" "C1\x00\x01\x44", 7))).error(),
+  EXPECT_EQ(decode_agent_envelope(as_bytes(std::string_view("\x00\x01"
+                                                            "C1\x00\x01\x44",
+                                                            7)))
+                .error(),
             err(errc::truncated));
   // Large length beyond the end.
   EXPECT_EQ(decode_agent_envelope(as_bytes(std::string_view("\x00\x01I\x01\x00https", 10))).error(),
@@ -82,7 +89,8 @@ TEST(AgentEnvelope, RatchetParamsMustBeX448) {
   EXPECT_EQ(decode_agent_envelope(w.bytes()).error(), err(errc::wrong_algorithm));
 
   ConfirmationE2eParams bad{1, fresh(KeyAlgorithm::x448), fresh(KeyAlgorithm::x25519)};
-  EXPECT_EQ(encode_agent_envelope(AgentConfirmation{1, bad, {}}).error(), err(errc::wrong_algorithm));
+  EXPECT_EQ(encode_agent_envelope(AgentConfirmation{1, bad, {}}).error(),
+            err(errc::wrong_algorithm));
 }
 
 TEST(AgentEnvelope, InvitationMustCarryAnInvitationRequest) {

@@ -1,8 +1,8 @@
 #include "smp/agent/agent_error.h"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace smp::agent {
 namespace {
@@ -37,7 +37,9 @@ std::vector<std::pair<AgentError, std::string>> every_form() {
       {InternalError{"some error"}, R"(INTERNAL "some error")"},
       {InternalError{""}, R"(INTERNAL "")"},
       {InternalError{"say \"hi\"\\\n"}, R"(INTERNAL "say \"hi\"\\\n")"},
-      {InternalError{"\xc3\xb7" "6"}, R"(INTERNAL "\247\&6")"},
+      {InternalError{"\xc3\xb7"
+                     "6"},
+       R"(INTERNAL "\247\&6")"},
   };
 }
 
@@ -52,12 +54,32 @@ TEST(AgentError, EveryFormIsWrittenAndReadBack) {
 
 TEST(AgentError, RejectsAnythingElse) {
   for (std::string_view bad : {
-           "", "CMD", "CMD ", "CMD syntax", "CMD SYNTAX ", " CMD SYNTAX", "CMD  SYNTAX",
-           "(CMD SYNTAX)", "CONN NOPE", "SMP", "SMP CMD", "SMP CMD PROHIBITED", "SMP DUPLICATE_",
-           "BROKER", "BROKER RESPONSE", "BROKER RESPONSE PARSE", "BROKER TRANSPORT",
-           "BROKER TRANSPORT AUTH", "BROKER TRANSPORT TEBadBlock", "AGENT MESSAGE",
-           "AGENT A_MESSAGE x", "INTERNAL", "INTERNAL x", R"(INTERNAL "x" )",
-           R"(INTERNAL "x)", "ERR CMD SYNTAX",
+           "",
+           "CMD",
+           "CMD ",
+           "CMD syntax",
+           "CMD SYNTAX ",
+           " CMD SYNTAX",
+           "CMD  SYNTAX",
+           "(CMD SYNTAX)",
+           "CONN NOPE",
+           "SMP",
+           "SMP CMD",
+           "SMP CMD PROHIBITED",
+           "SMP DUPLICATE_",
+           "BROKER",
+           "BROKER RESPONSE",
+           "BROKER RESPONSE PARSE",
+           "BROKER TRANSPORT",
+           "BROKER TRANSPORT AUTH",
+           "BROKER TRANSPORT TEBadBlock",
+           "AGENT MESSAGE",
+           "AGENT A_MESSAGE x",
+           "INTERNAL",
+           "INTERNAL x",
+           R"(INTERNAL "x" )",
+           R"(INTERNAL "x)",
+           "ERR CMD SYNTAX",
        }) {
     EXPECT_FALSE(parse_agent_error(bad)) << bad;
   }
@@ -68,7 +90,8 @@ TEST(AgentError, SmpErrorOutsideTheSmpGroupIsWrittenAsInternal) {
 }
 
 TEST(AgentError, CryptoErrorsMapAsTheReferenceDoes) {
-  EXPECT_EQ(crypto_agent_error(errc::crypto_large_msg), AgentError(CmdError{CommandErrorType::large}));
+  EXPECT_EQ(crypto_agent_error(errc::crypto_large_msg),
+            AgentError(CmdError{CommandErrorType::large}));
   for (errc e : {errc::crypto_header, errc::aes_decrypt, errc::cb_decrypt}) {
     EXPECT_EQ(crypto_agent_error(e), AgentError(PeerError{PeerErrorType::a_encryption}));
   }
@@ -78,7 +101,8 @@ TEST(AgentError, CryptoErrorsMapAsTheReferenceDoes) {
             R"(INTERNAL "CERatchetTooManySkipped")");
   EXPECT_EQ(encode_agent_error(crypto_agent_error(errc::ratchet_duplicate)),
             R"(INTERNAL "CERatchetDuplicateMessage")");
-  EXPECT_EQ(encode_agent_error(crypto_agent_error(errc::ratchet_state)), R"(INTERNAL "CERatchetState")");
+  EXPECT_EQ(encode_agent_error(crypto_agent_error(errc::ratchet_state)),
+            R"(INTERNAL "CERatchetState")");
 }
 
 }  // namespace

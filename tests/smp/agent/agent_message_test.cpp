@@ -56,8 +56,10 @@ TEST(AgentMessage, RejectsMalformedInput) {
   EXPECT_EQ(decode_agent_plaintext(header).error(), err(errc::truncated));  // no AMessage
   EXPECT_EQ(decode_agent_plaintext(with("Q")).error(), err(errc::bad_tag));
   EXPECT_EQ(decode_agent_plaintext(with("Hx")).error(), err(errc::trailing_bytes));
-  EXPECT_EQ(decode_agent_plaintext(with(std::string_view("R\x00", 2))).error(), err(errc::bad_syntax));
-  EXPECT_EQ(decode_agent_plaintext(with(std::string_view("R\x01", 2))).error(), err(errc::truncated));
+  EXPECT_EQ(decode_agent_plaintext(with(std::string_view("R\x00", 2))).error(),
+            err(errc::bad_syntax));
+  EXPECT_EQ(decode_agent_plaintext(with(std::string_view("R\x01", 2))).error(),
+            err(errc::truncated));
   // Hash length beyond the end.
   EXPECT_EQ(decode_agent_plaintext(Bytes{'M', 0, 0, 0, 0, 0, 0, 0, 1, 33, 1}).error(),
             err(errc::truncated));
@@ -70,8 +72,7 @@ TEST(AgentMessage, ReplyAfterItsQueuesIsTrailingBytes) {
 }
 
 TEST(AgentMessage, EmptyReplyIsNotEncoded) {
-  EXPECT_EQ(encode_agent_plaintext(msg(1, {}, ReplyMessage{})).error(),
-            err(errc::bad_syntax));
+  EXPECT_EQ(encode_agent_plaintext(msg(1, {}, ReplyMessage{})).error(), err(errc::bad_syntax));
 }
 
 TEST(AgentMessage, UserMessageLimitIs15811Bytes) {
@@ -103,8 +104,7 @@ TEST(AgentMessage, ReplyTooLargeForThePaddingIsRefused) {
   q.server.key_hash = Bytes(255, 1);
   q.sender_id = Bytes(255, 2);
   reply.queues.assign(30, q);  // about 23 KB
-  EXPECT_EQ(encode_agent_plaintext(msg(1, {}, reply)).error(),
-            err(errc::crypto_large_msg));
+  EXPECT_EQ(encode_agent_plaintext(msg(1, {}, reply)).error(), err(errc::crypto_large_msg));
 }
 
 }  // namespace

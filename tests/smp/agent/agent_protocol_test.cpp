@@ -1,8 +1,8 @@
 #include "smp/agent/agent_protocol.h"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace smp::agent {
 namespace {
@@ -144,7 +144,10 @@ TEST(TransmissionParser, NonNumericSizeSkipsNothing) {
 }
 
 TEST(TransmissionParser, BodiesMayHoldAnyBytes) {
-  const std::string body("\r\n\n\r\0\xff" "5\n", 8);
+  const std::string body(
+      "\r\n\n\r\0\xff"
+      "5\n",
+      8);
   auto got = parse_all("1\r\nc\r\nSEND 8\r\n" + body + "\n", Party::client, 3);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0], ok("1", "c", cmd::Send{b(body)}));
@@ -163,8 +166,8 @@ TEST(TransmissionParser, OnlyOneTrailingCrIsDropped) {
 
 TEST(TransmissionParser, BodiesOverTheLimitAreSkippedUnstored) {
   ProtocolLimits limits{64, 4};
-  auto got = parse_all("1\r\nc\r\nSEND 5\nhello\r\n2\r\nc\r\nSEND 4\nfour\r\n", Party::client, 2,
-                       limits);
+  auto got =
+      parse_all("1\r\nc\r\nSEND 5\nhello\r\n2\r\nc\r\nSEND 4\nfour\r\n", Party::client, 2, limits);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], err("1", "c", CommandErrorType::large));
   EXPECT_EQ(got[1], ok("2", "c", cmd::Send{b("four")}));
@@ -175,17 +178,17 @@ TEST(TransmissionParser, BodiesOverTheLimitAreSkippedUnstored) {
 TEST(TransmissionParser, LinesOverTheLimitAreDiscardedAndAnsweredWithLarge) {
   ProtocolLimits limits{8, 4};
   const std::string long_line(100, 'x');
-  for (const std::string& stream : {
-           "1\r\nc\r\nRJCT " + long_line + "\r\n", long_line + "\r\nc\r\nSUB\r\n",
-           "1\r\n" + long_line + "\r\nSUB\r\n"}) {
+  for (const std::string& stream :
+       {"1\r\nc\r\nRJCT " + long_line + "\r\n", long_line + "\r\nc\r\nSUB\r\n",
+        "1\r\n" + long_line + "\r\nSUB\r\n"}) {
     auto got = parse_all(stream + "2\r\nc\r\nSUB\r\n", Party::client, 5, limits);
     ASSERT_EQ(got.size(), 2u) << stream;
     EXPECT_EQ(got[0].error(), cmd_err(CommandErrorType::large));
     EXPECT_EQ(got[1], ok("2", "c", cmd::Sub{}));
   }
   // An overlong id does not lose the body that follows its command line.
-  auto with_body = parse_all(long_line + "\r\nc\r\nSEND 3\nabc\r\n2\r\nc\r\nSUB\r\n", Party::client,
-                             4, limits);
+  auto with_body =
+      parse_all(long_line + "\r\nc\r\nSEND 3\nabc\r\n2\r\nc\r\nSUB\r\n", Party::client, 4, limits);
   ASSERT_EQ(with_body.size(), 2u);
   EXPECT_EQ(with_body[0].error(), cmd_err(CommandErrorType::large));
   EXPECT_EQ(with_body[1], ok("2", "c", cmd::Sub{}));
@@ -195,8 +198,9 @@ TEST(TransmissionParser, LinesOverTheLimitAreDiscardedAndAnsweredWithLarge) {
   EXPECT_EQ(parse_all("1\r\nc\r\nRJCT abcd\r\n", Party::client, 1, limits)[0].error(),
             cmd_err(CommandErrorType::large));
   // A long line after a body is CMD SIZE.
-  EXPECT_EQ(parse_all("1\r\nc\r\nSEND 1\nx" + long_line + "\r\n", Party::client, 5, limits)[0].error(),
-            cmd_err(CommandErrorType::size));
+  EXPECT_EQ(
+      parse_all("1\r\nc\r\nSEND 1\nx" + long_line + "\r\n", Party::client, 5, limits)[0].error(),
+      cmd_err(CommandErrorType::size));
 }
 
 TEST(TransmissionParser, AnAbsurdSizeSwallowsTheInputButNeverStoresIt) {
@@ -217,8 +221,10 @@ TEST(EncodeTransmission, WritesThreeCrLfLines) {
 }
 
 TEST(EncodeTransmission, RefusesLineFeedsInIds) {
-  EXPECT_EQ(encode_transmission({"a\nb", "c", cmd::Ok{}}).error(), make_error_code(errc::bad_syntax));
-  EXPECT_EQ(encode_transmission({"a", "c\n", cmd::Ok{}}).error(), make_error_code(errc::bad_syntax));
+  EXPECT_EQ(encode_transmission({"a\nb", "c", cmd::Ok{}}).error(),
+            make_error_code(errc::bad_syntax));
+  EXPECT_EQ(encode_transmission({"a", "c\n", cmd::Ok{}}).error(),
+            make_error_code(errc::bad_syntax));
 }
 
 }  // namespace

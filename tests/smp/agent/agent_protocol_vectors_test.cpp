@@ -1,14 +1,16 @@
 // The agent client protocol against the reference: every transmission of agent.json
 // (agent_commands, agent_errors, agent_raw_parses) written and parsed, and the recorded
 // sessions of agent-transcripts/ parsed line by line.
+// clang-format off
 #include "smp/agent/agent_protocol.h"
-
-#include <gtest/gtest.h>
+// clang-format on
 
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "smp/encoding/base64.h"
 #include "smp/encoding/haskell_string.h"
@@ -35,7 +37,8 @@ ConnectionRequest uri_in(const std::string& command) {
 }
 
 MsgMeta msg_meta(MsgIntegrity integrity) {
-  return MsgMeta{integrity, 4, at(1s), enc::b64_decode("X0uZcDp+Tdip6iiv2HLr5lZST1OC4f1g").value(),
+  return MsgMeta{integrity,     4,
+                 at(1s),        enc::b64_decode("X0uZcDp+Tdip6iiv2HLr5lZST1OC4f1g").value(),
                  at(0s, 123ms), 2};
 }
 
@@ -75,8 +78,7 @@ AgentCommand expected_command(const std::string& name, const std::string& comman
     return cmd::Msg{msg_meta(MsgSkipped{2, 3}), b("hello")};
   }
   if (name.starts_with("JOIN")) {
-    return cmd::Join{uri_in(command_text),
-                     b(name == "JOIN invitation" ? "bob's connInfo" : "{}")};
+    return cmd::Join{uri_in(command_text), b(name == "JOIN invitation" ? "bob's connInfo" : "{}")};
   }
   if (name.starts_with("INV")) return cmd::Inv{uri_in(command_text)};
   ADD_FAILURE() << "no expected value for " << name;
@@ -131,7 +133,8 @@ AgentError expected_error(const std::string& text) {
 }
 
 Party sender_of(const std::string& direction_or_parsed_as) {
-  return direction_or_parsed_as.starts_with("client") || direction_or_parsed_as.ends_with("from client")
+  return direction_or_parsed_as.starts_with("client") ||
+                 direction_or_parsed_as.ends_with("from client")
              ? Party::client
              : Party::agent;
 }
@@ -235,8 +238,7 @@ TEST(AgentProtocolVectors, ParsedRenderingsAgreeWithHaskellShow) {
     const auto& result = c.at("parse").at("result");
     if (!result.at("ok").as_bool()) continue;
     const std::string parsed = test::str(result.at("parsed"));
-    AgentCommand command =
-        expected_command(name, to_string(hex(c.at("command").at("hex"))));
+    AgentCommand command = expected_command(name, to_string(hex(c.at("command").at("hex"))));
     if (const Bytes* body = binary_field(command)) {
       EXPECT_TRUE(parsed.ends_with(std::string(" ").append(enc::show_latin1(*body))))
           << name << ": " << parsed;
@@ -251,7 +253,8 @@ TEST(AgentProtocolVectors, ParsedRenderingsAgreeWithHaskellShow) {
     if (const auto* inv = std::get_if<cmd::Inv>(&command)) request = &inv->request;
     if (request) {
       const auto& q = request->queues.at(0);
-      for (ByteView field : {ByteView(q.server.key_hash), ByteView(q.sender_id), q.dh_public_key.raw()}) {
+      for (ByteView field :
+           {ByteView(q.server.key_hash), ByteView(q.sender_id), q.dh_public_key.raw()}) {
         EXPECT_NE(parsed.find(enc::show_latin1(field)), std::string::npos) << name;
       }
       if (request->e2e) {
@@ -277,9 +280,15 @@ std::optional<Bytes> python_bytes(std::string_view& in) {
     }
     const char e = in.at(++i);
     switch (e) {
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
       case 'x': {
         Bytes byte;
         if (!from_hex(in.substr(i + 1, 2), byte)) return std::nullopt;
@@ -287,7 +296,8 @@ std::optional<Bytes> python_bytes(std::string_view& in) {
         i += 2;
         break;
       }
-      default: out.push_back(static_cast<std::uint8_t>(e));
+      default:
+        out.push_back(static_cast<std::uint8_t>(e));
     }
   }
   if (i >= in.size()) return std::nullopt;
@@ -360,7 +370,8 @@ void check_transcript(const std::string& file) {
       EXPECT_NE(line.find("b'" + std::string(kAgentWelcome) + "'"), std::string::npos) << line;
       continue;
     }
-    const bool recorded = line.find("] -> ") != std::string::npos || line.find("] <- ") != std::string::npos;
+    const bool recorded =
+        line.find("] -> ") != std::string::npos || line.find("] <- ") != std::string::npos;
     auto entry = transcript_entry(line);
     EXPECT_EQ(entry.has_value(), recorded) << line;
     if (!entry) continue;
@@ -384,7 +395,9 @@ void check_transcript(const std::string& file) {
   EXPECT_GE(transmissions, 38);
 }
 
-TEST(AgentProtocolTranscripts, InvitationSessionParsesLineByLine) { check_transcript("invitation.txt"); }
+TEST(AgentProtocolTranscripts, InvitationSessionParsesLineByLine) {
+  check_transcript("invitation.txt");
+}
 
 TEST(AgentProtocolTranscripts, ContactSessionParsesLineByLine) { check_transcript("contact.txt"); }
 

@@ -35,8 +35,9 @@ TEST_F(ClientEnvelopeTest, ConfirmationSealsAndOpensWithThePubHeaderKey) {
   ASSERT_TRUE(envelope);
   EXPECT_EQ(envelope.value().header, header);
   EXPECT_EQ(envelope.value().nonce, nonce_);
-  auto box = crypto::CbKey::from_keys(envelope.value().header.e2e_key.value(),
-                                      recipient_.private_key).value();
+  auto box =
+      crypto::CbKey::from_keys(envelope.value().header.e2e_key.value(), recipient_.private_key)
+          .value();
   auto opened = open_client_message(box, envelope.value());
   ASSERT_TRUE(opened);
   EXPECT_EQ(opened.value(), message);
@@ -48,7 +49,8 @@ TEST_F(ClientEnvelopeTest, MessageWithoutKeyIsPaddedTo16032) {
   auto sealed = seal_client_message(sender_box_, header, message, nonce_);
   ASSERT_TRUE(sealed);
   EXPECT_EQ(sealed.value().size(), 2 + 1 + 24 + 16 + kMessagePaddedLength);
-  auto opened = open_client_message(recipient_box_, decode_client_msg_envelope(sealed.value()).value());
+  auto opened =
+      open_client_message(recipient_box_, decode_client_msg_envelope(sealed.value()).value());
   ASSERT_TRUE(opened);
   EXPECT_EQ(opened.value(), message);
 }
@@ -70,19 +72,21 @@ TEST_F(ClientEnvelopeTest, RefusesMessagesThatDoNotFitInsteadOfTruncating) {
   const std::size_t fits_with_key = kConfirmationPaddedLength - 2 - 1;
   const std::size_t fits_without_key = kMessagePaddedLength - 2 - 1;
   EXPECT_TRUE(seal_client_message(sender_box_, with_key, {{}, Bytes(fits_with_key)}, nonce_));
-  EXPECT_EQ(seal_client_message(sender_box_, with_key, {{}, Bytes(fits_with_key + 1)}, nonce_).error(),
-            err(errc::crypto_large_msg));
-  EXPECT_TRUE(seal_client_message(sender_box_, without_key, {{}, Bytes(fits_without_key)}, nonce_));
   EXPECT_EQ(
-      seal_client_message(sender_box_, without_key, {{}, Bytes(fits_without_key + 1)}, nonce_).error(),
+      seal_client_message(sender_box_, with_key, {{}, Bytes(fits_with_key + 1)}, nonce_).error(),
       err(errc::crypto_large_msg));
+  EXPECT_TRUE(seal_client_message(sender_box_, without_key, {{}, Bytes(fits_without_key)}, nonce_));
+  EXPECT_EQ(seal_client_message(sender_box_, without_key, {{}, Bytes(fits_without_key + 1)}, nonce_)
+                .error(),
+            err(errc::crypto_large_msg));
 }
 
 TEST_F(ClientEnvelopeTest, OpeningWithTheWrongKeyOrATamperedBoxFails) {
   ClientMessage message{PrivHeader{}, to_bytes("secret")};
   PubHeader header{kSmpClientVersion, std::nullopt};
   auto envelope =
-      decode_client_msg_envelope(seal_client_message(sender_box_, header, message, nonce_).value()).value();
+      decode_client_msg_envelope(seal_client_message(sender_box_, header, message, nonce_).value())
+          .value();
   auto stranger = crypto::generate_key_pair(KeyAlgorithm::x25519);
   auto wrong = crypto::CbKey::from_keys(stranger.public_key, recipient_.private_key).value();
   EXPECT_EQ(open_client_message(wrong, envelope).error(), err(errc::cb_decrypt));
@@ -107,20 +111,30 @@ TEST_F(ClientEnvelopeTest, OpenedGarbageIsAParseErrorNotACrash) {
 
 TEST(ClientMsgEnvelopeDecode, RejectsMalformedInput) {
   EXPECT_EQ(decode_client_msg_envelope({}).error(), err(errc::truncated));
-  EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00", 1))).error(), err(errc::truncated));
+  EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00", 1))).error(),
+            err(errc::truncated));
   // Maybe tag other than '0' / '1'.
   EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00\x01\x32", 3))).error(),
             err(errc::bad_tag));
   // Nonce shorter than 24 bytes.
-  EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00\x01" "0short", 8))).error(),
+  EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00\x01"
+                                                                 "0short",
+                                                                 8)))
+                .error(),
             err(errc::truncated));
   // Key length prefix beyond the end.
-  EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00\x01" "1\x2c\x30", 5))).error(),
+  EXPECT_EQ(decode_client_msg_envelope(as_bytes(std::string_view("\x00\x01"
+                                                                 "1\x2c\x30",
+                                                                 5)))
+                .error(),
             err(errc::truncated));
 }
 
 TEST(ClientMsgEnvelopeDecode, AcceptsAnEmptyBodyAndAnyVersion) {
-  std::string bytes("\x00\x07" "0", 3);
+  std::string bytes(
+      "\x00\x07"
+      "0",
+      3);
   bytes += std::string(24, 'n');
   auto envelope = decode_client_msg_envelope(as_bytes(bytes));
   ASSERT_TRUE(envelope);

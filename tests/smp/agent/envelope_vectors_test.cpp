@@ -1,13 +1,15 @@
 // Every agent-level binary known answer of agent.json, and the three recorded pipelines
 // (confirmation, HELLO, contact invitation) rebuilt layer by layer.
+// clang-format off
 #include "smp/agent/agent_envelope.h"
 #include "smp/agent/agent_message.h"
 #include "smp/agent/client_envelope.h"
 #include "smp/agent/queue_info.h"
-
-#include <gtest/gtest.h>
+// clang-format on
 
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "smp/crypto/cbox.h"
 #include "smp/crypto/dh.h"
@@ -103,7 +105,8 @@ TEST(AgentEnvelopeVectors, DecodedValuesMatchTheirNames) {
 
   auto info = decode_agent_plaintext(encoded("AgentMessage connection info (I)"));
   ASSERT_TRUE(info);
-  EXPECT_EQ(to_string(std::get<AgentConnInfo>(info.value()).conn_info), R"({"displayName":"alice"})");
+  EXPECT_EQ(to_string(std::get<AgentConnInfo>(info.value()).conn_info),
+            R"({"displayName":"alice"})");
 
   const Bytes two_queues = encoded("AMessage REPLY (two queues)");
   enc::Reader two(two_queues);
@@ -124,8 +127,8 @@ TEST(AgentEnvelopeVectors, DecodedValuesMatchTheirNames) {
   EXPECT_EQ(inv.conn_request.mode, ConnectionMode::invitation);
   EXPECT_EQ(to_string(inv.conn_info), R"({"displayName":"bob"})");
 
-  auto no_e2e = decode_agent_envelope(encoded(
-      "AgentMsgEnvelope confirmation (C) without e2e params (reply queue confirmation)"));
+  auto no_e2e = decode_agent_envelope(
+      encoded("AgentMsgEnvelope confirmation (C) without e2e params (reply queue confirmation)"));
   ASSERT_TRUE(no_e2e);
   EXPECT_FALSE(std::get<AgentConfirmation>(no_e2e.value()).e2e);
   EXPECT_EQ(to_string(std::get<AgentConfirmation>(no_e2e.value()).enc_conn_info),
@@ -177,8 +180,8 @@ void expect_server_layer(const boost::json::value& keys, const boost::json::valu
   auto recipient_priv = x25519_private(field(keys, "recipient_rcv_dh_private_raw"));
   auto secret = crypto::dh(recipient_priv.public_key(), server_priv).value();
   EXPECT_EQ(to_hex(secret.view()), to_hex(hex(field(keys, "server_dh_secret"))));
-  auto body = crypto::cb_encrypt(secret.view(), nonce_of(field(p, "server_msg_id")), send_body,
-                                 16090);
+  auto body =
+      crypto::cb_encrypt(secret.view(), nonce_of(field(p, "server_msg_id")), send_body, 16090);
   ASSERT_TRUE(body);
   EXPECT_EQ(to_hex(body.value()), to_hex(hex(field(p, "msg_body"))));
 }
@@ -190,8 +193,8 @@ ClientMessage open_as_recipient(const Bytes& send_body, const crypto::PrivateKey
   auto envelope = decode_client_msg_envelope(send_body);
   EXPECT_TRUE(envelope);
   EXPECT_EQ(envelope.value().header.version, kSmpClientVersion);
-  const crypto::PublicKey& peer =
-      envelope.value().header.e2e_key ? envelope.value().header.e2e_key.value()
+  const crypto::PublicKey& peer = envelope.value().header.e2e_key
+                                      ? envelope.value().header.e2e_key.value()
                                       : established_peer.value();
   auto key = crypto::CbKey::from_keys(peer, recipient).value();
   auto message = open_client_message(key, envelope.value());
@@ -208,9 +211,11 @@ TEST(AgentPipelineVectors, ConfirmationIsRebuiltLayerByLayer) {
   const Bytes agent_message = hex(p.at("agent_message"));
   auto plaintext = decode_agent_plaintext(agent_message);
   ASSERT_TRUE(plaintext);
-  EXPECT_EQ(to_string(std::get<AgentConnInfo>(plaintext.value()).conn_info), R"({"displayName":"bob"})");
+  EXPECT_EQ(to_string(std::get<AgentConnInfo>(plaintext.value()).conn_info),
+            R"({"displayName":"bob"})");
   EXPECT_EQ(encode_agent_plaintext(plaintext.value()).value(), agent_message);
-  EXPECT_EQ(p.at("ratchet_padded_len").as_int64(), static_cast<std::int64_t>(kConnInfoPaddedLength));
+  EXPECT_EQ(p.at("ratchet_padded_len").as_int64(),
+            static_cast<std::int64_t>(kConnInfoPaddedLength));
 
   // AgentConfirmation carrying the ratchet ciphertext as opaque bytes.
   const Bytes ratchet = hex(p.at("ratchet_ciphertext"));
@@ -222,12 +227,12 @@ TEST(AgentPipelineVectors, ConfirmationIsRebuiltLayerByLayer) {
   ASSERT_TRUE(confirmation.e2e);
   EXPECT_EQ(confirmation.e2e->version, 1);
   EXPECT_EQ(confirmation.enc_conn_info, ratchet);
-  EXPECT_EQ(encode_agent_envelope(AgentConfirmation{kAgentVersion, confirmation.e2e, ratchet}).value(),
-            agent_envelope);
+  EXPECT_EQ(
+      encode_agent_envelope(AgentConfirmation{kAgentVersion, confirmation.e2e, ratchet}).value(),
+      agent_envelope);
 
   // ClientMessage with the sender's Ed448 key.
-  auto sender_key =
-      crypto::decode_public_key_der(hex(field(keys, "sender_signing_key"))).value();
+  auto sender_key = crypto::decode_public_key_der(hex(field(keys, "sender_signing_key"))).value();
   ClientMessage client{PrivHeader{sender_key}, agent_envelope};
   const Bytes client_message = hex(p.at("client_message"));
   EXPECT_EQ(encode_client_message(client).value(), client_message);
@@ -267,7 +272,8 @@ TEST(AgentPipelineVectors, HelloMessageIsRebuiltLayerByLayer) {
 
   const Bytes ratchet = hex(field(p, "ratchet_ciphertext"));
   const Bytes agent_envelope = hex(p.at("agent_envelope"));
-  EXPECT_EQ(encode_agent_envelope(AgentMsgEnvelope{kAgentVersion, ratchet}).value(), agent_envelope);
+  EXPECT_EQ(encode_agent_envelope(AgentMsgEnvelope{kAgentVersion, ratchet}).value(),
+            agent_envelope);
   EXPECT_EQ(decode_agent_envelope(agent_envelope).value(),
             AgentEnvelope(AgentMsgEnvelope{kAgentVersion, ratchet}));
 

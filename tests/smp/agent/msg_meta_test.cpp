@@ -1,8 +1,8 @@
 #include "smp/agent/msg_meta.h"
 
-#include <gtest/gtest.h>
-
 #include <limits>
+
+#include <gtest/gtest.h>
 
 namespace smp::agent {
 namespace {
@@ -31,9 +31,9 @@ TEST(MsgMeta, IntegrityForms) {
 }
 
 TEST(MsgMeta, RoundTripsEveryIntegrity) {
-  for (MsgIntegrity i : {MsgIntegrity{MsgOk{}}, MsgIntegrity{MsgSkipped{2, 3}},
-                         MsgIntegrity{MsgBadId{1}}, MsgIntegrity{MsgBadHash{}},
-                         MsgIntegrity{MsgDuplicate{}}}) {
+  for (MsgIntegrity i :
+       {MsgIntegrity{MsgOk{}}, MsgIntegrity{MsgSkipped{2, 3}}, MsgIntegrity{MsgBadId{1}},
+        MsgIntegrity{MsgBadHash{}}, MsgIntegrity{MsgDuplicate{}}}) {
     std::string text = encode_msg_meta(sample(i)).value();
     std::string_view in = text;
     auto back = parse_msg_meta(in);
@@ -64,7 +64,9 @@ TEST(MsgMeta, ParsingStopsAfterTheMetadata) {
 
 TEST(MsgMeta, RejectsMalformedMetadataAndLeavesInputAlone) {
   for (std::string_view bad : {
-           "", "OK", "ok R=4,2022-01-01T11:00:01Z B=AAAA,2022-01-01T11:00:00Z S=2",
+           "",
+           "OK",
+           "ok R=4,2022-01-01T11:00:01Z B=AAAA,2022-01-01T11:00:00Z S=2",
            "OK R=-4,2022-01-01T11:00:01Z B=AAAA,2022-01-01T11:00:00Z S=2",
            "OK R=4 2022-01-01T11:00:01Z B=AAAA,2022-01-01T11:00:00Z S=2",
            "OK R=4,2022-01-01 B=AAAA,2022-01-01T11:00:00Z S=2",

@@ -8,8 +8,8 @@ namespace {
 using crypto::KeyAlgorithm;
 
 SmpQueueInfo sample() {
-  return SmpQueueInfo{1, protocol::SmpServer{"smp.example.com", "5223", Bytes(32, 7)},
-                      Bytes(24, 9), crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
+  return SmpQueueInfo{1, protocol::SmpServer{"smp.example.com", "5223", Bytes(32, 7)}, Bytes(24, 9),
+                      crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
 }
 
 Result<Bytes> encode(const SmpQueueInfo& info) {

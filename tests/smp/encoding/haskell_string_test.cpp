@@ -13,9 +13,7 @@ TEST(HaskellShow, PlainAsciiIsQuoted) {
   EXPECT_EQ(show(U"it's"), R"("it's")");  // no escape for ' inside a string
 }
 
-TEST(HaskellShow, QuoteAndBackslashAreEscaped) {
-  EXPECT_EQ(show(U"a\"b\\c"), R"("a\"b\\c")");
-}
+TEST(HaskellShow, QuoteAndBackslashAreEscaped) { EXPECT_EQ(show(U"a\"b\\c"), R"("a\"b\\c")"); }
 
 TEST(HaskellShow, ControlCharactersUseLettersOrNames) {
   EXPECT_EQ(show(U"\n\r\t\a\b\f\v"), R"("\n\r\t\a\b\f\v")");
@@ -36,7 +34,9 @@ TEST(HaskellShow, EmptyEscapeSeparatesNumericEscapeFromADigit) {
   EXPECT_EQ(show(U"\u00f7a"), R"("\247a")");
   EXPECT_EQ(show(U"\x0eH"), R"("\SO\&H")");
   EXPECT_EQ(show(U"\x0eI"), R"("\SOI")");
-  EXPECT_EQ(show(U"\x01" U"1"), R"("\SOH1")");  // names need no separator before digits
+  EXPECT_EQ(show(U"\x01"
+                 U"1"),
+            R"("\SOH1")");  // names need no separator before digits
 }
 
 TEST(HaskellShow, ByteStringsAreLatin1) {
@@ -54,8 +54,16 @@ TEST(HaskellShow, Utf8TextIsShownByCodePoint) {
 
 TEST(HaskellRead, InvertsShow) {
   const std::u32string samples[] = {
-      U"", U"plain", U"q\"b\\", U"\n\r\t\a\b\f\v", std::u32string(3, U'\0'), U"\u00f76",
-      U"\x0eH", U"\x0e\x01", U"\x7f\u0080\u00ff\U0010FFFF", U"\u4e2d\u6587 7",
+      U"",
+      U"plain",
+      U"q\"b\\",
+      U"\n\r\t\a\b\f\v",
+      std::u32string(3, U'\0'),
+      U"\u00f76",
+      U"\x0eH",
+      U"\x0e\x01",
+      U"\x7f\u0080\u00ff\U0010FFFF",
+      U"\u4e2d\u6587 7",
   };
   for (const auto& s : samples) {
     auto back = read_string(show(s));
@@ -78,9 +86,23 @@ TEST(HaskellRead, AcceptsEveryEscapeOfTheReport) {
 
 TEST(HaskellRead, RejectsMalformedLiterals) {
   for (std::string_view bad : {
-           "", "abc", "\"", "\"abc", "\"a\\\"", R"("\q")", R"("\1114112")", R"("\x")",
-           R"("\o8")", R"("\^a")", R"("\^")", R"("\ABC")", "\"a\\ b\"", R"("\)",
-           R"( "a")", R"(("a"))", R"(['a'])",
+           "",
+           "abc",
+           "\"",
+           "\"abc",
+           "\"a\\\"",
+           R"("\q")",
+           R"("\1114112")",
+           R"("\x")",
+           R"("\o8")",
+           R"("\^a")",
+           R"("\^")",
+           R"("\ABC")",
+           "\"a\\ b\"",
+           R"("\)",
+           R"( "a")",
+           R"(("a"))",
+           R"(['a'])",
        }) {
     EXPECT_FALSE(read_string(bad)) << bad;
   }
