@@ -10,14 +10,6 @@ constexpr char kConfirmationTag = 'C';
 constexpr char kMessageTag = 'M';
 constexpr char kInvitationTag = 'I';
 
-void write_x448(enc::Writer& w, const crypto::PublicKey& key) {
-  if (key.algorithm() != crypto::KeyAlgorithm::x448) {
-    w.fail(errc::wrong_algorithm);
-    return;
-  }
-  crypto::write_public_key(w, key);
-}
-
 void write_invitation(enc::Writer& w, const AgentInvitation& inv) {
   if (inv.conn_request.mode != ConnectionMode::invitation) {
     w.fail(errc::bad_uri);
@@ -52,26 +44,12 @@ enc::Version agent_version(const AgentEnvelope& envelope) {
   return std::visit([](const auto& e) { return e.agent_version; }, envelope);
 }
 
-void write_confirmation_e2e_params(enc::Writer& w, const ConfirmationE2eParams& params) {
-  w.u16(params.version);
-  write_x448(w, params.key1);
-  write_x448(w, params.key2);
-}
-
-std::optional<ConfirmationE2eParams> read_confirmation_e2e_params(enc::Reader& r) {
-  enc::Version version = r.u16();
-  auto key1 = crypto::read_public_key(r, crypto::kDhX448);
-  auto key2 = crypto::read_public_key(r, crypto::kDhX448);
-  if (!r.ok()) return std::nullopt;
-  return ConfirmationE2eParams{version, *key1, *key2};
-}
-
 Result<Bytes> encode_agent_envelope(const AgentEnvelope& envelope) {
   enc::Writer w;
   std::visit(Overloaded{
                  [&](const AgentConfirmation& c) {
                    w.u16(c.agent_version).ch(kConfirmationTag);
-                   enc::write_maybe(w, c.e2e, write_confirmation_e2e_params);
+                   enc::write_maybe(w, c.e2e, write_e2e_params);
                    w.raw(c.enc_conn_info);
                  },
                  [&](const AgentMsgEnvelope& m) {
@@ -91,7 +69,7 @@ Result<AgentEnvelope> decode_agent_envelope(ByteView bytes) {
   std::optional<AgentEnvelope> out;
   switch (tag) {
     case kConfirmationTag: {
-      auto e2e = enc::read_maybe(r, read_confirmation_e2e_params);
+      auto e2e = enc::read_maybe(r, read_e2e_params);
       ByteView info = r.tail();
       if (r.ok()) out = AgentConfirmation{version, std::move(e2e), to_bytes(info)};
       break;

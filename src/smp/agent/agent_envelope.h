@@ -13,25 +13,17 @@
 #include "smp/agent/envelope_format.h"
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
+#include "smp/agent/e2e_params.h"
 #include "smp/crypto/keys.h"
 #include "smp/encoding/binary.h"
 #include "smp/encoding/version.h"
 
 namespace smp::agent {
 
-// The joining party's double-ratchet parameters in binary form (E2ERatchetParams X448):
-// u16 version ‖ short(SPKI X448) ‖ short(SPKI X448). Copyable value type.
-struct ConfirmationE2eParams {
-  enc::Version version;
-  crypto::PublicKey key1;
-  crypto::PublicKey key2;
-  friend bool operator==(const ConfirmationE2eParams&, const ConfirmationE2eParams&) = default;
-};
-
 // 'C': sent by each party once; e2e is present in the joining party's confirmation.
 struct AgentConfirmation {
   enc::Version agent_version;
-  std::optional<ConfirmationE2eParams> e2e;
+  std::optional<E2ERatchetParams> e2e;
   Bytes enc_conn_info;
   friend bool operator==(const AgentConfirmation&, const AgentConfirmation&) = default;
 };
@@ -54,10 +46,6 @@ struct AgentInvitation {
 using AgentEnvelope = std::variant<AgentConfirmation, AgentMsgEnvelope, AgentInvitation>;
 
 enc::Version agent_version(const AgentEnvelope& envelope);
-
-// The writer fails with errc::wrong_algorithm unless both keys are X448.
-void write_confirmation_e2e_params(enc::Writer& w, const ConfirmationE2eParams& params);
-std::optional<ConfirmationE2eParams> read_confirmation_e2e_params(enc::Reader& r);
 
 // errc::bad_uri when an invitation's request is not in invitation mode; crypto_large_msg when
 // its conn_info is over kMaxConnInfoSize; value_too_large when the URI is over 65535 bytes.

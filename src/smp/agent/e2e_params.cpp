@@ -6,6 +6,11 @@
 namespace smp::agent {
 
 void write_e2e_params(enc::Writer& w, const E2ERatchetParams& params) {
+  if (params.key1.algorithm() != crypto::KeyAlgorithm::x448 ||
+      params.key2.algorithm() != crypto::KeyAlgorithm::x448) {
+    w.fail(errc::wrong_algorithm);
+    return;
+  }
   w.u16(params.version);
   crypto::write_public_key(w, params.key1);
   crypto::write_public_key(w, params.key2);

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "smp/encoding/version.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::agent {
 
@@ -23,8 +24,8 @@ inline constexpr std::size_t kUserMsgPaddedLength = 15856;
 // Per-queue crypto_box padded lengths of a ClientMessage: with a key in the PubHeader
 // (confirmations, contact invitations) and without (every ratchet message): the reference's
 // e2eEncConfirmationLength and e2eEncMessageLength.
-inline constexpr std::size_t kConfirmationPaddedLength = 15936;
-inline constexpr std::size_t kMessagePaddedLength = 16032;
+inline constexpr std::size_t kConfirmationPaddedLength = protocol::kE2eEncConfirmationLength;
+inline constexpr std::size_t kMessagePaddedLength = protocol::kE2eEncMessageLength;
 
 inline constexpr std::size_t kPadLengthPrefix = 2;  // pad() writes a u16 length first
 inline constexpr std::size_t kMsgHashSize = 32;     // SHA-256 of the previous AgentMessage

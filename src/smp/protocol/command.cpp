@@ -4,6 +4,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "smp/common/overloaded.h"
 #include "smp/encoding/binary.h"
 #include "smp/protocol/buffer_writer.h"
 #include "smp/protocol/error_type.h"
@@ -44,12 +45,6 @@ static_assert(kMessageTags[kMsg<msg::Ids>] == "IDS" && kMessageTags[kMsg<msg::Ms
               kMessageTags[kMsg<msg::End>] == "END" && kMessageTags[kMsg<msg::Ok>] == "OK" &&
               kMessageTags[kMsg<msg::Err>] == "ERR" && kMessageTags[kMsg<msg::Pong>] == "PONG");
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 has no aggregate CTAD yet
 
 // --- encode ----------------------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ std::optional<SmpServer> read_smp_server(enc::Reader& r) {
 }
 
 ServerEndpoint server_endpoint(const SmpServer& server) {
-  if (server.port.empty()) return {std::string(kDefaultSmpPort), TransportKind::tls};
+  if (server.port.empty()) return {std::string(kDefaultPort), TransportKind::tls};
   if (server.port == kWebSocketPort) return {server.port, TransportKind::websocket};
   return {server.port, TransportKind::tls};
 }

@@ -11,6 +11,7 @@
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/encoding/binary.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::protocol {
 
@@ -48,9 +49,6 @@ std::optional<SmpServer> read_smp_server(enc::Reader& r);
 
 // How a client reaches a server (spec §4.8): no port → 5223 over TLS; port 80 → WebSocket
 // (inside TLS); any other port → TLS.
-enum class TransportKind { tls, websocket };
-inline constexpr std::string_view kDefaultSmpPort = "5223";
-inline constexpr std::string_view kWebSocketPort = "80";
 struct ServerEndpoint {
   std::string port;
   TransportKind transport;

@@ -19,6 +19,9 @@ inline constexpr std::size_t kSessionIdSize = 12;                // TLS 1.2 Fini
 inline constexpr std::size_t kWebSocketMessageMax = 65536;       // websockets message limit
 inline constexpr std::string_view kWebSocketPort = "80";         // port that selects WebSockets
 
+// Which framing a connection uses above TLS: clients pick WebSockets for port 80 (spec §3.6).
+enum class TransportKind : std::uint8_t { tls, websocket };
+
 // SMP versions (supportedSMPVersions = 1-1).
 inline constexpr std::uint16_t kSmpVersionMax = 1;
 inline constexpr std::uint16_t kSmpVersionMin = 1;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "smp/protocol/wire_format.h"
 #include "smp/transport/block_transport.h"
 #include "smp/transport/tls.h"
 
@@ -18,8 +19,7 @@ namespace smp::transport {
 using Tcp = net::ip::tcp;
 using TlsStream = ssl::stream<Tcp::socket>;
 
-// Which framing a connection uses above TLS. Clients pick WebSockets for port 80 (spec §3.6).
-enum class TransportKind : std::uint8_t { tls, websocket };
+using protocol::TransportKind;
 
 class StreamTransport : public BlockTransport {
  public:

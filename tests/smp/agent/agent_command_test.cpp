@@ -11,9 +11,9 @@ ConnectionRequest request(ConnectionMode mode) {
   protocol::SmpQueueUri queue{protocol::SmpServer{"smp.example.com", "5223", Bytes(32, 1)},
                               Bytes(24, 2), protocol::kShortQueueUriVersions,
                               crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
-  std::optional<E2eParamsUri> e2e;
+  std::optional<E2ERatchetParamsUri> e2e;
   if (mode == ConnectionMode::invitation) {
-    e2e = E2eParamsUri{enc::VersionRange::single(1),
+    e2e = E2ERatchetParamsUri{enc::VersionRange::single(1),
                        crypto::generate_key_pair(KeyAlgorithm::x448).public_key,
                        crypto::generate_key_pair(KeyAlgorithm::x448).public_key};
   }

@@ -15,15 +15,15 @@ ConnectionRequest request(ConnectionMode mode) {
   protocol::SmpQueueUri queue{protocol::SmpServer{"smp.example.com", "", Bytes(32, 1)},
                               Bytes(24, 2), protocol::kShortQueueUriVersions,
                               fresh(KeyAlgorithm::x25519)};
-  std::optional<E2eParamsUri> e2e;
+  std::optional<E2ERatchetParamsUri> e2e;
   if (mode == ConnectionMode::invitation) {
-    e2e = E2eParamsUri{enc::VersionRange::single(1), fresh(KeyAlgorithm::x448),
+    e2e = E2ERatchetParamsUri{enc::VersionRange::single(1), fresh(KeyAlgorithm::x448),
                        fresh(KeyAlgorithm::x448)};
   }
   return ConnectionRequest{mode, ConnReqScheme::simplex_chat(), kAgentVersions, {queue}, e2e};
 }
 
-ConfirmationE2eParams e2e_params() {
+E2ERatchetParams e2e_params() {
   return {1, fresh(KeyAlgorithm::x448), fresh(KeyAlgorithm::x448)};
 }
 
@@ -88,7 +88,7 @@ TEST(AgentEnvelope, RatchetParamsMustBeX448) {
   crypto::write_public_key(w, fresh(KeyAlgorithm::x25519));
   EXPECT_EQ(decode_agent_envelope(w.bytes()).error(), err(errc::wrong_algorithm));
 
-  ConfirmationE2eParams bad{1, fresh(KeyAlgorithm::x448), fresh(KeyAlgorithm::x25519)};
+  E2ERatchetParams bad{1, fresh(KeyAlgorithm::x448), fresh(KeyAlgorithm::x25519)};
   EXPECT_EQ(encode_agent_envelope(AgentConfirmation{1, bad, {}}).error(),
             err(errc::wrong_algorithm));
 }
