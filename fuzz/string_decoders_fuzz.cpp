@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     case 8:
       stable(text, smp::agent::decode_e2e_params_uri,
-             [](const smp::agent::E2eParamsUri& p) { return smp::agent::str_encode(p); });
+             [](const smp::agent::E2ERatchetParamsUri& p) { return smp::agent::str_encode(p); });
       break;
     default: {
       std::string_view in = text;
