@@ -1,0 +1,58 @@
+// Opening SMP connections. Client: resolve, TCP connect, TLS with the pinned CA, WebSocket
+// upgrade when asked, then the SMP handshake. Server: TLS, WebSocket accept, SMP handshake
+// for one accepted socket. Each runs under one deadline (errc::timeout) and never throws.
+//
+// Each function runs the whole exchange on the connection's executor (the one passed in, or
+// the accepted socket's): pass a strand when the io_context has several threads. The returned
+// transport is bound to that executor. The ssl::context must outlive the transport.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "smp/common/bytes.h"
+#include "smp/common/error.h"
+#include "smp/transport/stream_transport.h"
+
+namespace smp::transport {
+
+using Duration = std::chrono::steady_clock::duration;
+
+// Port "80" means WebSockets, any other TLS (spec §3.6, §4.8).
+TransportKind transport_kind_for_port(std::string_view port);
+
+// A client context made once per process (make_client_context); errc::crypto_failure if
+// OpenSSL could not make it. Thread-safe.
+Result<ssl::context*> shared_client_context();
+
+// Client: TCP + TLS (+ WebSocket) + SMP handshake, all within `timeout`; `key_hash` is the
+// server identity from its address. Errors: errc::timeout, errc::network (resolve/connect),
+// errc::tls_failure (TLS or certificate rules, including a key hash that does not match),
+// errc::bad_session / handshake_parse / handshake_version, errc::connection_closed.
+net::awaitable<Result<std::unique_ptr<BlockTransport>>> connect_tls(
+    net::any_io_executor executor, std::string host, std::string port, Bytes key_hash,
+    Duration timeout, TransportKind kind = TransportKind::tls);
+
+// As connect_tls, but with a given client context, and stopping after TLS (+ WebSocket)
+// when `smp_handshake` is false (tools, tests, and clients that run their own handshake).
+net::awaitable<Result<std::unique_ptr<StreamTransport>>> connect_stream(
+    net::any_io_executor executor, ssl::context& ctx, std::string host, std::string port,
+    Bytes key_hash, TransportKind kind, Duration timeout, bool smp_handshake);
+
+// Server: TLS (+ WebSocket) + SMP handshake for an accepted socket, within `timeout`;
+// `own_key_hash` is the server's CA fingerprint. On failure the socket is closed and the
+// error returned (the peer gets no error block). Spawn one per accepted socket.
+net::awaitable<Result<std::unique_ptr<BlockTransport>>> accept_connection(
+    Tcp::socket socket, ssl::context& ctx, Bytes own_key_hash, TransportKind kind,
+    Duration timeout);
+
+// As accept_connection without the SMP handshake (TLS + WebSocket only).
+net::awaitable<Result<std::unique_ptr<StreamTransport>>> accept_stream(Tcp::socket socket,
+                                                                       ssl::context& ctx,
+                                                                       TransportKind kind,
+                                                                       Duration timeout);
+
+}  // namespace smp::transport

@@ -1,0 +1,45 @@
+#include "smp/transport/stream_transport.h"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+namespace smp::transport {
+
+net::awaitable<Result<void>> StreamTransport::start(TlsRole role) {
+  auto id = tls_unique(tls().native_handle(), role);
+  if (!id) co_return id.error();
+  set_session_id(*id);
+  co_return co_await upgrade(role);
+}
+
+void StreamTransport::close() noexcept {
+  auto& s = socket();
+  if (!s.is_open()) return;
+  error_code ignored;
+  s.shutdown(Tcp::socket::shutdown_both, ignored);
+  s.close(ignored);
+}
+
+bool StreamTransport::is_open() const { return tls().next_layer().is_open(); }
+
+net::any_io_executor StreamTransport::get_executor() { return socket().get_executor(); }
+
+std::unique_ptr<StreamTransport> make_stream_transport(TransportKind kind, TlsStream stream) {
+  return kind == TransportKind::websocket ? detail::make_websocket_transport(std::move(stream))
+                                          : detail::make_tls_transport(std::move(stream));
+}
+
+namespace detail {
+
+errc stream_error(const error_code& ec) {
+  if (ec == net::error::eof || ec == ssl::error::stream_truncated ||
+      ec == net::error::operation_aborted || ec == net::error::bad_descriptor ||
+      ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+      ec == net::error::not_connected) {
+    return errc::connection_closed;
+  }
+  return errc::network;
+}
+
+}  // namespace detail
+}  // namespace smp::transport

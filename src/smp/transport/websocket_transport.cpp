@@ -1,0 +1,93 @@
+// The WebSocket block transport (spec §3.6): TLS first, then an HTTP/1.1 upgrade; each block
+// is one binary message of exactly 16384 bytes.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_static_buffer.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <array>
+
+#include "smp/encoding/padding.h"
+#include "smp/protocol/wire_format.h"
+#include "smp/transport/stream_transport.h"
+
+namespace smp::transport::detail {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+
+errc websocket_error(const error_code& ec) {
+  if (ec == websocket::error::closed) return errc::connection_closed;
+  // A message longer than a block: the reference reads it (up to 64 KB) and then fails
+  // with TEBadBlock; we stop at the block size with the same outcome.
+  if (ec == websocket::error::message_too_big || ec == websocket::error::buffer_overflow) {
+    return errc::transport_bad_block;
+  }
+  return stream_error(ec);
+}
+
+class WebSocketTransport final : public StreamTransport {
+ public:
+  explicit WebSocketTransport(TlsStream stream) : ws_(std::move(stream)) {
+    ws_.binary(true);
+    ws_.auto_fragment(false);  // one frame per block, as the reference's sender
+    ws_.read_message_max(protocol::kWebSocketMessageMax);
+  }
+
+  TlsStream& tls() override { return ws_.next_layer(); }
+  const TlsStream& tls() const override { return ws_.next_layer(); }
+
+  net::awaitable<Result<ByteView>> read_block_view() override {
+    read_buf_.clear();
+    auto [ec, n] = co_await ws_.async_read(read_buf_, kUseTuple);
+    if (ec) co_return make_error_code(websocket_error(ec));
+    if (read_buf_.size() != protocol::kBlockSize) {
+      co_return make_error_code(errc::transport_bad_block);
+    }
+    auto data = read_buf_.data();
+    auto content =
+        enc::unpad(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
+    if (!content) co_return make_error_code(errc::transport_large_msg);
+    co_return *content;
+  }
+
+  net::awaitable<Result<void>> write_block(ByteView content) override {
+    if (content.size() > protocol::kMaxBlockContent) {
+      co_return make_error_code(errc::transport_large_msg);
+    }
+    (void)enc::pad_into(content, write_buf_);  // cannot fail: the size was checked
+    auto [ec, n] = co_await ws_.async_write(net::buffer(write_buf_), kUseTuple);
+    if (ec) co_return make_error_code(websocket_error(ec));
+    co_return Result<void>{};
+  }
+
+ protected:
+  net::awaitable<Result<void>> upgrade(TlsRole role) override {
+    error_code ec;
+    if (role == TlsRole::client) {
+      // The reference client sends an empty Host header and asks for "/".
+      std::tie(ec) = co_await ws_.async_handshake("", "/", kUseTuple);
+    } else {
+      std::tie(ec) = co_await ws_.async_accept(kUseTuple);  // any request is accepted
+    }
+    if (ec) co_return make_error_code(stream_error(ec));
+    co_return Result<void>{};
+  }
+
+ private:
+  websocket::stream<TlsStream> ws_;
+  beast::flat_static_buffer<protocol::kBlockSize> read_buf_;
+  std::array<std::uint8_t, protocol::kBlockSize> write_buf_;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamTransport> make_websocket_transport(TlsStream stream) {
+  return std::make_unique<WebSocketTransport>(std::move(stream));
+}
+
+}  // namespace smp::transport::detail

@@ -1,0 +1,93 @@
+#include "smp/transport/x509.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <spdlog/spdlog.h>
+
+#include <climits>
+
+namespace smp::transport {
+
+namespace {
+
+BioPtr memory_bio(std::string_view data) {
+  if (data.size() > INT_MAX) return nullptr;
+  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+}
+
+// The bytes held by a memory BIO (valid while the BIO lives).
+ByteView bio_contents(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  if (n <= 0 || data == nullptr) return {};
+  return {reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)};
+}
+
+}  // namespace
+
+error_code openssl_error(errc e) {
+  while (unsigned long code = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    spdlog::debug("openssl: {}", buf);
+  }
+  return make_error_code(e);
+}
+
+Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem) {
+  BioPtr bio = memory_bio(pem);
+  if (!bio) return make_error_code(errc::bad_der);
+  std::vector<X509Ptr> out;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    out.emplace_back(cert);
+  }
+  // Reading stops with "no start line" at the end of input; anything else is malformed.
+  unsigned long last = ERR_peek_last_error();
+  bool clean_end = ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+  if (last != 0 && !clean_end) return openssl_error(errc::bad_der);
+  ERR_clear_error();
+  if (out.empty()) return make_error_code(errc::bad_der);
+  return out;
+}
+
+Result<X509Ptr> parse_certificate_pem(std::string_view pem) {
+  auto all = parse_certificates_pem(pem);
+  if (!all) return all.error();
+  return std::move(all->front());
+}
+
+Result<EvpPkeyPtr> parse_private_key_pem(ByteView pem) {
+  BioPtr bio = memory_bio(as_chars(pem));
+  if (!bio) return make_error_code(errc::bad_der);
+  // An empty passphrase callback result makes encrypted keys fail instead of prompting.
+  auto no_password = [](char*, int, int, void*) -> int { return 0; };
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr));
+  if (!key) return openssl_error(errc::bad_der);
+  return key;
+}
+
+Result<std::string> certificate_pem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return openssl_error(errc::crypto_failure);
+  return to_string(bio_contents(bio.get()));
+}
+
+Result<SecretBytes> private_key_pem(EVP_PKEY* key) {
+  // The secure-memory BIO wipes its buffer when freed.
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return openssl_error(errc::crypto_failure);
+  }
+  return SecretBytes(bio_contents(bio.get()));
+}
+
+Result<Bytes> certificate_der(X509* cert) {
+  int n = i2d_X509(cert, nullptr);
+  if (n <= 0) return openssl_error(errc::crypto_failure);
+  Bytes out(static_cast<std::size_t>(n));
+  unsigned char* p = out.data();
+  if (i2d_X509(cert, &p) != n) return openssl_error(errc::crypto_failure);
+  return out;
+}
+
+}  // namespace smp::transport
