@@ -34,6 +34,29 @@ TEST(SendQueueTest, KeepsOrderAcrossWrapAround) {
   }
 }
 
+TEST(SendQueueTest, GrowingKeepsOrderWhenTheRingHasWrapped) {
+  SendQueue q(8);
+  std::uint8_t next_in = 0, next_out = 0;
+  auto push = [&] { q.push_back().id_a[0] = next_in++; };
+  auto pop = [&] {
+    EXPECT_EQ(q.front().id_a[0], next_out++);
+    q.pop_front();
+  };
+  push();
+  push();
+  pop();
+  push();
+  push();  // grows while the head is not at slot 0
+  push();
+  push();
+  push();
+  push();
+  push();
+  EXPECT_EQ(q.size(), 8u);
+  while (!q.empty()) pop();
+  EXPECT_EQ(next_out, next_in);
+}
+
 TEST(SendQueueTest, PushBackClearsTheReusedSlot) {
   SendQueue q(1);
   Outgoing& first = q.push_back();
