@@ -36,6 +36,10 @@ struct ServerConfig {
   // Blocks queued per client before we stop reading from it (responses) or disconnect it
   // (asynchronous MSG/END/NMSG that find the queue still full). The reference's tbqSize.
   std::size_t send_queue_limit = 16;
+  // A client whose send queue stays full this long while notifications (MSG for a waiting
+  // subscription, END) wait for room is disconnected. Not in the reference, whose threads
+  // would wait for ever.
+  std::chrono::seconds send_timeout{10};
   // TLS + WebSocket + SMP handshake must finish within this.
   std::chrono::seconds handshake_timeout{10};
   // A connection with no complete block received for this long is closed; 0 = none (the
