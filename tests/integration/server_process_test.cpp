@@ -428,5 +428,48 @@ TEST_F(ServerProcessTest, PrometheusEndpointServesTheCounters) {
   stop(*server);
 }
 
+bool port_is_free(std::uint16_t port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io);
+  boost::system::error_code ec;
+  acceptor.open(boost::asio::ip::tcp::v4(), ec);
+  if (!ec) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
+// `make run`: the default server on 127.0.0.1:5223, initialised on first use and kept after.
+TEST(DefaultServerScript, InitialisesOnceAndServesOnTheDefaultPort) {
+  if (!port_is_free(5223)) GTEST_SKIP() << "port 5223 is in use";
+  TempDir var;
+  fs::path script = fs::path(SMP_SOURCE_DIR) / "scripts" / "start-default-server.sh";
+  std::string build_dir = fs::path(SMP_BIN_DIR).parent_path().string();
+  Env env{{"SMP_VAR_DIR", var.path().string()}};
+  std::string fingerprint;
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run);
+    ChildProcess server("/bin/bash", {script.string(), build_dir}, env,
+                        var.path() / numbered("out", run), var.path() / numbered("err", run));
+    auto address = server.wait_for_line("Server address: smp://");
+    ASSERT_TRUE(address) << server.out() << server.err();
+    EXPECT_NE(address->find("@127.0.0.1"), std::string::npos) << *address;
+    if (run == 0) fingerprint = *address;
+    EXPECT_EQ(*address, fingerprint) << "the identity changed between runs";
+    EXPECT_EQ(server.out().find("Server initialized") != std::string::npos, run == 0);
+    ASSERT_TRUE(server.wait_for_line("Listening on port 5223 (TLS 1.2)..."));
+    EXPECT_TRUE(fs::exists(var.path() / "etc" / "smp-server.ini"));
+    EXPECT_TRUE(fs::exists(var.path() / "log" / "smp-server-store.log"));
+
+    auto hash = transport::key_hash_of_certificate_file(var.path() / "etc" / "ca.crt");
+    ASSERT_TRUE(hash);
+    auto client = TestClient::connect(5223, Bytes(hash->begin(), hash->end()));
+    ASSERT_TRUE(client);
+    expect_pong(*client);
+    client.reset();
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(30s), 0) << server.err();
+  }
+}
+
 }  // namespace
 }  // namespace smp::test
