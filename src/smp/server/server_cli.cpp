@@ -18,9 +18,7 @@ const std::map<std::string, transport::CertificateAlgorithm> kAlgorithms{
     {"ED25519", transport::CertificateAlgorithm::ed25519},
     {"ED448", transport::CertificateAlgorithm::ed448}};
 
-}  // namespace
-
-int run_server_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int parse_and_run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{std::string(kServerVersionLine) +
                    " (simplexmq-cpp): a SimpleX Messaging Protocol server",
                "smp-server"};
@@ -80,6 +78,19 @@ int run_server_cli(int argc, const char* const* argv, std::ostream& out, std::os
   if (remove->parsed()) return delete_server(paths, out, err);
   out << app.help();
   return 1;
+}
+
+}  // namespace
+
+int run_server_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  // The commands report failures as values; this only keeps an unexpected exception (say,
+  // out of memory) to one line instead of a terminate() trace.
+  try {
+    return parse_and_run(argc, argv, out, err);
+  } catch (const std::exception& e) {
+    err << "Error: " << e.what() << std::endl;
+    return 1;
+  }
 }
 
 }  // namespace smp::server

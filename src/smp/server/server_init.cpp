@@ -99,6 +99,15 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
         << "Run `smp-server start`." << std::endl;
     return 1;
   }
+  ServerIniSettings settings;
+  settings.store_log = options.store_log;
+  settings.host = options.listen_host;
+  settings.port = options.port;
+  // What start would refuse (port 80, a host with spaces) is refused before anything is made.
+  const std::string ini_text = format_server_ini(settings);
+  if (auto checked = parse_server_ini(ini_text); !checked) {
+    return fail(err, checked.error().message);
+  }
   if (auto prepared = prepare_directories(paths); !prepared) {
     return fail(err, prepared.error().message);
   }
@@ -106,12 +115,8 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
   if (!created) return fail(err, created.error().message);
   const Bytes key_hash = std::move(*created);
 
-  ServerIniSettings settings;
-  settings.store_log = options.store_log;
-  settings.host = options.listen_host;
-  settings.port = options.port;
   // The ini is written last: its presence is what marks the server as initialized.
-  if (auto written = write_text_file(paths.ini_file(), format_server_ini(settings)); !written) {
+  if (auto written = write_text_file(paths.ini_file(), ini_text); !written) {
     return fail(err, written.error().message);
   }
 

@@ -127,6 +127,17 @@ TEST_F(ServerInitTest, InvalidCertificateNameIsAnError) {
   EXPECT_FALSE(fs::exists(paths_.ini_file()));
 }
 
+TEST_F(ServerInitTest, OptionsThatStartWouldRefuseAreRefusedFirst) {
+  InitOptions options;
+  options.port = 80;
+  EXPECT_EQ(init(options), 1);
+  EXPECT_NE(err_.str().find("cannot be 80"), std::string::npos) << err_.str();
+  options.port = 5223;
+  options.listen_host = "a b";
+  EXPECT_EQ(init(options), 1);
+  EXPECT_FALSE(fs::exists(paths_.config_dir));
+}
+
 TEST_F(ServerInitTest, DeleteRemovesBothDirectories) {
   ASSERT_EQ(init(), 0) << err_.str();
   std::ofstream(paths_.store_log_file()) << "x";
