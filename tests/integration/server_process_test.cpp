@@ -1,7 +1,5 @@
 // The smp-server executable as operators run it: init, start, signals, restarts, the store
 // log and saved messages across restarts, and the one-line errors of a failed start.
-// GCC 12 -O3 reports false -Wnull-dereference in Asio and boost::system::result internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

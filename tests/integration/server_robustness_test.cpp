@@ -1,6 +1,3 @@
-// GCC 12 at -O3: false -Wnull-dereference inside inlined Asio (see transport/connect.cpp).
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 // The server under hostile or unlucky clients: handshakes that never finish, clients that
 // never read, AUTH timing that must not reveal whether a queue exists, shutdown with work in
 // flight, and the WebSocket listener.

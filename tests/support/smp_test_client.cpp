@@ -1,6 +1,3 @@
-// GCC 12 at -O3: false -Wnull-dereference inside inlined Asio (see transport/connect.cpp).
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "support/smp_test_client.h"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,10 +1,5 @@
 #include "smp/agent/msg_meta.h"
 
-// GCC 12 at -O3 reports false positives on moves of nested std::variant / std::optional.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-
 #include <limits>
 #include <optional>
 

@@ -1,7 +1,3 @@
-// GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's reactor when it is inlined
-// here; the pragma must precede the includes.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/server/prometheus.h"
 
 #include <spdlog/spdlog.h>

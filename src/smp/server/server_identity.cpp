@@ -1,7 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference inside boost::system::result after a checked
-// access.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/server/server_identity.h"
 
 #include <openssl/pem.h>
@@ -52,7 +48,7 @@ AppResult<std::string> certificate_common_name(const std::filesystem::path& cert
 
 std::string server_address(std::string_view host, std::uint16_t port, ByteView key_hash) {
   std::string port_text = std::to_string(port);
-  if (port_text == protocol::kDefaultSmpPort) port_text.clear();
+  if (port_text == protocol::kDefaultPort) port_text.clear();
   return protocol::str_encode(
       protocol::SmpServer{std::string(host), port_text, Bytes(key_hash.begin(), key_hash.end())});
 }

@@ -1,7 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference inside boost::system::result after a checked
-// access.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/server/server_init.h"
 
 #include <array>

@@ -1,7 +1,3 @@
-// GCC 12 at -O3 reports false -Wnull-dereference inside Asio and boost::system::result when
-// they are inlined here; the pragma must precede the includes.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/server/server_run.h"
 
 #include <spdlog/sinks/ringbuffer_sink.h>

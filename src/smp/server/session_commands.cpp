@@ -2,9 +2,6 @@
 // the command with the reference's semantics. Every function here runs on the session's
 // strand without suspending, so a command is atomic with respect to posted notifications.
 
-// GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's scheduler and shared_ptr
-// when they are inlined here (as in transport/connect.cpp); the pragma must precede every include.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 
 #include "smp/server/session.h"
 

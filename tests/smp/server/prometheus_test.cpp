@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in Asio and boost::system::result internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/server/prometheus.h"
 
 #include <gtest/gtest.h>
