@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <span>
 
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
@@ -39,6 +40,16 @@ class BlockTransport {
   // errc::network. `content` need only live until the call starts (it is copied at once).
   virtual net::awaitable<Result<void>> write_block(ByteView content) = 0;
 
+  // Zero-copy sending for writers that build whole blocks in place (the server's session
+  // writer): the connection's own kBlockSize write buffer, to be filled with a padded block
+  // (u16 length ‖ content ‖ fill) and then sent as it is by write_prepared_block(). The
+  // buffer lives as long as the transport; fill it only while no write is outstanding.
+  // The defaults copy through write_block(); the TLS and WebSocket transports send the
+  // buffer itself.
+  virtual std::span<std::uint8_t> write_buffer();
+  // Errors as write_block; errc::transport_large_msg if the length word exceeds the block.
+  virtual net::awaitable<Result<void>> write_prepared_block();
+
   // Closes the connection at once (no TLS close_notify); idempotent.
   virtual void close() noexcept = 0;
   virtual bool is_open() const = 0;
@@ -57,6 +68,7 @@ class BlockTransport {
  private:
   Bytes session_id_;
   std::uint16_t smp_version_ = 0;
+  Bytes fallback_write_buffer_;  // only for transports without their own write buffer
 };
 
 }  // namespace smp::transport

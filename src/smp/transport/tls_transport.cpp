@@ -43,6 +43,13 @@ class TlsTransport final : public StreamTransport {
       co_return make_error_code(errc::transport_large_msg);
     }
     (void)enc::pad_into(content, write_buf_);  // cannot fail: the size was checked
+    co_return co_await write_prepared_block();
+  }
+
+  std::span<std::uint8_t> write_buffer() override { return write_buf_; }
+
+  net::awaitable<Result<void>> write_prepared_block() override {
+    if (!enc::unpad(write_buf_)) co_return make_error_code(errc::transport_large_msg);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(write_buf_), kUseTuple);
     if (ec) co_return make_error_code(stream_error(ec));
     co_return Result<void>{};

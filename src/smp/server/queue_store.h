@@ -1,0 +1,59 @@
+// QueueStore: the server's queues in memory, looked up by recipient, sender or notifier id
+// (the reference's QueueStore/STM.hs). No I/O: the caller writes the store log.
+//
+// Thread-safe: every method may be called from any thread. Records are kept once, compactly,
+// in sharded tables (one mutex per shard, shard chosen by the id's first 8 bytes, which are
+// random); lookups return copies, so nothing returned aliases the store.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "smp/common/error.h"
+#include "smp/server/queue_record.h"
+
+namespace smp::server {
+
+class QueueStore {
+ public:
+  QueueStore();
+  ~QueueStore();
+  QueueStore(const QueueStore&) = delete;
+  QueueStore& operator=(const QueueStore&) = delete;
+
+  // Inserts a new queue (with its sender key and notifier, if set).
+  // errc::already_exists if its recipient or sender id (or notifier id) is already used;
+  // errc::wrong_algorithm if a key is not Ed25519/Ed448. The store is unchanged on failure.
+  Result<void> add(QueueRecord q);
+
+  // A copy of the queue, or nullopt if no queue has that id.
+  std::optional<QueueRecord> by_recipient(const QueueId& rid) const;
+  std::optional<QueueRecord> by_sender(const QueueId& sid) const;
+  std::optional<QueueRecord> by_notifier(const QueueId& nid) const;
+
+  // KEY: sets the sender key. errc::smp_auth if there is no such queue or it already has a
+  // sender key; errc::wrong_algorithm for a non-signature key.
+  Result<void> secure(const QueueId& rid, const crypto::PublicKey& sender_key);
+  // NKEY: sets the notifier credentials. errc::smp_auth if there is no such queue or it
+  // already has a notifier; errc::already_exists if the notifier id is in use.
+  Result<void> add_notifier(const QueueId& rid, const NotifierCredentials& creds);
+  // OFF: status off (idempotent). errc::smp_auth if there is no such queue.
+  Result<void> suspend(const QueueId& rid);
+  // DEL: removes the queue and its sender and notifier ids. errc::smp_auth if missing.
+  Result<void> remove(const QueueId& rid);
+
+  std::size_t size() const;
+
+  // Calls f with a copy of every queue, one shard at a time (a queue added or removed
+  // concurrently may or may not be seen). f runs under a shard lock: it must not call back
+  // into this store.
+  void for_each(const std::function<void(const QueueRecord&)>& f) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace smp::server

@@ -1,0 +1,77 @@
+// SendQueue: a connection's bounded queue of broker transmissions waiting for its writer
+// (the reference's sndQ of tbqSize), kept as small records, not as encoded blocks: each is
+// encoded straight into the transport's block buffer when its turn comes, so a queued MSG
+// costs a reference to the stored body, not 16 KB.
+//
+// Strand-bound (owned by one Session). The ring is allocated on first use and reused.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "smp/common/bytes.h"
+#include "smp/common/error.h"
+#include "smp/crypto/keys.h"
+#include "smp/server/message_store.h"
+#include "smp/server/queue_record.h"
+
+namespace smp::server {
+
+// A short byte string (corrId, queueId) held inline: at most 255 bytes, as on the wire.
+class ShortField {
+ public:
+  void assign(ByteView v);  // REQUIRES: v.size() <= 255
+  ByteView view() const { return ByteView(bytes_.data(), len_); }
+
+ private:
+  std::uint8_t len_ = 0;
+  std::array<std::uint8_t, 255> bytes_;
+};
+
+// One broker transmission to send: (corrId, queueId, message).
+struct Outgoing {
+  enum class Kind : std::uint8_t { ok, err, pong, ids, nid, msg, end, nmsg };
+
+  Kind kind = Kind::ok;
+  errc error = errc::ok;  // Kind::err
+  ShortField corr_id;     // empty for notifications (async MSG, END, NMSG)
+  ShortField queue_id;
+  QueueId id_a{};  // IDS: recipient id; NID: notifier id
+  QueueId id_b{};  // IDS: sender id
+  std::optional<crypto::PublicKey> key;  // IDS: the server's DH public key
+  Message message;                       // MSG (holds the shared body until sent)
+};
+
+class SendQueue {
+ public:
+  // Holds at most `capacity` records (REQUIRES: capacity >= 1).
+  explicit SendQueue(std::size_t capacity) : capacity_(capacity) {}
+
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::size_t capacity() const { return capacity_; }
+
+  // A cleared slot at the back to fill in. REQUIRES: size() < capacity().
+  Outgoing& push_back();
+  // REQUIRES: !empty().
+  Outgoing& front() { return slots_[head_]; }
+  void pop_front();
+  void clear();
+
+ private:
+  const std::size_t capacity_;
+  std::unique_ptr<Outgoing[]> slots_;
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+};
+
+// Writes `o` as a whole padded block (server transmissions are unsigned) into `block`
+// (kBlockSize bytes). Errors as protocol::encode_broker_block.
+Result<void> encode_outgoing(const Outgoing& o, ByteView session_id,
+                             std::span<std::uint8_t> block);
+
+}  // namespace smp::server

@@ -1,0 +1,378 @@
+// Server: listeners, io_context threads, connection start-up, message expiry and shutdown.
+// GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's scheduler and shared_ptr
+// when they are inlined here (as in transport/connect.cpp); the pragma must precede every include.
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include "smp/server/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "smp/server/server_context.h"
+#include "smp/server/session.h"
+#include "smp/transport/certificates.h"
+#include "smp/transport/connect.h"
+#include "smp/transport/tls.h"
+
+namespace smp::server {
+
+namespace {
+
+namespace net = boost::asio;
+using transport::Tcp;
+using Strand = net::strand<net::io_context::executor_type>;
+
+constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+// stop(): how long sessions may take to write what they have queued, then to close.
+constexpr auto kDrainGrace = std::chrono::seconds(1);
+constexpr auto kCloseGrace = std::chrono::milliseconds(200);
+// After a failed accept (e.g. out of descriptors), pause before accepting again.
+constexpr auto kAcceptRetryPause = std::chrono::milliseconds(100);
+
+void log_exception(std::exception_ptr e, const char* what) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("{}: {}", what, ex.what());
+  } catch (...) {
+    spdlog::error("{}: unknown exception", what);
+  }
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Binds a listening socket: host "" = every interface (IPv6 dual-stack when available).
+Result<void> open_acceptor(Tcp::acceptor& acceptor, const ListenEndpoint& ep) {
+  std::uint16_t port = 0;
+  auto [end, ec] = std::from_chars(ep.port.data(), ep.port.data() + ep.port.size(), port);
+  if (ec != std::errc() || end != ep.port.data() + ep.port.size()) {
+    spdlog::error("invalid listening port '{}'", ep.port);
+    return make_error_code(errc::config_invalid);
+  }
+  std::vector<Tcp::endpoint> candidates;
+  if (ep.host.empty()) {
+    candidates = {Tcp::endpoint(Tcp::v6(), port), Tcp::endpoint(Tcp::v4(), port)};
+  } else {
+    error_code rec;
+    net::io_context resolver_io;
+    Tcp::resolver resolver(resolver_io);
+    auto results = resolver.resolve(ep.host, ep.port, Tcp::resolver::passive, rec);
+    if (rec) {
+      spdlog::error("cannot resolve listening host '{}': {}", ep.host, rec.message());
+      return make_error_code(errc::io_error);
+    }
+    for (const auto& r : results) candidates.push_back(r.endpoint());
+  }
+  error_code last;
+  for (const Tcp::endpoint& e : candidates) {
+    error_code ignored;
+    acceptor.close(ignored);
+    acceptor.open(e.protocol(), last);
+    if (last) continue;
+    acceptor.set_option(Tcp::acceptor::reuse_address(true), ignored);
+    if (e.address().is_v6() && ep.host.empty()) {
+      acceptor.set_option(net::ip::v6_only(false), ignored);
+    }
+    acceptor.bind(e, last);
+    if (last) continue;
+    acceptor.listen(net::socket_base::max_listen_connections, last);
+    if (last) continue;
+    return {};
+  }
+  spdlog::error("cannot listen on {}:{}: {}", ep.host.empty() ? "*" : ep.host, ep.port,
+                last.message());
+  return make_error_code(errc::io_error);
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerConfig cfg, QueueStore& queues, MessageStore& messages, StoreLog* log)
+      : ctx_(std::move(cfg), queues, messages, log) {}
+  ~Impl() {
+    stop();
+    if (stopper_.joinable()) stopper_.join();
+  }
+
+  Result<void> start();
+  std::vector<std::uint16_t> bound_ports() const {
+    std::lock_guard lock(mu_);
+    return ports_;
+  }
+  void stop();
+  void wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return state_ == State::idle || state_ == State::stopped; });
+  }
+
+  ServerContext ctx_;
+  Bytes key_hash_;
+
+ private:
+  enum class State { idle, running, stopping, stopped };
+  struct Listener {
+    Listener(net::io_context& io, transport::TransportKind k)
+        : strand(net::make_strand(io)), acceptor(strand), kind(k) {}
+    Strand strand;
+    Tcp::acceptor acceptor;
+    transport::TransportKind kind;
+  };
+
+  Result<void> load_tls();
+  Result<void> bind_listeners();
+  net::awaitable<void> accept_loop(Listener& l);
+  net::awaitable<void> run_connection(Tcp::socket socket, transport::TransportKind kind);
+  net::awaitable<void> expire_loop();
+  void run_thread();
+  void shut_down();
+  bool on_server_thread() const;
+  void wait_for_sessions(std::chrono::steady_clock::duration limit) const;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  State state_ = State::idle;                 // guarded by mu_
+  std::vector<std::uint16_t> ports_;          // guarded by mu_
+  std::atomic<bool> stopping_{false};
+  std::optional<transport::ssl::context> tls_;
+  std::vector<std::thread> threads_;
+  std::vector<std::thread::id> thread_ids_;
+  std::thread stopper_;  // runs shut_down() when stop() is called on a server thread
+
+  // Destroyed in this order (reverse of declaration) by shut_down(): timers and acceptors
+  // first, then the io_context with every handler still pending (handshakes in progress).
+  std::unique_ptr<net::io_context> io_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::optional<Strand> expiry_strand_;
+  std::optional<net::steady_timer> expiry_timer_;
+};
+
+Result<void> Server::Impl::load_tls() {
+  const ServerConfig& cfg = ctx_.config;
+  auto credentials = transport::load_server_credentials(cfg.ca_cert_file, cfg.server_cert_file,
+                                                        cfg.server_key_file);
+  if (!credentials) {
+    spdlog::error("cannot read the server certificates ({}, {}, {}): {}",
+                  cfg.ca_cert_file.string(), cfg.server_cert_file.string(),
+                  cfg.server_key_file.string(), credentials.error().message());
+    return credentials.error();
+  }
+  auto context = transport::make_server_context(*credentials);
+  if (!context) {
+    spdlog::error("cannot use the server certificates: {}", context.error().message());
+    return context.error();
+  }
+  auto hash = transport::key_hash_of_certificate_file(cfg.ca_cert_file);
+  if (!hash) {
+    spdlog::error("cannot read the CA certificate {}: {}", cfg.ca_cert_file.string(),
+                  hash.error().message());
+    return hash.error();
+  }
+  tls_.emplace(std::move(*context));
+  key_hash_.assign(hash->begin(), hash->end());
+  return {};
+}
+
+Result<void> Server::Impl::bind_listeners() {
+  for (const ListenEndpoint& ep : ctx_.config.listeners) {
+    auto l = std::make_unique<Listener>(*io_, ep.kind);
+    if (auto r = open_acceptor(l->acceptor, ep); !r) return r;
+    ports_.push_back(l->acceptor.local_endpoint().port());
+    listeners_.push_back(std::move(l));
+  }
+  return {};
+}
+
+Result<void> Server::Impl::start() {
+  std::lock_guard lock(mu_);
+  if (state_ != State::idle) {
+    spdlog::error("the server was already started");
+    return make_error_code(errc::config_invalid);
+  }
+  if (ctx_.config.listeners.empty()) {
+    spdlog::error("no listening port configured");
+    return make_error_code(errc::config_invalid);
+  }
+  if (auto r = load_tls(); !r) return r;
+
+  std::size_t threads = ctx_.config.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  io_ = std::make_unique<net::io_context>(static_cast<int>(threads));
+  if (auto r = bind_listeners(); !r) {
+    listeners_.clear();
+    ports_.clear();
+    io_.reset();
+    return r;
+  }
+  work_.emplace(io_->get_executor());
+  for (auto& l : listeners_) {
+    net::co_spawn(l->strand, accept_loop(*l),
+                  [](std::exception_ptr e) { log_exception(e, "accept loop"); });
+  }
+  if (ctx_.config.expire_interval.count() > 0) {
+    expiry_strand_.emplace(net::make_strand(*io_));
+    expiry_timer_.emplace(*expiry_strand_);
+    net::co_spawn(*expiry_strand_, expire_loop(),
+                  [](std::exception_ptr e) { log_exception(e, "message expiry"); });
+  }
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run_thread(); });
+  for (const auto& t : threads_) thread_ids_.push_back(t.get_id());
+  state_ = State::running;
+  return {};
+}
+
+void Server::Impl::run_thread() {
+  for (;;) {
+    try {
+      io_->run();
+      return;
+    } catch (...) {
+      log_exception(std::current_exception(), "server thread");
+    }
+  }
+}
+
+// Accepting never waits for a handshake: each socket gets its own strand and coroutine.
+net::awaitable<void> Server::Impl::accept_loop(Listener& l) {
+  for (;;) {
+    auto [ec, socket] =
+        co_await l.acceptor.async_accept(net::any_io_executor(net::make_strand(*io_)), kUseTuple);
+    if (stopping_ || !l.acceptor.is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      net::steady_timer pause(l.strand, kAcceptRetryPause);
+      co_await pause.async_wait(kUseTuple);
+      continue;
+    }
+    auto ex = socket.get_executor();
+    net::co_spawn(ex, run_connection(std::move(socket), l.kind),
+                  [](std::exception_ptr e) { log_exception(e, "connection start"); });
+  }
+}
+
+net::awaitable<void> Server::Impl::run_connection(Tcp::socket socket,
+                                                  transport::TransportKind kind) {
+  auto t = co_await transport::accept_connection(
+      std::move(socket), *tls_, key_hash_, kind,
+      std::chrono::duration_cast<transport::Duration>(ctx_.config.handshake_timeout));
+  if (!t) {
+    bump(ctx_.stats.handshakes_failed);
+    co_return;
+  }
+  if (stopping_) co_return;  // the transport closes as it goes out of scope
+  Session::create(ctx_, std::move(*t))->start();
+}
+
+net::awaitable<void> Server::Impl::expire_loop() {
+  for (;;) {
+    expiry_timer_->expires_after(ctx_.config.expire_interval);
+    auto [ec] = co_await expiry_timer_->async_wait(kUseTuple);
+    if (ec || stopping_) co_return;
+    std::size_t n = ctx_.messages.expire_older_than(now_seconds() - ctx_.config.message_ttl_seconds);
+    if (n > 0) {
+      bump(ctx_.stats.msgs_expired, static_cast<std::uint64_t>(n));
+      spdlog::info("expired {} messages", n);
+    }
+  }
+}
+
+bool Server::Impl::on_server_thread() const {
+  auto self = std::this_thread::get_id();
+  return std::find(thread_ids_.begin(), thread_ids_.end(), self) != thread_ids_.end();
+}
+
+void Server::Impl::stop() {
+  {
+    std::unique_lock lock(mu_);
+    if (state_ == State::idle) {
+      state_ = State::stopped;
+      cv_.notify_all();
+      return;
+    }
+    if (state_ != State::running) {
+      if (!on_server_thread()) {
+        cv_.wait(lock, [&] { return state_ == State::stopped; });
+      }
+      return;
+    }
+    state_ = State::stopping;
+  }
+  stopping_ = true;
+  if (on_server_thread()) {
+    // A server thread cannot join itself: another thread finishes the job (wait() returns
+    // when it is done; the destructor joins it).
+    stopper_ = std::thread([this] { shut_down(); });
+    return;
+  }
+  shut_down();
+}
+
+void Server::Impl::wait_for_sessions(std::chrono::steady_clock::duration limit) const {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (ctx_.session_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void Server::Impl::shut_down() {
+  for (auto& l : listeners_) {
+    net::post(l->strand, [l = l.get()] {
+      error_code ignored;
+      l->acceptor.close(ignored);
+    });
+  }
+  if (expiry_timer_) net::post(*expiry_strand_, [this] { expiry_timer_->cancel(); });
+  for (auto& s : ctx_.live_sessions()) s->post_stop(true);
+  wait_for_sessions(kDrainGrace);
+  for (auto& s : ctx_.live_sessions()) s->post_stop(false);
+  wait_for_sessions(kCloseGrace);
+
+  work_.reset();
+  io_->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  expiry_timer_.reset();
+  expiry_strand_.reset();
+  listeners_.clear();
+  io_.reset();  // destroys what is still pending: handshakes in progress, stray handlers
+
+  std::lock_guard lock(mu_);
+  state_ = State::stopped;
+  cv_.notify_all();
+}
+
+Server::Server(ServerConfig cfg, QueueStore& queues, MessageStore& messages, StoreLog* log)
+    : impl_(std::make_unique<Impl>(std::move(cfg), queues, messages, log)) {}
+
+Server::~Server() = default;
+
+Result<void> Server::start() { return impl_->start(); }
+std::vector<std::uint16_t> Server::bound_ports() const { return impl_->bound_ports(); }
+void Server::stop() { impl_->stop(); }
+void Server::wait() { impl_->wait(); }
+const ServerStats& Server::stats() const { return impl_->ctx_.stats; }
+const Bytes& Server::key_hash() const { return impl_->key_hash_; }
+
+}  // namespace smp::server

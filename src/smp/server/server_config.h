@@ -1,0 +1,54 @@
+// ServerConfig: everything the network server needs to run (spec §6), filled in by the
+// smp-server app from its ini file or by tests. Defaults are the reference's where it has one.
+//
+// A plain copyable value; immutable once handed to Server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "smp/protocol/wire_format.h"
+#include "smp/transport/stream_transport.h"
+
+namespace smp::server {
+
+// One listening socket. host "" = all interfaces; port "0" = an ephemeral port (tests read
+// the actual one from Server::bound_ports()).
+struct ListenEndpoint {
+  std::string host;
+  std::string port;
+  transport::TransportKind kind = transport::TransportKind::tls;
+};
+
+struct ServerConfig {
+  // TLS on 5223 by default; the app adds WebSockets on 80 when enabled.
+  std::vector<ListenEndpoint> listeners{
+      ListenEndpoint{"", std::string(protocol::kDefaultPort), transport::TransportKind::tls}};
+  std::filesystem::path ca_cert_file, server_cert_file, server_key_file;
+  // Messages a queue may hold, the delivered-but-unACKed one included (msgQueueQuota).
+  std::size_t msg_queue_quota = protocol::kDefaultMsgQueueQuota;
+  // io_context threads; 0 = std::thread::hardware_concurrency().
+  std::size_t threads = 0;
+  // Blocks queued per client before we stop reading from it (responses) or disconnect it
+  // (asynchronous MSG/END/NMSG that find the queue still full). The reference's tbqSize.
+  std::size_t send_queue_limit = 16;
+  // A client whose send queue stays full this long while notifications (MSG for a waiting
+  // subscription, END) wait for room is disconnected. Not in the reference, whose threads
+  // would wait for ever.
+  std::chrono::seconds send_timeout{10};
+  // TLS + WebSocket + SMP handshake must finish within this.
+  std::chrono::seconds handshake_timeout{10};
+  // A connection with no complete block received for this long is closed; 0 = none (the
+  // reference has none).
+  std::chrono::seconds idle_timeout{0};
+  // Messages older than this are dropped by the periodic expiry (expire_messages_days).
+  std::int64_t message_ttl_seconds = 21 * 86400;
+  // How often expiry runs; 0 = never.
+  std::chrono::seconds expire_interval{3600};
+};
+
+}  // namespace smp::server

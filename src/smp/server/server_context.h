@@ -1,0 +1,55 @@
+// ServerContext: the state every connection of one Server shares — configuration, stores,
+// store log, statistics, the subscriber maps and the set of live sessions.
+//
+// Thread-safe: the stores, the log, the maps and the counters synchronise themselves; the
+// session set has its own mutex. Owned by the Server; sessions borrow it and never outlive it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "smp/server/message_store.h"
+#include "smp/server/queue_store.h"
+#include "smp/server/server_config.h"
+#include "smp/server/server_stats.h"
+#include "smp/server/store_log.h"
+#include "smp/server/subscriber_map.h"
+
+namespace smp::server {
+
+class Session;
+
+class ServerContext {
+ public:
+  ServerContext(ServerConfig cfg, QueueStore& queue_store, MessageStore& message_store,
+                StoreLog* log)
+      : config(std::move(cfg)), queues(queue_store), messages(message_store), log_(log) {}
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  const ServerConfig config;
+  QueueStore& queues;
+  MessageStore& messages;
+  ServerStats stats;
+  SubscriberMap<Session> subscribers;  // recipient id → the connection subscribed (SUB/NEW)
+  SubscriberMap<Session> notifiers;    // notifier id → the connection subscribed (NSUB)
+
+  // Appends to the store log, if there is one. A failure is logged, not returned: the change
+  // is already live in memory, and the reference carries on the same way.
+  void append_log(const StoreLogRecord& record);
+
+  void add_session(const std::shared_ptr<Session>& s);
+  void remove_session(const Session* s);
+  std::vector<std::shared_ptr<Session>> live_sessions() const;
+  std::size_t session_count() const;
+
+ private:
+  StoreLog* const log_;
+  mutable std::mutex mu_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+};
+
+}  // namespace smp::server

@@ -1,0 +1,152 @@
+// Session: one established client connection (spec §4.6) — a reader coroutine (read a block,
+// parse, verify, run the command, queue the answer) and a writer coroutine (encode the next
+// queued transmission into the transport's block buffer and send it), plus this connection's
+// subscriptions and what other connections ask of it (MSG for a waiting subscription, END,
+// NMSG), which they post to its strand.
+//
+// Backpressure: the reader reads the next block only while the send queue has room, so a
+// client that does not read stops being read. Notifications from other connections take a
+// free slot; when there is none they wait (bounded: one per subscription), and if the writer
+// then makes no progress for config.send_timeout the connection is dropped.
+//
+// Strand-bound: everything but the post_* functions runs on the transport's executor (a
+// strand); post_* may be called from any thread. Owned by shared_ptrs held by its own
+// pending work; the subscriber maps and the session set hold weak references only.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "smp/protocol/command.h"
+#include "smp/protocol/transmission.h"
+#include "smp/server/message_store.h"
+#include "smp/server/queue_record.h"
+#include "smp/server/send_queue.h"
+#include "smp/server/server_context.h"
+#include "smp/transport/block_transport.h"
+
+namespace smp::server {
+
+namespace net = boost::asio;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // REQUIRES: `transport` has completed the SMP handshake; `ctx` outlives the session.
+  static std::shared_ptr<Session> create(ServerContext& ctx,
+                                         std::unique_ptr<transport::BlockTransport> transport);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Registers with ctx and starts the coroutines. Call once.
+  void start();
+
+  // From any thread. Each runs later on this session's strand and does nothing once it is
+  // closed.
+  // A message was stored in queue `rid`: deliver it if this connection's subscription waits.
+  void post_message_arrived(const QueueId& rid);
+  // Another connection took over the subscription to `id` (a recipient id, or a notifier id
+  // when `notifier`): drop ours and send END.
+  void post_end(const QueueId& id, bool notifier);
+  // NMSG for notifier id `nid` (dropped if the send queue is full, as the reference does).
+  void post_notification(const QueueId& nid);
+  // Queue `rid` was deleted by another connection: drop our subscription silently.
+  void post_forget(const QueueId& rid);
+  // Stop: at once, or (drain) after the queued transmissions are written.
+  void post_stop(bool drain);
+
+ private:
+  struct Subscription {
+    enum class State : std::uint8_t { idle, waiting, delivered };
+    std::shared_ptr<MessageQueue> queue;
+    State state = State::idle;
+    bool deferred = false;  // an async MSG waits for room in the send queue
+    MsgId delivered_id{};
+  };
+  struct Deferred {
+    enum class Kind : std::uint8_t { msg, end, notifier_end };
+    Kind kind;
+    QueueId id;
+  };
+  using Clock = std::chrono::steady_clock;
+
+  Session(ServerContext& ctx, std::unique_ptr<transport::BlockTransport> transport);
+
+  // Lifecycle and I/O (session.cpp).
+  net::awaitable<void> reader();
+  net::awaitable<void> writer();
+  net::awaitable<void> idle_watchdog();
+  void spawn(net::awaitable<void> coroutine, const char* name);
+  void close();
+  void release_subscriptions();
+  void wake_writer();
+  void after_pop();
+  void arm_stall_timer();
+  void wait_for_stall();
+  void flush_deferred();
+  bool queue_has_room_for_notification() const;
+
+  // Asynchronous work from other connections (session.cpp).
+  void on_message_arrived(const QueueId& rid);
+  void on_end(const QueueId& id, bool notifier);
+  void on_notification(const QueueId& nid);
+  void on_forget(const QueueId& rid);
+  bool try_push_async_msg(const QueueId& rid, Subscription& sub);
+  void push_end(const QueueId& id);
+
+  // Commands (session_commands.cpp).
+  void handle_block(ByteView content);
+  void dispatch(const protocol::ReceivedCommand& rc, const protocol::Command& cmd);
+  void create_queue(const protocol::ReceivedCommand& rc, const protocol::cmd::New& c);
+  void subscribe_queue(const protocol::ReceivedCommand& rc, const QueueId& rid);
+  void secure_queue(const protocol::ReceivedCommand& rc, const QueueId& rid,
+                    const crypto::PublicKey& key);
+  void add_notifier(const protocol::ReceivedCommand& rc, const QueueId& rid,
+                    const crypto::PublicKey& key);
+  void acknowledge(const protocol::ReceivedCommand& rc, const QueueId& rid);
+  void suspend_queue(const protocol::ReceivedCommand& rc, const QueueId& rid);
+  void delete_queue(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  void send_message(const protocol::ReceivedCommand& rc, const QueueRecord& q, ByteView body);
+  void subscribe_notifications(const protocol::ReceivedCommand& rc, const QueueId& nid);
+  // Creates this connection's subscription to rid if absent (END to a previous holder).
+  Subscription& subscription_for(const QueueId& rid);
+  // The delivery rule (deliverMessage): unless the subscription already waits, the head
+  // message to send now (marked delivered), or none and the subscription waits.
+  std::optional<Message> take_delivery(Subscription& sub);
+  // Answers rc with MSG (the command's corrId) or OK, by the delivery rule.
+  void respond_delivery(const protocol::ReceivedCommand& rc, Subscription& sub);
+
+  Outgoing& respond(const protocol::ReceivedCommand& rc);
+  void respond_error(ByteView corr_id, ByteView queue_id, errc e);
+
+  ServerContext& ctx_;
+  const std::unique_ptr<transport::BlockTransport> transport_;
+  const net::any_io_executor executor_;
+  const std::size_t queue_limit_;
+
+  SendQueue queue_;
+  net::steady_timer writer_wake_;  // parked at max(); cancelled when the queue gains a record
+  net::steady_timer reader_wake_;  // parked at max(); cancelled when the queue gains room
+  net::steady_timer stall_timer_;  // runs while notifications wait for room
+  net::steady_timer idle_timer_;   // only with config.idle_timeout
+  Clock::time_point last_read_ = Clock::now();
+  Clock::time_point stall_deadline_{};
+  bool reader_waiting_ = false;
+  bool writer_waiting_ = false;
+  bool stall_armed_ = false;
+  bool stopping_ = false;  // drain, then close
+  bool closed_ = false;
+
+  std::unordered_map<QueueId, Subscription, QueueIdHash> subscriptions_;
+  std::unordered_set<QueueId, QueueIdHash> notifier_subscriptions_;
+  std::deque<Deferred> deferred_;  // notifications waiting for room in queue_
+};
+
+}  // namespace smp::server
