@@ -11,6 +11,7 @@
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/encoding/binary.h"
+#include "smp/protocol/wire_format.h"  // kWebSocketPort
 
 namespace smp::protocol {
 
@@ -50,7 +51,6 @@ std::optional<SmpServer> read_smp_server(enc::Reader& r);
 // (inside TLS); any other port → TLS.
 enum class TransportKind { tls, websocket };
 inline constexpr std::string_view kDefaultSmpPort = "5223";
-inline constexpr std::string_view kWebSocketPort = "80";
 struct ServerEndpoint {
   std::string port;
   TransportKind transport;
