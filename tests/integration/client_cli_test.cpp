@@ -5,9 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -17,44 +15,12 @@
 
 #include "smp/transport/certificates.h"
 #include "support/test_server.h"
+#include "tool_process.h"
 
 namespace smp::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-  // The last line that parses as a JSON object.
-  boost::json::object json() const {
-    boost::json::object last;
-    std::size_t start = 0;
-    while (start < output.size()) {
-      std::size_t end = output.find('\n', start);
-      if (end == std::string::npos) end = output.size();
-      boost::json::error_code ec;
-      auto v = boost::json::parse(std::string_view(output).substr(start, end - start), ec);
-      if (!ec && v.is_object()) last = v.as_object();
-      start = end + 1;
-    }
-    return last;
-  }
-};
-
-// Single-quoted for /bin/sh (popen).
-std::string quoted(const std::string& arg) {
-  std::string out(1, '\'');
-  for (char c : arg) {
-    if (c == '\'') {
-      out.append("'\\''");
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
 
 class SmpToolTest : public ::testing::Test {
  protected:
@@ -79,26 +45,13 @@ class SmpToolTest : public ::testing::Test {
     return fmt::format("smp://{}@127.0.0.1:{}", transport::fingerprint_string(key_hash), port);
   }
 
-  ToolRun smp(const std::vector<std::string>& args) {
-    std::string cmd = fmt::format("{} --store {}", quoted(tool_.string()), quoted(store_.string()));
-    for (const auto& a : args) cmd.append(" ").append(quoted(a));
-    cmd.append(" 2>&1");
-    ToolRun run;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) {
-      ADD_FAILURE() << "popen failed";
-      return run;
-    }
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-    int status = ::pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+  ToolRun smp(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--store", store_.string()});
+    return run_tool(tool_, args);
   }
 
   TestServer server_;
-  fs::path tool_ = fs::path(SMP_BIN_DIR) / "smp";
+  fs::path tool_ = tool_path("smp");
   fs::path dir_;
   fs::path store_;
 };
