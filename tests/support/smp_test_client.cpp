@@ -33,7 +33,8 @@ std::string Reply::tag() const {
 }
 
 std::unique_ptr<TestClient> TestClient::connect(std::uint16_t port, const Bytes& key_hash,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout,
+                                                transport::TransportKind kind) {
   std::unique_ptr<TestClient> c(new TestClient());
   auto ctx = transport::shared_client_context();
   if (!ctx) {
@@ -42,8 +43,8 @@ std::unique_ptr<TestClient> TestClient::connect(std::uint16_t port, const Bytes&
   }
   auto t = run_awaitable(c->io_,
                          transport::connect_stream(c->io_.get_executor(), **ctx, "127.0.0.1",
-                                                   std::to_string(port), key_hash,
-                                                   transport::TransportKind::tls, timeout, true),
+                                                   std::to_string(port), key_hash, kind,
+                                                   timeout, true),
                          timeout + 1s);
   if (!t || !*t) {
     ADD_FAILURE() << "connect failed: " << (t ? t->error().message() : "timeout");

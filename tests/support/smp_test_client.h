@@ -57,8 +57,9 @@ class Reply {
 class TestClient {
  public:
   // TLS + SMP handshake to 127.0.0.1:port; fails the test (returns null) on error.
-  static std::unique_ptr<TestClient> connect(std::uint16_t port, const Bytes& key_hash,
-                                             std::chrono::milliseconds timeout = 5s);
+  static std::unique_ptr<TestClient> connect(
+      std::uint16_t port, const Bytes& key_hash, std::chrono::milliseconds timeout = 5s,
+      transport::TransportKind kind = transport::TransportKind::tls);
   ~TestClient();
 
   ByteView session_id() const;

@@ -46,7 +46,8 @@ TestServer::TestServer(std::function<void(server::ServerConfig&)> adjust) : dir_
   EXPECT_TRUE(r) << "server start: " << r.error().message();
   if (r) {
     started_ = true;
-    port_ = server_->bound_ports().at(0);
+    ports_ = server_->bound_ports();
+    port_ = ports_.at(0);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "smp/server/message_store.h"
 #include "smp/server/queue_store.h"
@@ -24,6 +25,8 @@ class TestServer {
 
   bool started() const { return started_; }
   std::uint16_t port() const { return port_; }
+  // The port of listener i (in config order).
+  std::uint16_t port(std::size_t i) const { return ports_.at(i); }
   const Bytes& key_hash() const { return server_->key_hash(); }
   server::Server& server() { return *server_; }
   server::QueueStore& queues() { return queues_; }
@@ -39,6 +42,7 @@ class TestServer {
   server::MessageStore messages_;
   std::unique_ptr<server::Server> server_;
   std::uint16_t port_ = 0;
+  std::vector<std::uint16_t> ports_;
   bool started_ = false;
 };
 

@@ -37,7 +37,7 @@ Result<void> Fd::close() {
 }
 
 Result<Fd> open_for_append(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return io_error();
   return Fd(fd);
 }

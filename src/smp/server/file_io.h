@@ -36,7 +36,7 @@ class Fd {
   int fd_ = -1;
 };
 
-// O_WRONLY | O_CREAT | O_APPEND (mode 0600).
+// O_RDWR | O_CREAT | O_APPEND (mode 0600): read access lets last_byte() look at the end.
 Result<Fd> open_for_append(const std::filesystem::path& path);
 // Writes all of `data`, retrying short writes and EINTR.
 Result<void> write_all(int fd, std::string_view data);

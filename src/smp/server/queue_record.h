@@ -66,8 +66,8 @@ struct QueueRecord {
   QueueId sender_id;
   crypto::PublicKey recipient_key;  // Ed25519 / Ed448
   DhSecret25519 recipient_dh_secret;
-  std::optional<crypto::PublicKey> sender_key;  // set once by KEY
-  std::optional<NotifierCredentials> notifier;  // set once by NKEY
+  std::optional<crypto::PublicKey> sender_key = std::nullopt;  // set once by KEY
+  std::optional<NotifierCredentials> notifier = std::nullopt;  // set once by NKEY
   QueueStatus status = QueueStatus::active;
 
   friend bool operator==(const QueueRecord&, const QueueRecord&) = default;

@@ -37,7 +37,8 @@ class QueueStore {
   // sender key; errc::wrong_algorithm for a non-signature key.
   Result<void> secure(const QueueId& rid, const crypto::PublicKey& sender_key);
   // NKEY: sets the notifier credentials. errc::smp_auth if there is no such queue or it
-  // already has a notifier; errc::already_exists if the notifier id is in use.
+  // already has a notifier; errc::already_exists if the notifier id is in use;
+  // errc::wrong_algorithm for a non-signature key.
   Result<void> add_notifier(const QueueId& rid, const NotifierCredentials& creds);
   // OFF: status off (idempotent). errc::smp_auth if there is no such queue.
   Result<void> suspend(const QueueId& rid);

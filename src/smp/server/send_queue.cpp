@@ -13,10 +13,21 @@ void ShortField::assign(ByteView v) {
   std::copy_n(v.begin(), len_, bytes_.begin());
 }
 
+void SendQueue::grow() {
+  std::size_t n = std::min(capacity_, std::max<std::size_t>(2, 2 * allocated_));
+  auto bigger = std::make_unique<Outgoing[]>(n);
+  for (std::size_t i = 0; i < count_; ++i) {
+    bigger[i] = std::move(slots_[(head_ + i) % allocated_]);
+  }
+  slots_ = std::move(bigger);
+  allocated_ = n;
+  head_ = 0;
+}
+
 Outgoing& SendQueue::push_back() {
   assert(count_ < capacity_);
-  if (!slots_) slots_ = std::make_unique<Outgoing[]>(capacity_);
-  Outgoing& o = slots_[(head_ + count_) % capacity_];
+  if (count_ == allocated_) grow();
+  Outgoing& o = slots_[(head_ + count_) % allocated_];
   ++count_;
   o.kind = Outgoing::Kind::ok;
   o.error = errc::ok;
@@ -29,7 +40,7 @@ Outgoing& SendQueue::push_back() {
 void SendQueue::pop_front() {
   assert(count_ > 0);
   slots_[head_].message.body.reset();  // the stored body may be freed once ACKed
-  head_ = (head_ + 1) % capacity_;
+  head_ = (head_ + 1) % allocated_;
   --count_;
 }
 

@@ -3,7 +3,9 @@
 // encoded straight into the transport's block buffer when its turn comes, so a queued MSG
 // costs a reference to the stored body, not 16 KB.
 //
-// Strand-bound (owned by one Session). The ring is allocated on first use and reused.
+// Strand-bound (owned by one Session). The ring starts small on first use and grows up to
+// its capacity (a client that sends one command at a time never needs more than two slots),
+// then is reused.
 #pragma once
 
 #include <array>
@@ -63,8 +65,11 @@ class SendQueue {
   void clear();
 
  private:
+  void grow();
+
   const std::size_t capacity_;
   std::unique_ptr<Outgoing[]> slots_;
+  std::size_t allocated_ = 0;
   std::size_t head_ = 0;
   std::size_t count_ = 0;
 };

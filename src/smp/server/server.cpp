@@ -24,6 +24,8 @@
 #include <optional>
 #include <thread>
 
+#include <pthread.h>
+
 #include "smp/server/server_context.h"
 #include "smp/server/session.h"
 #include "smp/transport/certificates.h"
@@ -244,6 +246,7 @@ Result<void> Server::Impl::start() {
 }
 
 void Server::Impl::run_thread() {
+  pthread_setname_np(pthread_self(), "smp-server");  // for top, perf and the benchmarks
   for (;;) {
     try {
       io_->run();

@@ -1,0 +1,141 @@
+#include "smp/server/message_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "server_test_util.h"
+
+namespace smp::server {
+namespace {
+
+using test::make_id;
+
+Message make_message(std::uint8_t n, std::int64_t ts) {
+  MsgId id{};
+  id.fill(n);
+  return Message{id, ts, std::make_shared<const Bytes>(Bytes(16, n))};
+}
+
+TEST(MessageQueue, IsFirstInFirstOut) {
+  MessageQueue q;
+  EXPECT_FALSE(q.peek());
+  ASSERT_TRUE(q.push(make_message(1, 10), 256));
+  ASSERT_TRUE(q.push(make_message(2, 11), 256));
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.peek()->id, make_message(1, 0).id);
+  EXPECT_EQ(q.peek()->id, make_message(1, 0).id);  // peek does not remove
+  EXPECT_TRUE(q.pop_if_head(make_message(1, 0).id));
+  EXPECT_EQ(q.peek()->timestamp, 11);
+  EXPECT_TRUE(q.pop_if_head(make_message(2, 0).id));
+  EXPECT_FALSE(q.peek());
+  EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(MessageQueue, PopOnlyRemovesTheMatchingHead) {
+  MessageQueue q;
+  EXPECT_FALSE(q.pop_if_head(make_message(1, 0).id));
+  ASSERT_TRUE(q.push(make_message(1, 10), 256));
+  ASSERT_TRUE(q.push(make_message(2, 10), 256));
+  EXPECT_FALSE(q.pop_if_head(make_message(2, 0).id));
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.peek()->id, make_message(1, 0).id);
+}
+
+TEST(MessageQueue, RefusesMessagesOverQuota) {
+  MessageQueue q;
+  for (std::uint8_t i = 0; i < 3; ++i) ASSERT_TRUE(q.push(make_message(i, 1), 3));
+  auto r = q.push(make_message(9, 1), 3);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), make_error_code(errc::smp_quota));
+  EXPECT_EQ(q.size(), 3u);
+  ASSERT_TRUE(q.pop_if_head(make_message(0, 0).id));
+  EXPECT_TRUE(q.push(make_message(9, 1), 3));
+  EXPECT_FALSE(q.push(make_message(10, 1), 0));
+}
+
+TEST(MessageQueue, SharesBodiesInsteadOfCopying) {
+  MessageQueue q;
+  Message m = make_message(1, 1);
+  const Bytes* body = m.body.get();
+  ASSERT_TRUE(q.push(m, 8));
+  EXPECT_EQ(q.peek()->body.get(), body);
+  EXPECT_EQ(q.snapshot().front().body.get(), body);
+}
+
+TEST(MessageQueue, ExpiresOldMessagesFromTheHead) {
+  MessageQueue q;
+  ASSERT_TRUE(q.push(make_message(1, 100), 8));
+  ASSERT_TRUE(q.push(make_message(2, 200), 8));
+  ASSERT_TRUE(q.push(make_message(3, 300), 8));
+  EXPECT_EQ(q.expire_older_than(100), 0u);  // strictly older
+  EXPECT_EQ(q.expire_older_than(201), 2u);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.peek()->timestamp, 300);
+  EXPECT_EQ(q.expire_older_than(1000), 1u);
+  EXPECT_EQ(q.expire_older_than(1000), 0u);
+}
+
+TEST(MessageStore, CreatesFindsAndRemovesQueues) {
+  MessageStore store;
+  QueueId rid = make_id(1, 1);
+  EXPECT_FALSE(store.find(rid));
+  auto q = store.get_or_create(rid);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(store.get_or_create(rid), q);
+  EXPECT_EQ(store.find(rid), q);
+  EXPECT_EQ(store.size(), 1u);
+  ASSERT_TRUE(q->push(make_message(1, 1), 4));
+  store.remove(rid);
+  store.remove(rid);
+  EXPECT_FALSE(store.find(rid));
+  EXPECT_EQ(q->size(), 1u);  // a holder keeps the removed queue alive
+  EXPECT_EQ(store.get_or_create(rid)->size(), 0u);
+}
+
+TEST(MessageStore, ExpiresAcrossQueues) {
+  MessageStore store;
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    auto q = store.get_or_create(make_id(i, 1));
+    ASSERT_TRUE(q->push(make_message(1, 50), 8));
+    ASSERT_TRUE(q->push(make_message(2, 150), 8));
+  }
+  EXPECT_EQ(store.expire_older_than(100), 10u);
+  std::size_t left = 0;
+  store.for_each([&](const QueueId&, const MessageQueue& q) { left += q.size(); });
+  EXPECT_EQ(left, 10u);
+}
+
+TEST(MessageStore, ConcurrentProducersAndConsumerKeepOrder) {
+  MessageStore store;
+  QueueId rid = make_id(1, 1);
+  constexpr int kCount = 2000;
+  std::thread producer([&] {
+    for (int i = 0; i < kCount; ++i) {
+      auto q = store.get_or_create(rid);
+      Message m = make_message(static_cast<std::uint8_t>(i), i);
+      while (!q->push(m, 16)) std::this_thread::yield();
+    }
+  });
+  std::thread other([&] {
+    for (std::uint32_t i = 0; i < 500; ++i) (void)store.get_or_create(make_id(i + 10, 1));
+  });
+  int next = 0;
+  while (next < kCount) {
+    auto q = store.find(rid);
+    if (!q) continue;
+    auto m = q->peek();
+    if (!m) continue;
+    EXPECT_EQ(m->timestamp, next);
+    EXPECT_TRUE(q->pop_if_head(m->id));
+    ++next;
+  }
+  producer.join();
+  other.join();
+  EXPECT_EQ(store.find(rid)->size(), 0u);
+  EXPECT_EQ(store.size(), 501u);
+}
+
+}  // namespace
+}  // namespace smp::server

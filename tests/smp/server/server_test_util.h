@@ -1,0 +1,103 @@
+// Helpers for the server store tests: deterministic queue records and a temporary directory
+// removed at the end of the test. Not thread-safe.
+#pragma once
+
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "smp/common/error.h"
+#include "smp/crypto/keys.h"
+#include "smp/server/queue_record.h"
+
+namespace smp::server::test {
+
+// An id whose bytes are seed, seed+1, ... (mod 256), tagged so rid/sid/nid differ.
+inline QueueId make_id(std::uint32_t seed, std::uint8_t tag) {
+  QueueId id{};
+  for (std::size_t i = 0; i < id.size(); ++i)
+    id[i] = static_cast<std::uint8_t>((seed >> (8 * (i % 4))) + i * 7u + tag);
+  id[23] = tag;
+  return id;
+}
+
+inline crypto::PublicKey make_key(std::uint32_t seed,
+                                  crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519) {
+  Bytes raw(crypto::public_key_size(alg));
+  for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<std::uint8_t>(seed + i * 13u);
+  return crypto::PublicKey::from_raw(alg, raw).value();
+}
+
+inline QueueRecord make_queue(std::uint32_t seed) {
+  Bytes dh(DhSecret25519::kSize, static_cast<std::uint8_t>(seed));
+  return QueueRecord{.recipient_id = make_id(seed, 1),
+                     .sender_id = make_id(seed, 2),
+                     .recipient_key = make_key(seed),
+                     .recipient_dh_secret = *DhSecret25519::from(dh)};
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "smp-store-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The error of a Result the test expects to fail (errc::ok if it succeeded).
+template <class T>
+errc error_of(const Result<T>& r) {
+  EXPECT_FALSE(r.has_value());
+  return r ? errc::ok : static_cast<errc>(r.error().value());
+}
+
+// The value of a Result that the test expects to succeed; a failure is reported and gives T{}.
+template <class T>
+T ok(Result<T> r) {
+  if (!r) {
+    ADD_FAILURE() << "unexpected error: " << r.error().message();
+    return T{};
+  }
+  return std::move(r).value();
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+inline std::vector<std::string> read_lines(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace smp::server::test
