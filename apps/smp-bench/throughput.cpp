@@ -42,7 +42,7 @@ struct QueueUnderTest {
 };
 
 struct Counters {
-  std::atomic<std::uint64_t> sent{0}, delivered{0}, errors{0};
+  std::atomic<std::uint64_t> sent{0}, send_failed{0}, delivered{0}, ack_failed{0};
   std::atomic<std::int64_t> last_delivery_ns{0};
 };
 
@@ -117,7 +117,7 @@ class Run {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      counters_.errors.fetch_add(1, std::memory_order_relaxed);
+      counters_.send_failed.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("SEND failed: {}", sent.error().message());
       std::lock_guard lock(q.mutex);
       if (!q.in_flight.empty()) q.in_flight.pop_back();
@@ -142,7 +142,7 @@ class Run {
     counters_.last_delivery_ns.store((now - start_).count(), std::memory_order_relaxed);
     net::co_spawn(io, q.recipient->ack(q.queue.recipient_key, q.queue.ids.recipient_id),
                   [this](std::exception_ptr, Result<void> r) {
-                    if (!r) counters_.errors.fetch_add(1, std::memory_order_relaxed);
+                    if (!r) counters_.ack_failed.fetch_add(1, std::memory_order_relaxed);
                   });
   }
 
@@ -153,9 +153,11 @@ class Run {
     for (;;) {
       timer.expires_after(std::chrono::milliseconds(5));
       co_await timer.async_wait(net::use_awaitable);
+      // Done once every SEND is answered and every accepted message delivered (a MSG may
+      // arrive before its SEND's OK).
       std::uint64_t delivered = counters_.delivered.load();
-      std::uint64_t failed_sends = counters_.errors.load();
-      if (delivered + failed_sends >= o_.messages) co_return;
+      std::uint64_t sent = counters_.sent.load();
+      if (sent + counters_.send_failed.load() >= o_.messages && delivered >= sent) co_return;
       if (delivered != last_seen) {
         last_seen = delivered;
         last_progress = Clock::now();
@@ -170,7 +172,7 @@ class Run {
     ThroughputResult r;
     r.sent = counters_.sent.load();
     r.delivered = counters_.delivered.load();
-    r.errors = counters_.errors.load();
+    r.errors = counters_.send_failed.load() + counters_.ack_failed.load();
     if (r.sent > r.delivered) r.errors += r.sent - r.delivered;  // sent but never delivered
     r.seconds = static_cast<double>(counters_.last_delivery_ns.load()) / 1e9;
     r.msgs_per_s = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;

@@ -118,12 +118,13 @@ TEST(ClientFailures, AnswerForAnotherQueueIsUnexpectedResponse) {
 }
 
 TEST(ClientFailures, AnswerOfTheWrongKindIsUnexpectedResponse) {
+  static const Bytes kNotifierId(24, 3);  // outlives the answers, which view it
   FakeSmpServer server(answer_each([](const protocol::ReceivedCommand& cmd) {
     if (cmd.message && std::holds_alternative<protocol::cmd::New>(*cmd.message)) {
       return std::pair<Bytes, protocol::BrokerMessage>{{}, msg::Pong{}};
     }
     return std::pair<Bytes, protocol::BrokerMessage>{to_bytes(cmd.queue_id),
-                                                     msg::Nid{Bytes(24, 3)}};
+                                                     msg::Nid{kNotifierId}};
   }));
   auto c = connect(server);
   ASSERT_TRUE(c);
