@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -31,7 +32,8 @@ std::filesystem::path make_temp_dir() {
 
 }  // namespace
 
-TestServer::TestServer(std::function<void(server::ServerConfig&)> adjust) : dir_(make_temp_dir()) {
+TestServer::TestServer(std::function<void(server::ServerConfig&)> adjust, bool with_store_log)
+    : dir_(make_temp_dir()) {
   EXPECT_FALSE(dir_.empty());
   auto written = transport::write_certificate_files(dir_, test_certificates());
   EXPECT_TRUE(written) << written.error().message();
@@ -41,7 +43,12 @@ TestServer::TestServer(std::function<void(server::ServerConfig&)> adjust) : dir_
   config_.server_key_file = dir_ / transport::kServerKeyFile;
   config_.threads = 2;
   if (adjust) adjust(config_);
-  server_ = std::make_unique<server::Server>(config_, queues_, messages_, nullptr);
+  if (with_store_log) {
+    auto log = server::StoreLog::open_for_append(store_log_path());
+    EXPECT_TRUE(log) << "store log: " << log.error().message();
+    if (log) log_ = std::move(*log);
+  }
+  server_ = std::make_unique<server::Server>(config_, queues_, messages_, log_.get());
   auto r = server_->start();
   EXPECT_TRUE(r) << "server start: " << r.error().message();
   if (r) {
@@ -54,8 +61,16 @@ TestServer::TestServer(std::function<void(server::ServerConfig&)> adjust) : dir_
 TestServer::~TestServer() {
   server_->stop();
   server_.reset();
+  if (log_) (void)log_->close();
   std::error_code ec;
   if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+std::vector<std::string> TestServer::store_log_lines() const {
+  std::vector<std::string> lines;
+  std::ifstream in(store_log_path());
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace smp::test

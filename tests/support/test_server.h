@@ -7,20 +7,24 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "smp/server/message_store.h"
 #include "smp/server/queue_store.h"
 #include "smp/server/server.h"
 #include "smp/server/server_config.h"
+#include "smp/server/store_log.h"
 #include "support/smp_test_client.h"
 
 namespace smp::test {
 
 class TestServer {
  public:
-  // `adjust` may change the configuration before start (listeners and files are set).
-  explicit TestServer(std::function<void(server::ServerConfig&)> adjust = {});
+  // `adjust` may change the configuration before start (listeners and files are set). With
+  // `with_store_log` the server appends to store_log_path().
+  explicit TestServer(std::function<void(server::ServerConfig&)> adjust = {},
+                      bool with_store_log = false);
   ~TestServer();
 
   bool started() const { return started_; }
@@ -34,12 +38,16 @@ class TestServer {
   const server::ServerConfig& config() const { return config_; }
 
   std::unique_ptr<TestClient> connect() { return TestClient::connect(port_, key_hash()); }
+  std::filesystem::path store_log_path() const { return dir_ / "smp-server-store.log"; }
+  // The store log's lines so far.
+  std::vector<std::string> store_log_lines() const;
 
  private:
   std::filesystem::path dir_;
   server::ServerConfig config_;
   server::QueueStore queues_;
   server::MessageStore messages_;
+  std::unique_ptr<server::StoreLog> log_;
   std::unique_ptr<server::Server> server_;
   std::uint16_t port_ = 0;
   std::vector<std::uint16_t> ports_;

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <utility>
+#include <vector>
 #include <system_error>
 
 #include "smp/common/try.h"
@@ -38,19 +40,22 @@ Result<SavedMessage> parse_saved_message(std::string_view line) {
 
 Result<std::size_t> save_messages(const std::filesystem::path& path, const MessageStore& messages,
                                   const QueueStore& queues) {
+  // Copy out first (bodies are shared, not copied) so no lock is held while writing, and the
+  // message store's locks are never held while the queue store's are taken.
+  std::vector<std::pair<QueueId, std::vector<Message>>> all;
+  messages.for_each([&](const QueueId& rid, const MessageQueue& q) {
+    auto msgs = q.snapshot();
+    if (!msgs.empty()) all.emplace_back(rid, std::move(msgs));
+  });
   SMP_TRY(file_io::AtomicFile out, file_io::AtomicFile::create(path));
   std::size_t count = 0;
-  Result<void> status;
-  messages.for_each([&](const QueueId& rid, const MessageQueue& q) {
-    if (!status) return;
-    if (!queues.by_recipient(rid)) return;
-    for (const Message& m : q.snapshot()) {
-      status = out.write(format_saved_message(rid, m) + '\n');
-      if (!status) return;
+  for (const auto& [rid, msgs] : all) {
+    if (!queues.by_recipient(rid)) continue;
+    for (const Message& m : msgs) {
+      SMP_TRY_VOID(out.write(format_saved_message(rid, m) + '\n'));
       ++count;
     }
-  });
-  if (!status) return status.error();
+  }
   SMP_TRY_VOID(out.commit());
   return count;
 }

@@ -35,7 +35,9 @@ Result<SavedMessage> parse_saved_message(std::string_view line);
 // Writes every message of every queue in `messages` whose recipient id is in `queues` to
 // `path` atomically (<path>.tmp, fsync, rename, fsync of the directory), replacing it.
 // Returns the number of messages written; errc::io_error on failure (`path` is then as before).
-// Messages added concurrently may or may not be included: call it after the server stopped.
+// Messages are copied out of the queues first (bodies shared), then written with no store
+// lock held; messages added concurrently may or may not be included, so call it after the
+// server stopped accepting commands.
 Result<std::size_t> save_messages(const std::filesystem::path& path, const MessageStore& messages,
                                   const QueueStore& queues);
 

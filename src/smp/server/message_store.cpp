@@ -1,73 +1,95 @@
 #include "smp/server/message_store.h"
 
-#include <cstring>
+#include <algorithm>
 #include <unordered_map>
 
 namespace smp::server {
 
+namespace {
+constexpr std::size_t kMinRing = 4;
+}  // namespace
+
+void MessageQueue::grow() {
+  std::vector<Message> bigger(std::max(kMinRing, ring_.size() * 2));
+  for (std::size_t i = 0; i < count_; ++i)
+    bigger[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+  ring_ = std::move(bigger);
+  head_ = 0;
+}
+
 Result<void> MessageQueue::push(Message m, std::size_t quota) {
   std::lock_guard lock(mu_);
-  if (messages_.size() >= quota) return make_error_code(errc::smp_quota);
-  messages_.push_back(std::move(m));
+  if (count_ >= quota) return make_error_code(errc::smp_quota);
+  if (count_ == ring_.size()) grow();
+  ring_[(head_ + count_) % ring_.size()] = std::move(m);
+  ++count_;
   return {};
 }
 
 std::optional<Message> MessageQueue::peek() const {
   std::lock_guard lock(mu_);
-  if (messages_.empty()) return std::nullopt;
-  return messages_.front();
+  if (count_ == 0) return std::nullopt;
+  return ring_[head_];
 }
 
 bool MessageQueue::pop_if_head(const MsgId& id) {
   std::lock_guard lock(mu_);
-  if (messages_.empty() || messages_.front().id != id) return false;
-  messages_.pop_front();
+  if (count_ == 0 || ring_[head_].id != id) return false;
+  ring_[head_] = Message{};  // drops the body now
+  head_ = (head_ + 1) % ring_.size();
+  if (--count_ == 0) {
+    std::vector<Message>().swap(ring_);
+    head_ = 0;
+  }
   return true;
 }
 
 std::size_t MessageQueue::size() const {
   std::lock_guard lock(mu_);
-  return messages_.size();
+  return count_;
 }
 
 std::size_t MessageQueue::expire_older_than(std::int64_t ts) {
   std::lock_guard lock(mu_);
   std::size_t n = 0;
-  while (!messages_.empty() && messages_.front().timestamp < ts) {
-    messages_.pop_front();
+  while (count_ > 0 && ring_[head_].timestamp < ts) {
+    ring_[head_] = Message{};
+    head_ = (head_ + 1) % ring_.size();
+    --count_;
     ++n;
+  }
+  if (count_ == 0) {
+    std::vector<Message>().swap(ring_);
+    head_ = 0;
   }
   return n;
 }
 
 std::vector<Message> MessageQueue::snapshot() const {
   std::lock_guard lock(mu_);
-  return std::vector<Message>(messages_.begin(), messages_.end());
+  std::vector<Message> out;
+  out.reserve(count_);
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(at(i));
+  return out;
 }
 
 namespace {
 
 constexpr std::size_t kShards = 32;
 
-struct IdHash {
-  std::size_t operator()(const QueueId& id) const noexcept {
-    std::uint64_t h;
-    std::memcpy(&h, id.data(), sizeof h);
-    return static_cast<std::size_t>(h);
-  }
-};
+std::size_t shard_of(const QueueId& id) { return QueueIdHash{}(id) % kShards; }
 
 struct Shard {
   mutable std::mutex mu;
-  std::unordered_map<QueueId, std::shared_ptr<MessageQueue>, IdHash> queues;  // guarded by mu
+  std::unordered_map<QueueId, std::shared_ptr<MessageQueue>, QueueIdHash> queues;  // guarded by mu
 };
 
 }  // namespace
 
 struct MessageStore::Impl {
   std::array<Shard, kShards> shards;
-  Shard& shard(const QueueId& id) { return shards[IdHash{}(id) % kShards]; }
-  const Shard& shard(const QueueId& id) const { return shards[IdHash{}(id) % kShards]; }
+  Shard& shard(const QueueId& id) { return shards[shard_of(id)]; }
+  const Shard& shard(const QueueId& id) const { return shards[shard_of(id)]; }
 };
 
 MessageStore::MessageStore() : impl_(std::make_unique<Impl>()) {}

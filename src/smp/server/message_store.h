@@ -9,7 +9,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -51,8 +50,16 @@ class MessageQueue {
   std::vector<Message> snapshot() const;
 
  private:
+  const Message& at(std::size_t i) const { return ring_[(head_ + i) % ring_.size()]; }
+  void grow();
+
   mutable std::mutex mu_;
-  std::deque<Message> messages_;  // guarded by mu_
+  // A ring buffer (guarded by mu_): messages are ring_[head_], ring_[head_+1], ... (mod
+  // capacity), count_ of them. Its memory is released when the queue empties, so an idle
+  // queue costs no more than this object.
+  std::vector<Message> ring_;
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
 };
 
 class MessageStore {

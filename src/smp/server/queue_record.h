@@ -24,6 +24,16 @@ using QueueId = std::array<std::uint8_t, kQueueIdSize>;
 std::optional<QueueId> queue_id_from(ByteView bytes);
 inline ByteView view(const QueueId& id) { return ByteView(id.data(), id.size()); }
 
+// Hash for maps keyed by an id: its first 8 bytes, which are random (ids come from the CSPRNG;
+// a peer cannot choose them). Hash tables that need avalanche must mix it (boost's do).
+struct QueueIdHash {
+  std::size_t operator()(const QueueId& id) const noexcept {
+    std::uint64_t h = 0;
+    for (std::size_t i = 0; i < 8; ++i) h |= std::uint64_t{id[i]} << (8 * i);
+    return static_cast<std::size_t>(h);
+  }
+};
+
 enum class QueueStatus : std::uint8_t { active, off };
 
 // The raw X25519 secret DH(recipient's key, server's key) (rcvDhSecret): the server encrypts

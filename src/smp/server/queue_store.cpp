@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <mutex>
 
 #include "smp/server/queue_slots.h"
@@ -30,19 +29,11 @@ using detail::QueueSlotArena;
 
 constexpr std::size_t kShards = 64;
 
-std::uint64_t id_hash(const QueueId& id) {
-  std::uint64_t h;  // ids are random: their first 8 bytes are a good hash (mixed by boost)
-  std::memcpy(&h, id.data(), sizeof h);
-  return h;
-}
+std::size_t id_hash(const QueueId& id) { return QueueIdHash{}(id); }
 
-std::size_t shard_of(const QueueId& id) { return static_cast<std::size_t>(id_hash(id) % kShards); }
-
-struct IdHash {
-  std::size_t operator()(const QueueId& id) const noexcept {
-    return static_cast<std::size_t>(id_hash(id));
-  }
-};
+// The top 6 bits pick the shard, so a shard's own table (which boost mixes) sees no bias.
+static_assert(kShards == 64 && sizeof(std::size_t) == 8);
+std::size_t shard_of(const QueueId& id) { return id_hash(id) >> 58; }
 
 // Hash and equality of slot numbers by one of their ids; transparent, so a set of slot
 // numbers is searched with a QueueId.
@@ -51,11 +42,9 @@ struct SlotHash {
   using is_transparent = void;
   const QueueSlotArena* arena;
   std::size_t operator()(std::uint32_t slot) const noexcept {
-    return static_cast<std::size_t>(id_hash(arena->at(slot).*Field));
+    return id_hash(arena->at(slot).*Field);
   }
-  std::size_t operator()(const QueueId& id) const noexcept {
-    return static_cast<std::size_t>(id_hash(id));
-  }
+  std::size_t operator()(const QueueId& id) const noexcept { return id_hash(id); }
 };
 
 template <QueueId QueueSlot::*Field>
@@ -82,8 +71,8 @@ struct Shard {
   mutable std::mutex mu;
   SlotIndex<&QueueSlot::rid> by_rid;                                    // guarded by mu
   SlotIndex<&QueueSlot::sid> by_sid;                                    // guarded by mu
-  boost::unordered_flat_map<QueueId, QueueId, IdHash> nid_to_rid;       // guarded by mu
-  boost::unordered_flat_map<QueueId, NotifierCredentials, IdHash> notifiers;  // by rid; mu
+  boost::unordered_flat_map<QueueId, QueueId, QueueIdHash> nid_to_rid;  // guarded by mu
+  boost::unordered_flat_map<QueueId, NotifierCredentials, QueueIdHash> notifiers;  // by rid; mu
 };
 
 bool is_signature_key(const crypto::PublicKey& k) {

@@ -1,7 +1,9 @@
 // Server: listeners, io_context threads, connection start-up, message expiry and shutdown.
+
 // GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's scheduler and shared_ptr
 // when they are inlined here (as in transport/connect.cpp); the pragma must precede every include.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
+
 #include "smp/server/server.h"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,7 +1,9 @@
 // Session lifecycle, the reader and writer coroutines, and work posted by other connections.
+
 // GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's scheduler and shared_ptr
 // when they are inlined here (as in transport/connect.cpp); the pragma must precede every include.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
+
 #include "smp/server/session.h"
 
 #include <boost/asio/as_tuple.hpp>

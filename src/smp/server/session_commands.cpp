@@ -1,9 +1,13 @@
 // What a Session does with each received transmission (spec §4.3-§4.6): verification, then
 // the command with the reference's semantics. Every function here runs on the session's
 // strand without suspending, so a command is atomic with respect to posted notifications.
+
 // GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's scheduler and shared_ptr
 // when they are inlined here (as in transport/connect.cpp); the pragma must precede every include.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "smp/server/session.h"
+
 #include <chrono>
 #include <limits>
 
@@ -11,7 +15,6 @@
 #include "smp/crypto/dh.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/server/random_ids.h"
-#include "smp/server/session.h"
 #include "smp/server/verify.h"
 
 namespace smp::server {

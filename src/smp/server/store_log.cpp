@@ -208,9 +208,14 @@ class Replayer {
     }
   }
 
+  // CREATE replaces a queue with the same rid, as the reference's M.insert does; if the new
+  // record cannot go in (its sender or notifier id belongs to another queue), the old stays.
   void apply(std::string_view text, StoreLogCreate& c) {
-    (void)store_.remove(c.queue.recipient_id);  // CREATE replaces, as the reference's M.insert
-    if (!store_.add(std::move(c.queue))) skip(text, "sender or notifier id of another queue");
+    auto old = store_.by_recipient(c.queue.recipient_id);
+    if (old) (void)store_.remove(c.queue.recipient_id);
+    if (store_.add(std::move(c.queue))) return;
+    if (old) (void)store_.add(std::move(*old));
+    skip(text, "sender or notifier id of another queue");
   }
   void apply(std::string_view text, StoreLogSecure& s) {
     auto q = store_.by_recipient(s.rid);

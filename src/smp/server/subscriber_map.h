@@ -10,7 +10,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -18,15 +17,6 @@
 #include "smp/server/queue_record.h"
 
 namespace smp::server {
-
-struct QueueIdHash {
-  std::size_t operator()(const QueueId& id) const noexcept {
-    std::size_t h;
-    static_assert(sizeof(h) <= kQueueIdSize);
-    std::memcpy(&h, id.data(), sizeof(h));  // server-generated ids are uniformly random
-    return h;
-  }
-};
 
 template <class T>
 class SubscriberMap {

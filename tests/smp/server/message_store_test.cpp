@@ -64,6 +64,34 @@ TEST(MessageQueue, SharesBodiesInsteadOfCopying) {
   EXPECT_EQ(q.snapshot().front().body.get(), body);
 }
 
+TEST(MessageQueue, KeepsOrderWhileGrowingAndWrappingAround) {
+  MessageQueue q;
+  std::uint8_t next_in = 0, next_out = 0;
+  // Interleave pushes and pops so the head moves around the buffer while it grows.
+  for (int round = 0; round < 50; ++round) {
+    for (int k = 0; k < 3 + round % 7; ++k) {
+      ASSERT_TRUE(q.push(make_message(next_in, next_in), 256));
+      ++next_in;
+    }
+    for (int k = 0; k < 2 + round % 5 && q.size() > 0; ++k) {
+      auto head = q.peek();
+      ASSERT_TRUE(head);
+      EXPECT_EQ(head->id, make_message(next_out, 0).id);
+      ASSERT_TRUE(q.pop_if_head(head->id));
+      ++next_out;
+    }
+    auto all = q.snapshot();
+    ASSERT_EQ(all.size(), q.size());
+    for (std::size_t i = 0; i < all.size(); ++i)
+      EXPECT_EQ(all[i].id, make_message(static_cast<std::uint8_t>(next_out + i), 0).id);
+  }
+  while (auto head = q.peek()) {
+    EXPECT_EQ(head->id, make_message(next_out++, 0).id);
+    ASSERT_TRUE(q.pop_if_head(head->id));
+  }
+  EXPECT_EQ(next_in, next_out);
+}
+
 TEST(MessageQueue, ExpiresOldMessagesFromTheHead) {
   MessageQueue q;
   ASSERT_TRUE(q.push(make_message(1, 100), 8));

@@ -126,8 +126,9 @@ TEST(SendQueueTest, EncodesEachKindAsTheClientParsesIt) {
   ASSERT_TRUE(encode_outgoing(o, kSession, block));
   r = decode(block);
   ASSERT_TRUE(r.message);
-  ASSERT_NE(std::get_if<proto::msg::Err>(&*r.message), nullptr);
-  EXPECT_EQ(std::get<proto::msg::Err>(*r.message).error, errc::smp_quota);
+  const auto* err = std::get_if<proto::msg::Err>(&*r.message);
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(err->error, errc::smp_quota);
 
   for (auto kind : {Outgoing::Kind::ok, Outgoing::Kind::end, Outgoing::Kind::nmsg,
                     Outgoing::Kind::nid}) {

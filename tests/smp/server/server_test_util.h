@@ -19,11 +19,16 @@
 
 namespace smp::server::test {
 
-// An id whose bytes are seed, seed+1, ... (mod 256), tagged so rid/sid/nid differ.
+// A distinct, random-looking id for each (seed, tag): splitmix64 is a bijection, so the first
+// 8 bytes differ for different inputs; the tag keeps rid/sid/nid of one seed apart.
 inline QueueId make_id(std::uint32_t seed, std::uint8_t tag) {
+  std::uint64_t x = (std::uint64_t{seed} << 8 | tag) + 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  x ^= x >> 31;
   QueueId id{};
   for (std::size_t i = 0; i < id.size(); ++i)
-    id[i] = static_cast<std::uint8_t>((seed >> (8 * (i % 4))) + i * 7u + tag);
+    id[i] = static_cast<std::uint8_t>(x >> (8 * (i % 8)));
   id[23] = tag;
   return id;
 }

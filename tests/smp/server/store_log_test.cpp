@@ -378,6 +378,21 @@ TEST(StoreLogLoad, CreateReplacesAndSenderIdCollisionsAreSkipped) {
   EXPECT_EQ(loaded.report.skipped_lines, 1u);
 }
 
+TEST(StoreLogLoad, RefusedReplacementKeepsTheEarlierQueue) {
+  TempDir dir;
+  auto path = dir / "store.log";
+  QueueRecord a = make_queue(1), b = make_queue(2), a2 = make_queue(1);
+  a2.sender_id = b.sender_id;  // the replacement would take b's sender id
+  test::write_file(path, format_store_log_record(StoreLogCreate{a}) + "\n" +
+                             format_store_log_record(StoreLogCreate{b}) + "\n" +
+                             format_store_log_record(StoreLogCreate{a2}) + "\n");
+  QueueStore store;
+  auto loaded = load(path, store);
+  EXPECT_EQ(loaded.report.skipped_lines, 1u);
+  EXPECT_EQ(store.by_recipient(a.recipient_id), a);
+  EXPECT_EQ(store.by_sender(b.sender_id), b);
+}
+
 TEST(StoreLogLoad, ThousandQueuesSurviveAReopen) {
   TempDir dir;
   auto path = dir / "store.log";
