@@ -1,10 +1,9 @@
 #include "proc_stats.h"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace smp::bench {
 
@@ -53,7 +52,8 @@ std::optional<ProcessSample> sample_process(int pid) {
   if (!ticks || !rss) return std::nullopt;
   long per_second = ::sysconf(_SC_CLK_TCK);
   if (per_second <= 0) return std::nullopt;
-  auto us = static_cast<long long>(*ticks * 1000000ULL / static_cast<unsigned long long>(per_second));
+  auto us =
+      static_cast<long long>(*ticks * 1000000ULL / static_cast<unsigned long long>(per_second));
   return ProcessSample{std::chrono::microseconds(us), *rss};
 }
 

@@ -2,6 +2,14 @@
 
 #include "throughput.h"
 
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -9,14 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <atomic>
-#include <deque>
-#include <memory>
-#include <mutex>
 #include <spdlog/spdlog.h>
-#include <thread>
-#include <unordered_map>
-#include <vector>
 
 #include "latency_recorder.h"
 #include "proc_stats.h"
@@ -92,13 +93,16 @@ class Run {
       auto made = co_await recipient.create_queue(o_.alg);
       if (!made) co_return made.error();
       auto sender_key = crypto::generate_key_pair(o_.alg);
-      auto secured = co_await recipient.secure_queue(made->recipient_key,
-                                                     made->ids.recipient_id,
+      auto secured = co_await recipient.secure_queue(made->recipient_key, made->ids.recipient_id,
                                                      sender_key.public_key);
       if (!secured) co_return secured.error();
-      std::unique_ptr<QueueUnderTest> q(new QueueUnderTest{
-          std::move(*made), std::move(sender_key.private_key), senders_[i % o_.conns].get(),
-          &recipient, base + (i < extra ? 1 : 0), {}, {}});
+      std::unique_ptr<QueueUnderTest> q(new QueueUnderTest{std::move(*made),
+                                                           std::move(sender_key.private_key),
+                                                           senders_[i % o_.conns].get(),
+                                                           &recipient,
+                                                           base + (i < extra ? 1 : 0),
+                                                           {},
+                                                           {}});
       by_recipient_id_.emplace(std::string(as_chars(q->queue.ids.recipient_id)), q.get());
       queues_.push_back(std::move(q));
     }

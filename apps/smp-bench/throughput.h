@@ -17,11 +17,11 @@ namespace smp::bench {
 struct ThroughputOptions {
   protocol::SmpServer server;
   std::size_t queues = 10;
-  std::size_t conns = 1;        // sender connections; as many recipient connections
+  std::size_t conns = 1;  // sender connections; as many recipient connections
   std::uint64_t messages = 10000;
-  std::size_t size = 256;       // body bytes, at most 16088
+  std::size_t size = 256;  // body bytes, at most 16088
   crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519;
-  std::size_t threads = 1;      // io_context threads on the client side
+  std::size_t threads = 1;  // io_context threads on the client side
   std::optional<int> server_pid;
   // The run ends when nothing was delivered for this long (lost messages count as errors).
   std::chrono::milliseconds stall_timeout{10000};

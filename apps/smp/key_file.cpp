@@ -3,10 +3,11 @@
 
 #include "key_file.h"
 
-#include <boost/json.hpp>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "smp/encoding/base64.h"
 #include "smp/encoding/key_string.h"
@@ -77,7 +78,7 @@ std::optional<RecipientQueue> read_queue(const json::object& o) {
     if (!sender_key) return std::nullopt;
   }
   return RecipientQueue{std::move(*server), std::move(*rid), std::move(*sid), std::move(*rk),
-                        std::move(*dh),     *srv_dh,          sender_key};
+                        std::move(*dh),     *srv_dh,         sender_key};
 }
 
 json::object write_queue(const RecipientQueue& q) {

@@ -54,8 +54,9 @@ int main(int argc, char** argv) {
   auto* receive = app.add_subcommand("receive", "print (and acknowledge) messages of a queue");
   receive->add_option("--queue", name, "local queue name")->required();
   receive->add_option("--count", count, "stop after this many messages (0 = no limit)");
-  receive->add_option("--timeout", receive_timeout_s,
-                      "stop when no message arrives for this many seconds")
+  receive
+      ->add_option("--timeout", receive_timeout_s,
+                   "stop when no message arrives for this many seconds")
       ->capture_default_str();
 
   auto* sender_key_cmd = app.add_subcommand(

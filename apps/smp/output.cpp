@@ -3,8 +3,9 @@
 
 #include "output.h"
 
-#include <boost/json/serialize.hpp>
 #include <cstdio>
+
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 namespace smp::cli {
@@ -41,23 +42,40 @@ std::string error_code_name(error_code ec) {
   if (ec.category() != smp_category()) return ec.message();
   auto e = static_cast<errc>(ec.value());
   switch (e) {
-    case errc::network: return "network";
-    case errc::timeout: return "timeout";
-    case errc::tls_failure: return "tls_failure";
-    case errc::connection_closed: return "connection_closed";
-    case errc::bad_session: return "bad_session";
-    case errc::handshake_parse: return "handshake_parse";
-    case errc::handshake_version: return "handshake_version";
-    case errc::handshake_identity: return "handshake_identity";
-    case errc::transport_large_msg: return "transport_large_msg";
-    case errc::unexpected_response: return "unexpected_response";
-    case errc::response_parse: return "response_parse";
-    case errc::store_corrupt: return "store_corrupt";
-    case errc::io_error: return "io_error";
-    case errc::bad_address: return "bad_address";
-    case errc::bad_uri: return "bad_uri";
-    case errc::cb_decrypt: return "cb_decrypt";
-    default: return std::string(errc_name(e));  // the SMP tokens: AUTH, NO_MSG, ...
+    case errc::network:
+      return "network";
+    case errc::timeout:
+      return "timeout";
+    case errc::tls_failure:
+      return "tls_failure";
+    case errc::connection_closed:
+      return "connection_closed";
+    case errc::bad_session:
+      return "bad_session";
+    case errc::handshake_parse:
+      return "handshake_parse";
+    case errc::handshake_version:
+      return "handshake_version";
+    case errc::handshake_identity:
+      return "handshake_identity";
+    case errc::transport_large_msg:
+      return "transport_large_msg";
+    case errc::unexpected_response:
+      return "unexpected_response";
+    case errc::response_parse:
+      return "response_parse";
+    case errc::store_corrupt:
+      return "store_corrupt";
+    case errc::io_error:
+      return "io_error";
+    case errc::bad_address:
+      return "bad_address";
+    case errc::bad_uri:
+      return "bad_uri";
+    case errc::cb_decrypt:
+      return "cb_decrypt";
+    default:
+      return std::string(errc_name(e));  // the SMP tokens: AUTH, NO_MSG, ...
   }
 }
 
@@ -88,11 +106,16 @@ std::string describe_error(error_code ec, Stage stage, std::string_view endpoint
     case errc::smp_auth:
       return "server refused with AUTH: no such queue, or not the queue's key (the queue may be "
              "deleted, or secured for another sender)";
-    case errc::smp_no_msg: return "server answered NO_MSG: there is no message to acknowledge";
-    case errc::smp_quota: return "server answered QUOTA: the queue is full";
-    case errc::smp_large_msg: return "message too large: at most 16088 bytes";
-    case errc::store_corrupt: return "the key file is damaged or not an smp key file";
-    case errc::io_error: return "cannot read or write the key file";
+    case errc::smp_no_msg:
+      return "server answered NO_MSG: there is no message to acknowledge";
+    case errc::smp_quota:
+      return "server answered QUOTA: the queue is full";
+    case errc::smp_large_msg:
+      return "message too large: at most 16088 bytes";
+    case errc::store_corrupt:
+      return "the key file is damaged or not an smp key file";
+    case errc::io_error:
+      return "cannot read or write the key file";
     case errc::bad_address:
       return "not a server address: expected smp://<fingerprint>@host[:port]";
     case errc::bad_uri:

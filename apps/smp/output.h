@@ -3,9 +3,10 @@
 // (JSON), exit status 1. Not thread-safe; single-threaded tool.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
+
+#include <boost/json/object.hpp>
 
 #include "smp/common/error.h"
 

@@ -48,8 +48,8 @@ int run_create(const Options& o, const std::string& server_text, std::string nam
   if (!file) return 1;
   if (name.empty()) name = file->unused_queue_name();
   if (file->find_queue(name) != nullptr) {
-    return o.out.fail("already_exists", fmt::format("a queue named \"{}\" is already in {}",
-                                                    name, o.key_file.string()));
+    return o.out.fail("already_exists", fmt::format("a queue named \"{}\" is already in {}", name,
+                                                    o.key_file.string()));
   }
   auto c = connect(o, *server);
   if (!c) return 1;
@@ -73,7 +73,7 @@ int run_create(const Options& o, const std::string& server_text, std::string nam
     (void)c->delete_queue(saved->recipient_key, saved->recipient_id);
     return 1;
   }
-  json::object out{{"ok", true},        {"name", name},      {"server", server_text},
+  json::object out{{"ok", true},          {"name", name},     {"server", server_text},
                    {"recipient_id", rid}, {"sender_id", sid}, {"queue_uri", uri}};
   o.out.emit(out, fmt::format("Created queue \"{}\" on {}\n"
                               "  recipient id: {}\n"

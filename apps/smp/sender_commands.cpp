@@ -3,10 +3,11 @@
 
 // smp sender-key / send: the sender's side of someone's queue, addressed by its queue URI
 // (or, for trying things out, by the name of one of our own queues).
-#include <boost/json/object.hpp>
-#include <fmt/format.h>
 #include <iostream>
 #include <iterator>
+
+#include <boost/json/object.hpp>
+#include <fmt/format.h>
 
 #include "commands.h"
 #include "session.h"
@@ -30,8 +31,8 @@ std::optional<SendTarget> resolve_target(const Options& o, KeyFile& file,
   if (queue.find("://") == std::string::npos) {
     const RecipientQueue* own = file.find_queue(queue);
     if (own == nullptr) {
-      o.out.fail("not_found", fmt::format("\"{}\" is neither a queue URI nor a queue in {}",
-                                          queue, o.key_file.string()));
+      o.out.fail("not_found", fmt::format("\"{}\" is neither a queue URI nor a queue in {}", queue,
+                                          o.key_file.string()));
       return std::nullopt;
     }
     protocol::SmpQueueUri uri{own->server, own->sender_id, protocol::kShortQueueUriVersions,
@@ -92,10 +93,10 @@ int run_send(const Options& o, const std::string& queue, const std::string& mess
     }
     return o.out.fail(sent.error(), Stage::command, endpoint_text(target->server));
   }
-  o.out.emit(json::object{{"ok", true}, {"signed", signing_key != nullptr},
-                          {"bytes", message.size()}},
-             fmt::format("Sent {} bytes ({}).", message.size(),
-                         signing_key != nullptr ? "signed" : "unsigned"));
+  o.out.emit(
+      json::object{{"ok", true}, {"signed", signing_key != nullptr}, {"bytes", message.size()}},
+      fmt::format("Sent {} bytes ({}).", message.size(),
+                  signing_key != nullptr ? "signed" : "unsigned"));
   return 0;
 }
 

@@ -34,8 +34,8 @@ std::optional<KeyFile> open_key_file(const Options& o) {
 bool save_key_file(const Options& o, const KeyFile& file) {
   auto saved = file.save();
   if (!saved) {
-    o.out.fail("io_error", "cannot write the key file " + o.key_file.string() + ": " +
-                               saved.error().message());
+    o.out.fail("io_error",
+               "cannot write the key file " + o.key_file.string() + ": " + saved.error().message());
     return false;
   }
   return true;

@@ -3,15 +3,15 @@
 // with a temporary key file; plus its one-line errors for the usual mistakes.
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Boost internals
 
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include <gtest/gtest.h>
 
 #include "smp/transport/certificates.h"
 #include "support/test_server.h"
@@ -38,9 +38,7 @@ class SmpToolTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  std::string address() const {
-    return address_with(server_.key_hash(), server_.port());
-  }
+  std::string address() const { return address_with(server_.key_hash(), server_.port()); }
   static std::string address_with(const Bytes& key_hash, std::uint16_t port) {
     return fmt::format("smp://{}@127.0.0.1:{}", transport::fingerprint_string(key_hash), port);
   }
@@ -71,7 +69,8 @@ TEST_F(SmpToolTest, FourCommandWalkthroughDeliversAMessage) {
   ToolRun send = smp({"send", uri, "hello through the server"});
   ASSERT_EQ(send.status, 0) << send.output;
 
-  ToolRun receive = smp({"--json", "receive", "--queue", "alice", "--count", "1", "--timeout", "5"});
+  ToolRun receive =
+      smp({"--json", "receive", "--queue", "alice", "--count", "1", "--timeout", "5"});
   ASSERT_EQ(receive.status, 0) << receive.output;
   auto got = receive.json();
   EXPECT_EQ(got.at("body").as_string(), "hello through the server") << receive.output;

@@ -3,22 +3,22 @@
 // decrypt, server events (MSG, END, NMSG), keep-alive and disconnects.
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio/result internals
 
-#include "smp/client/smp_client.h"
-
-#include <gtest/gtest.h>
+#include <atomic>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <fmt/format.h>
-#include <thread>
 
+#include <gtest/gtest.h>
+
+#include "client_test_util.h"
 #include "smp/client/blocking_client.h"
 #include "smp/client/message_crypto.h"
+#include "smp/client/smp_client.h"
 #include "smp/protocol/wire_format.h"
-#include "client_test_util.h"
 #include "support/test_server.h"
 
 namespace smp::client {
@@ -108,13 +108,12 @@ TEST_F(ClientCommandsTest, SecuredQueueAcceptsOnlySignedSends) {
   auto q = recipient->create_queue();
   ASSERT_TRUE(q);
   auto sender_key = crypto::generate_key_pair(KeyAlgorithm::ed25519);
-  ASSERT_TRUE(recipient->secure_queue(q->recipient_key, q->ids.recipient_id,
-                                      sender_key.public_key));
-  EXPECT_EQ(recipient->secure_queue(q->recipient_key, q->ids.recipient_id, sender_key.public_key)
-                .error(),
-            errc::smp_auth);
-  EXPECT_EQ(sender->send_message(nullptr, q->ids.sender_id, as_bytes("x")).error(),
-            errc::smp_auth);
+  ASSERT_TRUE(
+      recipient->secure_queue(q->recipient_key, q->ids.recipient_id, sender_key.public_key));
+  EXPECT_EQ(
+      recipient->secure_queue(q->recipient_key, q->ids.recipient_id, sender_key.public_key).error(),
+      errc::smp_auth);
+  EXPECT_EQ(sender->send_message(nullptr, q->ids.sender_id, as_bytes("x")).error(), errc::smp_auth);
   auto wrong = crypto::generate_key_pair(KeyAlgorithm::ed25519);
   EXPECT_EQ(sender->send_message(&wrong.private_key, q->ids.sender_id, as_bytes("x")).error(),
             errc::smp_auth);
@@ -195,8 +194,7 @@ TEST_F(ClientCommandsTest, NotifierSubscriptionSeesNewMessages) {
   ASSERT_TRUE(nid);
   EXPECT_EQ(nid->size(), 24u);
   EXPECT_EQ(
-      recipient->enable_notifications(q->recipient_key, q->ids.recipient_id, nk.public_key)
-          .error(),
+      recipient->enable_notifications(q->recipient_key, q->ids.recipient_id, nk.public_key).error(),
       errc::smp_auth);
   EXPECT_EQ(notifier->subscribe_notifications(q->recipient_key, *nid).error(), errc::smp_auth);
   ASSERT_TRUE(notifier->subscribe_notifications(nk.private_key, *nid));
@@ -238,7 +236,8 @@ TEST_F(ClientCommandsTest, KeepAlivePingsOnItsInterval) {
   auto c = connect(ClientConfig{.ping_interval = 50ms});
   ASSERT_TRUE(c);
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (c->async_client().stats().pongs_received < 3 && std::chrono::steady_clock::now() < deadline) {
+  while (c->async_client().stats().pongs_received < 3 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
   auto stats = c->async_client().stats();
@@ -252,8 +251,8 @@ TEST_F(ClientCommandsTest, ServerStopFailsCallsAndReportsTheDisconnect) {
   std::atomic<int> disconnects{0};
   ClientCallbacks callbacks;
   callbacks.on_disconnect = [&](error_code) { ++disconnects; };
-  auto client = test::await_done(io, SmpClient::connect(io.get_executor(), address(), {},
-                                                           std::move(callbacks)));
+  auto client = test::await_done(
+      io, SmpClient::connect(io.get_executor(), address(), {}, std::move(callbacks)));
   ASSERT_TRUE(client && *client);
   SmpClient& c = ***client;
   ASSERT_TRUE(test::await_done(io, c.ping())->has_value());
@@ -299,19 +298,18 @@ TEST_F(ClientCommandsTest, EventsCanGoToACallerOwnedChannel) {
   auto channel = std::make_shared<EventChannel>(io, 4);
   ClientCallbacks callbacks;
   callbacks.event_channel = channel;
-  auto client = test::await_done(io, SmpClient::connect(io.get_executor(), address(), {},
-                                                           std::move(callbacks)));
+  auto client = test::await_done(
+      io, SmpClient::connect(io.get_executor(), address(), {}, std::move(callbacks)));
   ASSERT_TRUE(client && *client);
   SmpClient& c = ***client;
   auto q = test::await_done(io, c.create_queue());
   ASSERT_TRUE(q && *q);
-  ASSERT_TRUE(test::await_done(io, c.send_message(nullptr, (*q)->ids.sender_id,
-                                                     as_bytes("via channel")))
-                  ->has_value());
-  auto event = test::await_done(
-      io, [&]() -> net::awaitable<ServerEvent> {
-        co_return co_await channel->async_receive(net::use_awaitable);
-      }());
+  ASSERT_TRUE(
+      test::await_done(io, c.send_message(nullptr, (*q)->ids.sender_id, as_bytes("via channel")))
+          ->has_value());
+  auto event = test::await_done(io, [&]() -> net::awaitable<ServerEvent> {
+    co_return co_await channel->async_receive(net::use_awaitable);
+  }());
   ASSERT_TRUE(event);
   EXPECT_EQ(event->kind, EventKind::message);
   auto body = decrypt_message_body((*q)->dh_secret.view(), event->message);

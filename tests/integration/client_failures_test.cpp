@@ -3,15 +3,14 @@
 // The client library against servers that misbehave: closing mid-command, never answering,
 // answering for another queue or with the wrong message, and connection failures (nothing
 // listening, a wrong fingerprint, a silent peer). Every case ends in a typed error, never a hang.
-#include "smp/client/blocking_client.h"
-
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "client_fake_server.h"
 #include "client_test_util.h"
+#include "smp/client/blocking_client.h"
 
 namespace smp::client {
 namespace {
@@ -22,8 +21,8 @@ namespace msg = protocol::msg;
 
 // Reads one command and returns it parsed, or nullopt when the client went away. The
 // content it views lives in `storage`.
-net::awaitable<std::optional<protocol::ReceivedCommand>> next_command(
-    transport::BlockTransport& t, Bytes& storage) {
+net::awaitable<std::optional<protocol::ReceivedCommand>> next_command(transport::BlockTransport& t,
+                                                                      Bytes& storage) {
   auto block = co_await t.read_block();
   if (!block) co_return std::nullopt;
   storage = std::move(*block);
@@ -31,8 +30,8 @@ net::awaitable<std::optional<protocol::ReceivedCommand>> next_command(
 }
 
 // A script answering every command with answer(command).
-using Answerer = std::function<std::pair<Bytes, protocol::BrokerMessage>(
-    const protocol::ReceivedCommand&)>;
+using Answerer =
+    std::function<std::pair<Bytes, protocol::BrokerMessage>(const protocol::ReceivedCommand&)>;
 FakeSmpServer::Script answer_each(Answerer answerer) {
   return [answerer](transport::BlockTransport& t) -> net::awaitable<void> {
     Bytes storage;
@@ -43,8 +42,7 @@ FakeSmpServer::Script answer_each(Answerer answerer) {
   };
 }
 
-std::unique_ptr<BlockingSmpClient> connect(const FakeSmpServer& server,
-                                           ClientConfig config = {}) {
+std::unique_ptr<BlockingSmpClient> connect(const FakeSmpServer& server, ClientConfig config = {}) {
   auto c = BlockingSmpClient::connect(server.address(), config);
   EXPECT_TRUE(c) << c.error().message();
   return c ? std::move(*c) : nullptr;
@@ -123,8 +121,7 @@ TEST(ClientFailures, AnswerOfTheWrongKindIsUnexpectedResponse) {
     if (cmd.message && std::holds_alternative<protocol::cmd::New>(*cmd.message)) {
       return std::pair<Bytes, protocol::BrokerMessage>{{}, msg::Pong{}};
     }
-    return std::pair<Bytes, protocol::BrokerMessage>{to_bytes(cmd.queue_id),
-                                                     msg::Nid{kNotifierId}};
+    return std::pair<Bytes, protocol::BrokerMessage>{to_bytes(cmd.queue_id), msg::Nid{kNotifierId}};
   }));
   auto c = connect(server);
   ASSERT_TRUE(c);
@@ -184,8 +181,8 @@ TEST(ClientFailures, AnswersOutOfOrderReachTheirRequests) {
     }
   });
   net::io_context io;
-  auto client = test::await_done(
-      io, SmpClient::connect(io.get_executor(), server.address(), ClientConfig{.ping_interval = 0s}));
+  auto client = test::await_done(io, SmpClient::connect(io.get_executor(), server.address(),
+                                                        ClientConfig{.ping_interval = 0s}));
   ASSERT_TRUE(client && *client);
   std::shared_ptr<SmpClient> c = std::move(**client);
   std::optional<Result<void>> ping, send;

@@ -6,7 +6,10 @@
 
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio/result internals
 
-#include <gtest/gtest.h>
+#include <functional>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,10 +17,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <functional>
-#include <optional>
-#include <thread>
-#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "smp/protocol/server_address.h"
 #include "smp/protocol/transmission.h"

@@ -3,14 +3,15 @@
 // io_context busy), or run until a condition holds. Not thread-safe; the test thread only.
 #pragma once
 
-#include <gtest/gtest.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
 #include <functional>
 #include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
 
 #include "smp/common/error.h"
 
@@ -28,13 +29,12 @@ std::optional<T> await_done(net::io_context& io, net::awaitable<T> op,
   };
   std::optional<T> out;
   bool done = false;
-  net::co_spawn(io, wrapped(std::move(op)),
-                [&](std::exception_ptr e, std::optional<T> value) {
-                  done = true;
-                  EXPECT_FALSE(e) << "coroutine threw";
-                  if (!e) out = std::move(value);
-                  io.stop();
-                });
+  net::co_spawn(io, wrapped(std::move(op)), [&](std::exception_ptr e, std::optional<T> value) {
+    done = true;
+    EXPECT_FALSE(e) << "coroutine threw";
+    if (!e) out = std::move(value);
+    io.stop();
+  });
   io.restart();
   io.run_for(limit);
   EXPECT_TRUE(done) << "coroutine did not finish in time";

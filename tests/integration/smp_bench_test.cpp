@@ -3,13 +3,13 @@
 // targets refused unless allowed.
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Boost internals
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
+#include <unistd.h>
 
 #include <fmt/format.h>
+
+#include <gtest/gtest.h>
 
 #include "smp/transport/certificates.h"
 #include "support/test_server.h"
@@ -34,9 +34,9 @@ class SmpBenchTest : public ::testing::Test {
 };
 
 TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
-  ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--queues", "6", "--conns",
-                                 "2", "--messages", "300", "--size", "128", "--server-pid",
-                                 std::to_string(::getpid())});
+  ToolRun run = run_tool(
+      tool_, {"throughput", "--server", address(), "--queues", "6", "--conns", "2", "--messages",
+              "300", "--size", "128", "--server-pid", std::to_string(::getpid())});
   ASSERT_EQ(run.status, 0) << run.output;
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
@@ -57,15 +57,15 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
 }
 
 TEST_F(SmpBenchTest, Ed448QueuesWork) {
-  ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--queues", "2",
-                                 "--messages", "20", "--alg", "ed448"});
+  ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--queues", "2", "--messages",
+                                 "20", "--alg", "ed448"});
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_EQ(run.json().at("delivered").to_number<std::int64_t>(), 20);
 }
 
 TEST_F(SmpBenchTest, RefusesNonLoopbackTargetsUnlessAllowed) {
-  std::string remote = fmt::format("smp://{}@192.0.2.1:5223",
-                                   transport::fingerprint_string(server_.key_hash()));
+  std::string remote =
+      fmt::format("smp://{}@192.0.2.1:5223", transport::fingerprint_string(server_.key_hash()));
   ToolRun run = run_tool(tool_, {"throughput", "--server", remote, "--messages", "1"});
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("--allow-remote"), std::string::npos) << run.output;

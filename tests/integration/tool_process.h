@@ -2,14 +2,15 @@
 // prints, for tests of the command-line tools. Not thread-safe; blocks until the child exits.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <sys/wait.h>
 #include <vector>
+
+#include <boost/json.hpp>
+
+#include <gtest/gtest.h>
 
 namespace smp::test {
 

@@ -29,10 +29,10 @@ Result<std::unique_ptr<BlockingSmpClient>> BlockingSmpClient::connect(protocol::
       in->ready.notify_all();
     }
   };
-  auto future = net::co_spawn(self->io_,
-                              SmpClient::connect(self->io_.get_executor(), std::move(server),
-                                                 config, std::move(callbacks)),
-                              net::use_future);
+  auto future = net::co_spawn(
+      self->io_,
+      SmpClient::connect(self->io_.get_executor(), std::move(server), config, std::move(callbacks)),
+      net::use_future);
   self->work_.emplace(self->io_.get_executor());
   self->thread_ = std::thread([io = &self->io_] { io->run(); });
   auto client = future.get();

@@ -7,14 +7,15 @@
 // connection and joins the thread.
 #pragma once
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "smp/client/smp_client.h"
 
@@ -43,8 +44,8 @@ class BlockingSmpClient {
   Result<void> subscribe(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   Result<void> secure_queue(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
                             const crypto::PublicKey& sender_key);
-  Result<Bytes> enable_notifications(const crypto::PrivateKey& recipient_key,
-                                     ByteView recipient_id, const crypto::PublicKey& notifier_key);
+  Result<Bytes> enable_notifications(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+                                     const crypto::PublicKey& notifier_key);
   Result<void> ack(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   Result<void> suspend_queue(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   Result<void> delete_queue(const crypto::PrivateKey& recipient_key, ByteView recipient_id);

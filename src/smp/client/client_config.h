@@ -3,10 +3,11 @@
 // block, and may call back into the client (its methods are thread-safe).
 #pragma once
 
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+
+#include <boost/asio/experimental/concurrent_channel.hpp>
 
 #include "smp/client/client_types.h"
 #include "smp/common/error.h"
@@ -28,8 +29,7 @@ struct ClientConfig {
 // A caller-owned queue of server events. When the client is given one, its reader waits
 // while the channel is full (so a slow consumer slows the connection instead of losing
 // messages) and drops events once the channel is closed.
-using EventChannel =
-    boost::asio::experimental::concurrent_channel<void(error_code, ServerEvent)>;
+using EventChannel = boost::asio::experimental::concurrent_channel<void(error_code, ServerEvent)>;
 
 struct ClientCallbacks {
   // Server events (MSG/END/NMSG) in arrival order; ignored when event_channel is set.

@@ -117,8 +117,8 @@ void ClientConnection::shut_down(error_code reason, bool local) {
 net::awaitable<void> ClientConnection::deliver(ServerEvent event) {
   events_.fetch_add(1, std::memory_order_relaxed);
   if (callbacks_.event_channel) {
-    auto [ec] = co_await callbacks_.event_channel->async_send(error_code{}, std::move(event),
-                                                              kUseTuple);
+    auto [ec] =
+        co_await callbacks_.event_channel->async_send(error_code{}, std::move(event), kUseTuple);
     if (ec) spdlog::debug("smp client: event dropped: {}", ec.message());
   } else if (callbacks_.on_event) {
     callbacks_.on_event(std::move(event));

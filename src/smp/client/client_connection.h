@@ -7,12 +7,13 @@
 // at most one block per outstanding request (plus one PING), so it needs no other bound.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <atomic>
 #include <deque>
 #include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "smp/client/client_config.h"
 #include "smp/client/correlation.h"
@@ -40,8 +41,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // config.command_timeout; otherwise as interpret_response. `queue_id`, `command` and
   // `key` need only live until the call returns. REQUIRES: runs on strand().
   static net::awaitable<Result<Reply>> request(std::shared_ptr<ClientConnection> self,
-                                               ByteView queue_id,
-                                               const protocol::Command& command,
+                                               ByteView queue_id, const protocol::Command& command,
                                                const crypto::PrivateKey* key);
 
   // Closes the transport and fails pending requests; on_disconnect does not run.

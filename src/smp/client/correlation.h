@@ -7,9 +7,6 @@
 // touches them. The free functions are pure and thread-safe.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -17,6 +14,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "smp/client/client_types.h"
 #include "smp/common/error.h"
@@ -90,7 +91,7 @@ Reply to_reply(const protocol::BrokerMessage& m);
 struct Routed {
   std::shared_ptr<PendingRequest> request;  // non-null: complete it with `reply`
   Result<Reply> reply = make_error_code(errc::unexpected_response);
-  std::optional<ServerEvent> event;         // deliver to the event sink
+  std::optional<ServerEvent> event;  // deliver to the event sink
 };
 
 // Applies the rules above: takes the request out of the table when the corrId matches;

@@ -41,9 +41,10 @@ SmpClient::SmpClient(protocol::SmpServer server,
 
 SmpClient::~SmpClient() { close(); }
 
-net::awaitable<Result<std::unique_ptr<SmpClient>>> SmpClient::connect(
-    net::any_io_executor ex, protocol::SmpServer server, ClientConfig config,
-    ClientCallbacks callbacks) {
+net::awaitable<Result<std::unique_ptr<SmpClient>>> SmpClient::connect(net::any_io_executor ex,
+                                                                      protocol::SmpServer server,
+                                                                      ClientConfig config,
+                                                                      ClientCallbacks callbacks) {
   auto strand = net::make_strand(ex);
   auto endpoint = protocol::server_endpoint(server);
   auto transport =
@@ -92,8 +93,8 @@ net::awaitable<Result<NewQueue>> SmpClient::create_queue(crypto::KeyAlgorithm al
   if (!ids) co_return ids.error();
   auto secret = queue_dh_secret(ids->server_dh_key, dh.private_key);
   if (!secret) co_return secret.error();
-  co_return NewQueue{std::move(*ids), std::move(recipient.private_key),
-                     std::move(dh.private_key), std::move(*secret)};
+  co_return NewQueue{std::move(*ids), std::move(recipient.private_key), std::move(dh.private_key),
+                     std::move(*secret)};
 }
 
 net::awaitable<Result<void>> SmpClient::subscribe(const crypto::PrivateKey& recipient_key,

@@ -14,9 +14,10 @@
 // reconnect (the owner does, with a new SmpClient). Destroying the client closes it.
 #pragma once
 
+#include <memory>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <memory>
 
 #include "smp/client/client_config.h"
 #include "smp/client/client_types.h"
@@ -48,9 +49,10 @@ class SmpClient {
   // connect failed), errc::tls_failure (including a server whose certificate does not
   // match the address's key hash), errc::bad_session, errc::handshake_parse /
   // handshake_version, errc::connection_closed. The connection runs on a new strand of `ex`.
-  static net::awaitable<Result<std::unique_ptr<SmpClient>>> connect(
-      net::any_io_executor ex, protocol::SmpServer server, ClientConfig config = {},
-      ClientCallbacks callbacks = {});
+  static net::awaitable<Result<std::unique_ptr<SmpClient>>> connect(net::any_io_executor ex,
+                                                                    protocol::SmpServer server,
+                                                                    ClientConfig config = {},
+                                                                    ClientCallbacks callbacks = {});
 
   SmpClient(const SmpClient&) = delete;
   SmpClient& operator=(const SmpClient&) = delete;
@@ -84,8 +86,7 @@ class SmpClient {
                                                      ByteView recipient_id,
                                                      const crypto::PublicKey& notifier_key);
   // ACK of the last delivered message. A MSG answer (the next message) goes to the event sink.
-  net::awaitable<Result<void>> ack(const crypto::PrivateKey& recipient_key,
-                                   ByteView recipient_id);
+  net::awaitable<Result<void>> ack(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   // OFF: no more SENDs; messages already queued can still be received.
   net::awaitable<Result<void>> suspend_queue(const crypto::PrivateKey& recipient_key,
                                              ByteView recipient_id);

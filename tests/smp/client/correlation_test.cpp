@@ -3,9 +3,9 @@
 
 #include "smp/client/correlation.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
 
 #include "smp/protocol/transmission.h"
 #include "support/run_awaitable.h"
@@ -28,8 +28,7 @@ class Correlation : public ::testing::Test {
   // is kept alive in the fixture because the result views it.
   ReceivedBrokerMessage receive(std::string_view corr_id, ByteView queue_id,
                                 const BrokerMessage& m) {
-    auto content = protocol::encode_broker_transmission(
-        {kSession, as_bytes(corr_id), queue_id}, m);
+    auto content = protocol::encode_broker_transmission({kSession, as_bytes(corr_id), queue_id}, m);
     EXPECT_TRUE(content.has_value());
     return receive_raw(std::move(*content));
   }
@@ -39,8 +38,8 @@ class Correlation : public ::testing::Test {
   }
   std::shared_ptr<PendingRequest> add(ByteView queue_id, bool forward = false) {
     auto corr_id = table_.next_corr_id();
-    auto request = std::make_shared<PendingRequest>(io_.get_executor(), to_bytes(queue_id),
-                                                    forward);
+    auto request =
+        std::make_shared<PendingRequest>(io_.get_executor(), to_bytes(queue_id), forward);
     table_.add(corr_id, request);
     return request;
   }
@@ -238,15 +237,15 @@ TEST_F(CorrelationVectors, ReferenceAnswersResolveAsTheReferenceClientDoes) {
       // Make the counter reach the vector's corrId, then register the request under it.
       while (table.next_corr_id() != corr) {
       }
-      request = std::make_shared<PendingRequest>(io_.get_executor(), queue, name.find("SUB") !=
-                                                                                std::string::npos);
+      request = std::make_shared<PendingRequest>(io_.get_executor(), queue,
+                                                 name.find("SUB") != std::string::npos);
       table.add(corr, request);
     }
     Routed r = route(table, rx);
     if (corr.empty()) {
       EXPECT_EQ(r.request, nullptr) << name;
-      bool is_event = name.rfind("MSG", 0) == 0 || name.rfind("NMSG", 0) == 0 ||
-                      name.rfind("END", 0) == 0;
+      bool is_event =
+          name.rfind("MSG", 0) == 0 || name.rfind("NMSG", 0) == 0 || name.rfind("END", 0) == 0;
       EXPECT_EQ(r.event.has_value(), is_event) << name;
       continue;
     }
