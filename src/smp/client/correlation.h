@@ -75,7 +75,8 @@ class RequestTable {
 // The outcome of an answer to a request whose queue id was `request_queue_id`:
 //   unparsable transmission (client pipeline error)      → errc::response_parse
 //   ERR e with the request's queue id, or with none       → e (errc::smp_auth, ...)
-//     (the server sends BLOCK/SESSION/CMD errors without one, spec §4.1)
+//     (the server sends BLOCK/SESSION/CMD errors without one, spec §4.1; the reference
+//     client calls those SMPUnexpectedResponse, we keep the server's reason)
 //   any other answer with a different queue id            → errc::unexpected_response
 //   otherwise                                             → the owned Reply
 Result<Reply> interpret_response(ByteView request_queue_id,

@@ -94,7 +94,8 @@ class SmpClient {
   net::awaitable<Result<void>> delete_queue(const crypto::PrivateKey& recipient_key,
                                             ByteView recipient_id);
   // SEND, signed with sender_key, or unsigned when it is null (a queue not yet secured).
-  // Bodies over 16088 bytes get errc::smp_large_msg from the server.
+  // Bodies over 16088 bytes get errc::smp_large_msg from the server; a transmission that
+  // cannot fit one block is refused here with errc::transport_large_msg (nothing is sent).
   net::awaitable<Result<void>> send_message(const crypto::PrivateKey* sender_key,
                                             ByteView sender_id, ByteView body);
   // PING → PONG.
