@@ -1,0 +1,19 @@
+// CPU time and resident memory of another process on this machine, from /proc (Linux), for
+// measuring the server under test. Pure reads; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+namespace smp::bench {
+
+struct ProcessSample {
+  std::chrono::microseconds cpu{0};  // user + system time so far
+  std::uint64_t rss_bytes = 0;       // VmRSS
+};
+
+// nullopt when /proc/<pid> cannot be read (no such process, not Linux).
+std::optional<ProcessSample> sample_process(int pid);
+
+}  // namespace smp::bench

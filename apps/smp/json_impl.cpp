@@ -1,0 +1,2 @@
+// Boost.JSON is compiled into this executable here, once.
+#include <boost/json/src.hpp>

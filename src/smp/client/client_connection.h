@@ -1,0 +1,85 @@
+// The machinery under SmpClient: one established connection with a reader coroutine that
+// routes answers by corrId (correlation.h), a writer coroutine draining the outgoing blocks,
+// and the keep-alive PING loop. Shape of the server session with the roles swapped.
+//
+// Strand-bound: every member runs on strand(). The three coroutines and every request hold a
+// shared_ptr to the connection, so it lives while any of them runs. The outgoing queue holds
+// at most one block per outstanding request (plus one PING), so it needs no other bound.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "smp/client/client_config.h"
+#include "smp/client/correlation.h"
+#include "smp/crypto/keys.h"
+#include "smp/protocol/command.h"
+#include "smp/transport/block_transport.h"
+
+namespace smp::client::detail {
+
+class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+ public:
+  using Strand = net::strand<net::any_io_executor>;
+
+  // `transport` must be bound to `strand` and past the SMP handshake.
+  ClientConnection(Strand strand, std::unique_ptr<transport::BlockTransport> transport,
+                   ClientConfig config, ClientCallbacks callbacks);
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
+
+  // Spawns the reader, writer and keep-alive loops. REQUIRES: called once.
+  void start();
+
+  // Sends one command (signed with `key` when non-null) and waits for its answer.
+  // errc::connection_closed when the connection is or becomes closed; errc::timeout after
+  // config.command_timeout; otherwise as interpret_response. `queue_id`, `command` and
+  // `key` need only live until the call returns. REQUIRES: runs on strand().
+  static net::awaitable<Result<Reply>> request(std::shared_ptr<ClientConnection> self,
+                                               ByteView queue_id, const protocol::Command& command,
+                                               const crypto::PrivateKey* key);
+
+  // Closes the transport and fails pending requests; on_disconnect does not run.
+  // Idempotent. REQUIRES: runs on strand().
+  void close();
+
+  const Strand& strand() const { return strand_; }
+  ByteView session_id() const { return session_id_; }
+  // Safe from any thread.
+  bool is_open() const { return open_.load(std::memory_order_acquire); }
+  ClientStats stats() const;
+
+ private:
+  static net::awaitable<void> read_loop(std::shared_ptr<ClientConnection> self);
+  static net::awaitable<void> write_loop(std::shared_ptr<ClientConnection> self);
+  static net::awaitable<void> keep_alive_loop(std::shared_ptr<ClientConnection> self);
+
+  net::awaitable<void> deliver(ServerEvent event);
+  void enqueue(Bytes content);
+  // Ends the connection once: closes, fails every request with connection_closed, and runs
+  // on_disconnect(reason) unless the close was ours.
+  void shut_down(error_code reason, bool local);
+
+  const Strand strand_;
+  const std::unique_ptr<transport::BlockTransport> transport_;
+  const ClientConfig config_;
+  const ClientCallbacks callbacks_;
+  const Bytes session_id_;
+
+  std::atomic<bool> open_{true};
+  RequestTable table_;
+  std::deque<Bytes> outgoing_;
+  net::steady_timer write_signal_;  // parked at time_point::max(); cancel_one() wakes the writer
+  net::steady_timer ping_timer_;
+
+  // Written on the strand, read from any thread by stats().
+  std::atomic<std::uint64_t> requests_{0}, timeouts_{0}, events_{0}, pings_sent_{0},
+      pongs_received_{0};
+};
+
+}  // namespace smp::client::detail

@@ -1,0 +1,66 @@
+// Values the SMP client hands to its caller (spec §4.2): owned copies of what the server sent,
+// so they outlive the receive buffer. Plain copyable value types; not synchronised.
+//
+// ServerEvent is what arrives without a request waiting for it: a MSG (pushed after a
+// subscription, or the answer to a SUB/ACK), END (another connection took the subscription)
+// or NMSG (a notifier subscription saw a message).
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+#include "smp/common/bytes.h"
+#include "smp/crypto/keys.h"
+
+namespace smp::client {
+
+// IDS: the answer to NEW.
+struct QueueIds {
+  Bytes recipient_id;
+  Bytes sender_id;
+  crypto::PublicKey server_dh_key;  // X25519; DH with the recipient's private DH key
+};
+
+// MSG: one message as the server stores it. `body` is encrypted for the recipient
+// (decrypt_message_body in message_crypto.h).
+struct ReceivedMessage {
+  Bytes msg_id;
+  std::int64_t timestamp = 0;  // seconds since the Unix epoch
+  Bytes body;
+};
+
+enum class EventKind : std::uint8_t { message, end, notification };
+
+struct ServerEvent {
+  EventKind kind = EventKind::message;
+  // Recipient id for MSG and END after SUB; notifier id for NMSG and END after NSUB.
+  Bytes queue_id;
+  ReceivedMessage message;  // set only when kind == EventKind::message
+};
+
+// One broker answer matched to a request, owned. ERR never appears here: it becomes the
+// request's error value.
+namespace reply {
+struct Ok {};
+struct Pong {};
+struct End {};
+struct NMsg {};
+struct Nid {
+  Bytes notifier_id;
+};
+}  // namespace reply
+
+// reply::Ok first: a default-constructed Reply (which Asio's co_spawn needs) is OK.
+using Reply = std::variant<reply::Ok, QueueIds, ReceivedMessage, reply::Nid, reply::Pong,
+                           reply::End, reply::NMsg>;
+
+// Counters of one connection, for tests and diagnostics. A snapshot; copyable.
+struct ClientStats {
+  std::uint64_t requests = 0;        // commands sent, keep-alive PINGs included
+  std::uint64_t timeouts = 0;        // commands that got no answer in time
+  std::uint64_t events = 0;          // MSG/END/NMSG delivered to the event sink
+  std::uint64_t pings_sent = 0;      // keep-alive PINGs
+  std::uint64_t pongs_received = 0;  // keep-alive PONGs
+};
+
+}  // namespace smp::client

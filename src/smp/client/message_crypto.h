@@ -1,0 +1,24 @@
+// Opening MSG bodies (spec §4.6, last line): the server encrypts each stored message with
+// crypto_box under the queue's DH secret, nonce = the 24-byte msgId, over a body padded to
+// 16090 bytes. The recipient's secret is DH(server DH key from IDS, own X25519 private key).
+// Pure functions; thread-safe.
+#pragma once
+
+#include "smp/client/client_types.h"
+#include "smp/common/bytes.h"
+#include "smp/common/error.h"
+#include "smp/crypto/keys.h"
+
+namespace smp::client {
+
+// The raw X25519 secret (32 bytes). errc::wrong_algorithm unless both keys are X25519;
+// errc::crypto_failure for a small-order server key.
+Result<SecretBytes> queue_dh_secret(const crypto::PublicKey& server_dh_key,
+                                    const crypto::PrivateKey& recipient_dh_key);
+
+// The body as the sender gave it to SEND. errc::cb_decrypt for a wrong secret or a damaged
+// body; errc::crypto_large_msg when the authenticated padding is invalid; errc::bad_key_size
+// unless dh_secret is 32 bytes.
+Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message);
+
+}  // namespace smp::client

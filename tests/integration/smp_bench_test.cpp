@@ -1,0 +1,75 @@
+// smp-bench throughput against an in-process server: every message delivered and ACKed, the
+// last line a JSON summary (with the server's CPU and RSS when given its pid), and remote
+// targets refused unless allowed.
+#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Boost internals
+
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <gtest/gtest.h>
+
+#include "smp/transport/certificates.h"
+#include "support/test_server.h"
+#include "tool_process.h"
+
+namespace smp::test {
+namespace {
+
+class SmpBenchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.started());
+    ASSERT_TRUE(std::filesystem::exists(tool_)) << "build smp-bench first: " << tool_;
+  }
+  std::string address() const {
+    return fmt::format("smp://{}@127.0.0.1:{}", transport::fingerprint_string(server_.key_hash()),
+                       server_.port());
+  }
+
+  TestServer server_;
+  std::filesystem::path tool_ = tool_path("smp-bench");
+};
+
+TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
+  ToolRun run = run_tool(
+      tool_, {"throughput", "--server", address(), "--queues", "6", "--conns", "2", "--messages",
+              "300", "--size", "128", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "throughput");
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 300);
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 300);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  double p50 = j.at("p50_ms").to_number<double>(), p90 = j.at("p90_ms").to_number<double>(),
+         p99 = j.at("p99_ms").to_number<double>();
+  EXPECT_GT(p50, 0);
+  EXPECT_LE(p50, p90);
+  EXPECT_LE(p90, p99);
+  EXPECT_TRUE(j.contains("server_cpu_us_per_msg")) << run.output;
+  EXPECT_GT(j.at("server_rss_bytes").to_number<std::int64_t>(), 0);
+  // Every queue was deleted afterwards.
+  EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, Ed448QueuesWork) {
+  ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--queues", "2", "--messages",
+                                 "20", "--alg", "ed448"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(run.json().at("delivered").to_number<std::int64_t>(), 20);
+}
+
+TEST_F(SmpBenchTest, RefusesNonLoopbackTargetsUnlessAllowed) {
+  std::string remote =
+      fmt::format("smp://{}@192.0.2.1:5223", transport::fingerprint_string(server_.key_hash()));
+  ToolRun run = run_tool(tool_, {"throughput", "--server", remote, "--messages", "1"});
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.output.find("--allow-remote"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace smp::test
