@@ -4,6 +4,8 @@
 # crashing input is left in build-fuzz/findings/ for a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Compiler cache keyed on paths relative to the checkout, so a fresh clone reuses it.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 seconds=${SMP_FUZZ_SECONDS:-60}
 jobs=$(nproc)
 

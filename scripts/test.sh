@@ -4,6 +4,8 @@
 # SMP_FUZZ_SECONDS (default 60) bounds each fuzz target; 0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Compiler cache keyed on paths relative to the checkout, so a fresh clone reuses it.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 ./scripts/install-deps.sh
 jobs=$(nproc)
 start=$(date +%s)

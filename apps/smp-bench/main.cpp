@@ -1,5 +1,3 @@
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio internals
-
 // smp-bench: load generator for SMP servers (ours or the reference), one harness for both.
 //   smp-bench throughput --server ADDR --queues Q --conns C --messages N --size S
 //                        [--alg ed25519|ed448] [--server-pid PID] [--threads T] [--allow-remote]

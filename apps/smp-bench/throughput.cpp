@@ -1,5 +1,3 @@
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio/result internals
-
 #include "throughput.h"
 
 #include <atomic>

@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports a false -Wnull-dereference inside std::string moves here.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "key_file.h"
 
 #include <fstream>

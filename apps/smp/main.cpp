@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in std::vector/streambuf/Boost internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 // smp: command-line SMP client. Creates queues, sends and receives messages through an SMP
 // server, keeping queue keys in a local key file. See README.md, "Try it".
 #include <CLI/CLI.hpp>

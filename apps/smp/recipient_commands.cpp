@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in std::vector/streambuf/Boost internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 // smp create / secure / receive / delete / list: the recipient's side of a queue.
 #include <boost/json/object.hpp>
 #include <fmt/format.h>

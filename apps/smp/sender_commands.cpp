@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in std::vector/streambuf/Boost internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 // smp sender-key / send: the sender's side of someone's queue, addressed by its queue URI
 // (or, for trying things out, by the name of one of our own queues).
 #include <iostream>

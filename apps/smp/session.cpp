@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in std::vector/streambuf/Boost internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "session.h"
 
 #include "smp/protocol/wire_format.h"

@@ -1,7 +1,6 @@
 // The `smp` tool end to end: the README's "Try it" walkthrough (create, send, receive,
 // delete) and the secured-queue flow, run as a child process against an in-process server
 // with a temporary key file; plus its one-line errors for the usual mistakes.
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Boost internals
 
 #include <cstdio>
 #include <filesystem>

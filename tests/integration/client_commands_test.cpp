@@ -1,7 +1,6 @@
 // Every SMP command through the client library (SmpClient and its blocking facade) against
 // the in-process server over real TLS: answers, server errors as errc values, MSG bodies that
 // decrypt, server events (MSG, END, NMSG), keep-alive and disconnects.
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio/result internals
 
 #include <atomic>
 #include <thread>

@@ -1,5 +1,3 @@
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio/result internals
-
 // The client library against servers that misbehave: closing mid-command, never answering,
 // answering for another queue or with the wrong message, and connection failures (nothing
 // listening, a wrong fingerprint, a silent peer). Every case ends in a typed error, never a hang.

@@ -4,7 +4,6 @@
 // connect timeouts. Runs on its own thread; the script runs there. Not thread-safe otherwise.
 #pragma once
 
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Asio/result internals
 
 #include <functional>
 #include <optional>

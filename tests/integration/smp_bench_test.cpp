@@ -1,7 +1,6 @@
 // smp-bench throughput against an in-process server: every message delivered and ACKed, the
 // last line a JSON summary (with the server's CPU and RSS when given its pid), and remote
 // targets refused unless allowed.
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // GCC 12 -O3, Boost internals
 
 #include <filesystem>
 #include <string>

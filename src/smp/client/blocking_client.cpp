@@ -1,5 +1,3 @@
-#pragma GCC diagnostic ignored "-Wnull-dereference"  // see client_connection.cpp
-
 #include "smp/client/blocking_client.h"
 
 #include <boost/asio/co_spawn.hpp>

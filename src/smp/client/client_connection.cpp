@@ -1,7 +1,3 @@
-// GCC 12 at -O3 reports a false -Wnull-dereference inside Asio's scheduler when it is inlined
-// here (as in transport/connect.cpp); the pragma must precede every include.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/client/client_connection.h"
 
 #include <boost/asio/as_tuple.hpp>

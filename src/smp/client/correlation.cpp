@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports a false -Wnull-dereference inside std::variant and Asio here.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/client/correlation.h"
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in Asio and std::variant internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/client/correlation.h"
 
 #include <boost/asio/io_context.hpp>

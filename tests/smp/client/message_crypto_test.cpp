@@ -1,6 +1,3 @@
-// GCC 12 -O3 reports false -Wnull-dereference in boost::system::result internals.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "smp/client/message_crypto.h"
 
 #include <gtest/gtest.h>
