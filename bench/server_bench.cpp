@@ -10,7 +10,6 @@
 //                             (they replay pre-signed blocks, so they cost little but TLS);
 //   BM_ServerIdleConnections  the server's resident memory per idle connection.
 // Not a unit test: numbers depend on the machine (and on what else it runs).
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
