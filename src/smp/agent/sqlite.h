@@ -216,8 +216,9 @@ enum class TransactionMode {
 };
 
 // Rolls back on destruction unless commit() ran. Begun inside another transaction it is a
-// SAVEPOINT: commit() releases it, destruction rolls back to it. Move-only; the Database must
-// outlive it.
+// SAVEPOINT: commit() releases it, destruction rolls back to it; it takes no lock of its own,
+// so a write nested in a deferred (reading) transaction may fail with io_error while another
+// connection writes. Move-only; the Database must outlive it.
 class Transaction {
  public:
   static Result<Transaction> begin(Database& db, TransactionMode mode);
