@@ -58,6 +58,8 @@ std::string_view errc_name(errc e) noexcept {
     case errc::store_corrupt: return "corrupt store";
     case errc::not_found: return "not found";
     case errc::already_exists: return "already exists";
+    case errc::wrong_state: return "wrong state for the operation";
+    case errc::store_too_new: return "store written by a newer version";
   }
   return "unknown error";
 }

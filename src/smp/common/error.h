@@ -78,6 +78,8 @@ enum class errc {
   store_corrupt,
   not_found,
   already_exists,
+  wrong_state,    // the record exists but its state forbids the operation (e.g. connection type)
+  store_too_new,  // the store was written by a newer version (unknown migrations)
 };
 
 enum class errc_condition {

@@ -1,0 +1,296 @@
+// Message ids, sent messages waiting for delivery and received messages waiting for ACK
+// (spec §7.7, §7.8).
+#include <string>
+
+#include "smp/agent/agent_store.h"
+#include "smp/agent/agent_store_internal.h"
+#include "smp/common/overloaded.h"
+#include "smp/common/try.h"
+#include "smp/crypto/hash.h"
+#include "smp/encoding/binary.h"
+
+namespace smp::agent {
+
+using detail::id_blob;
+
+namespace {
+
+// Stored integrity (rcv_messages.integrity): a tag byte, then the ids it carries as i64.
+//   'O' | 'I' i64 | 'N' i64 i64 | 'H' | 'D'
+// Not the MSG text: the ids come from the peer and may be negative, which the text refuses.
+Bytes encode_integrity(const MsgIntegrity& integrity) {
+  enc::Writer w;
+  std::visit(Overloaded{
+                 [&](const MsgOk&) { w.ch('O'); },
+                 [&](const MsgBadId& e) { w.ch('I').i64(e.id); },
+                 [&](const MsgSkipped& e) { w.ch('N').i64(e.from).i64(e.to); },
+                 [&](const MsgBadHash&) { w.ch('H'); },
+                 [&](const MsgDuplicate&) { w.ch('D'); },
+             },
+             integrity);
+  return w.bytes();
+}
+
+std::optional<MsgIntegrity> decode_integrity(ByteView in) {
+  enc::Reader r(in);
+  std::optional<MsgIntegrity> out;
+  switch (r.ch()) {
+    case 'O':
+      out = MsgOk{};
+      break;
+    case 'I':
+      out = MsgBadId{r.i64()};
+      break;
+    case 'N': {
+      std::int64_t from = r.i64();
+      out = MsgSkipped{from, r.i64()};
+      break;
+    }
+    case 'H':
+      out = MsgBadHash{};
+      break;
+    case 'D':
+      out = MsgDuplicate{};
+      break;
+    default:
+      return std::nullopt;
+  }
+  r.expect_end();
+  if (!r.ok()) return std::nullopt;
+  return out;
+}
+
+std::string msg_type_text(AgentMsgType type) { return std::string(1, agent_msg_type_char(type)); }
+
+Result<SndMsgIds> read_snd_ids(sqlite::Database& db, std::string_view conn_id) {
+  SMP_TRY(auto st, db.cached("SELECT last_internal_msg_id, last_internal_snd_msg_id,"
+                             " last_snd_msg_hash FROM connections WHERE conn_id = ?"));
+  st->bind_all(id_blob(conn_id));
+  SMP_TRY(bool row, st->step());
+  if (!row) return db.fail(errc::not_found, "connection not found");
+  return SndMsgIds{st->column_int64(0) + 1, st->column_int64(1) + 1, st->column_blob(2)};
+}
+
+Result<RcvMsgIds> read_rcv_ids(sqlite::Database& db, std::string_view conn_id) {
+  SMP_TRY(auto st, db.cached("SELECT last_internal_msg_id, last_internal_rcv_msg_id,"
+                             " last_external_snd_msg_id, last_rcv_msg_hash"
+                             " FROM connections WHERE conn_id = ?"));
+  st->bind_all(id_blob(conn_id));
+  SMP_TRY(bool row, st->step());
+  if (!row) return db.fail(errc::not_found, "connection not found");
+  return RcvMsgIds{st->column_int64(0) + 1, st->column_int64(1) + 1, st->column_int64(2),
+                   st->column_blob(3)};
+}
+
+// Moves the send counters to `ids` (and the hash chain to `hash`, when given).
+Result<void> take_snd_ids(sqlite::Database& db, std::string_view conn_id, const SndMsgIds& ids,
+                          const Bytes* hash) {
+  SMP_TRY(auto st, db.cached("UPDATE connections SET last_internal_msg_id = ?,"
+                             " last_internal_snd_msg_id = ?,"
+                             " last_snd_msg_hash = coalesce(?, last_snd_msg_hash)"
+                             " WHERE conn_id = ?"));
+  std::optional<ByteView> new_hash;
+  if (hash != nullptr) new_hash = ByteView(*hash);
+  st->bind_all(ids.internal_id, ids.internal_snd_id, new_hash, id_blob(conn_id));
+  SMP_TRY_VOID(st->run());
+  return detail::expect_changed(db, "connection");
+}
+
+Result<void> insert_message(sqlite::Database& db, std::string_view conn_id,
+                            std::int64_t internal_id, enc::Timestamp ts,
+                            std::optional<std::int64_t> rcv_id, std::optional<std::int64_t> snd_id,
+                            AgentMsgType type, ByteView body) {
+  SMP_TRY(auto st, db.cached("INSERT INTO messages (conn_id, internal_id, internal_ts,"
+                             " internal_rcv_id, internal_snd_id, msg_type, msg_body)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st->bind_all(id_blob(conn_id), internal_id, detail::to_millis(ts), rcv_id, snd_id,
+               msg_type_text(type), body);
+  return st->run();
+}
+
+Result<std::vector<PendingSndMessage>> read_pending(sqlite::Database& db, sqlite::Statement& st) {
+  std::vector<PendingSndMessage> out;
+  for (;;) {
+    SMP_TRY(bool row, st.step());
+    if (!row) break;
+    SMP_TRY(AgentMsgType type, detail::column_msg_type(db, st, 1));
+    out.push_back(PendingSndMessage{st.column_int64(0), type});
+  }
+  return out;
+}
+
+Result<void> delete_message(sqlite::Database& db, const char* sql, std::string_view conn_id,
+                            std::int64_t internal_id) {
+  SMP_TRY(auto st, db.cached(sql));
+  st->bind_all(id_blob(conn_id), internal_id);
+  SMP_TRY_VOID(st->run());
+  return detail::expect_changed(db, "message");
+}
+
+}  // namespace
+
+Result<SndMsgIds> AgentStore::next_snd_ids(std::string_view conn_id) {
+  return read_snd_ids(db_, conn_id);
+}
+
+Result<SndMsgIds> AgentStore::create_snd_message(std::string_view conn_id, AgentMsgType type,
+                                                 enc::Timestamp internal_ts,
+                                                 const SndMsgBuilder& build) {
+  return write([&]() -> Result<SndMsgIds> {
+    SMP_TRY(SndMsgIds ids, read_snd_ids(db_, conn_id));
+    SMP_TRY(SndMsgContent content, build(ids));
+    SMP_TRY_VOID(take_snd_ids(db_, conn_id, ids, &content.internal_hash));
+    SMP_TRY_VOID(insert_message(db_, conn_id, ids.internal_id, internal_ts, std::nullopt,
+                                ids.internal_snd_id, type, content.body));
+    {
+      SMP_TRY(auto st, db_.cached("INSERT INTO snd_messages (conn_id, internal_id,"
+                                  " internal_snd_id, internal_hash, previous_msg_hash)"
+                                  " VALUES (?, ?, ?, ?, ?)"));
+      st->bind_all(id_blob(conn_id), ids.internal_id, ids.internal_snd_id, content.internal_hash,
+                   ids.prev_msg_hash);
+      SMP_TRY_VOID(st->run());
+    }
+    if (content.ratchet)
+      SMP_TRY_VOID(update_ratchet(conn_id, *content.ratchet, SkippedKeysUnchanged{}));
+    return ids;
+  });
+}
+
+Result<SndMsgIds> AgentStore::skip_snd_ids(std::string_view conn_id) {
+  return write([&]() -> Result<SndMsgIds> {
+    SMP_TRY(SndMsgIds ids, read_snd_ids(db_, conn_id));
+    SMP_TRY_VOID(take_snd_ids(db_, conn_id, ids, nullptr));
+    return ids;
+  });
+}
+
+Result<std::vector<PendingSndMessage>> AgentStore::pending_snd_messages(std::string_view conn_id) {
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type FROM snd_messages s"
+                              " JOIN messages m ON m.conn_id = s.conn_id"
+                              " AND m.internal_id = s.internal_id"
+                              " WHERE s.conn_id = ? ORDER BY s.internal_id"));
+  st->bind_all(id_blob(conn_id));
+  return read_pending(db_, *st);
+}
+
+Result<std::vector<PendingSndMessage>> AgentStore::pending_snd_messages(
+    const protocol::SmpServer& server, ByteView snd_id) {
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type FROM snd_queues q"
+                              " JOIN snd_messages s ON s.conn_id = q.conn_id"
+                              " JOIN messages m ON m.conn_id = s.conn_id"
+                              " AND m.internal_id = s.internal_id"
+                              " WHERE q.host = ? AND q.port = ? AND q.snd_id = ?"
+                              " ORDER BY s.internal_id"));
+  st->bind_all(server.host, server.port, snd_id);
+  return read_pending(db_, *st);
+}
+
+Result<std::vector<ConnId>> AgentStore::connections_with_pending_messages() {
+  SMP_TRY(auto st, db_.cached("SELECT DISTINCT conn_id FROM snd_messages ORDER BY conn_id"));
+  std::vector<ConnId> out;
+  for (;;) {
+    SMP_TRY(bool row, st->step());
+    if (!row) break;
+    out.push_back(to_string(st->column_view(0)));
+  }
+  return out;
+}
+
+Result<SndMessage> AgentStore::get_snd_message(std::string_view conn_id, std::int64_t internal_id) {
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_snd_id, m.internal_ts, m.msg_type, m.msg_body,"
+                              " s.internal_hash, s.previous_msg_hash FROM snd_messages s"
+                              " JOIN messages m ON m.conn_id = s.conn_id"
+                              " AND m.internal_id = s.internal_id"
+                              " WHERE s.conn_id = ? AND s.internal_id = ?"));
+  st->bind_all(id_blob(conn_id), internal_id);
+  SMP_TRY(bool row, st->step());
+  if (!row) return db_.fail(errc::not_found, "message not found");
+  SMP_TRY(AgentMsgType type, detail::column_msg_type(db_, *st, 2));
+  return SndMessage{internal_id,
+                    st->column_int64(0),
+                    detail::from_millis(st->column_int64(1)),
+                    type,
+                    st->column_blob(3),
+                    st->column_blob(4),
+                    st->column_blob(5)};
+}
+
+Result<void> AgentStore::delete_snd_message(std::string_view conn_id, std::int64_t internal_id) {
+  return write([&] {
+    return delete_message(db_,
+                          "DELETE FROM messages WHERE conn_id = ? AND internal_id = ?"
+                          " AND internal_snd_id IS NOT NULL",
+                          conn_id, internal_id);
+  });
+}
+
+Result<RcvMsgIds> AgentStore::next_rcv_ids(std::string_view conn_id) {
+  return read_rcv_ids(db_, conn_id);
+}
+
+Result<RcvMsgResult> AgentStore::create_rcv_message(std::string_view conn_id,
+                                                    const NewRcvMessage& m) {
+  const crypto::Sha256Digest hash = crypto::sha256(m.body);
+  const ByteView internal_hash(hash.data(), hash.size());
+  return write([&]() -> Result<RcvMsgResult> {
+    SMP_TRY(RcvMsgIds ids, read_rcv_ids(db_, conn_id));
+    MsgIntegrity integrity = check_msg_integrity(
+        ids.last_external_snd_msg_id, ids.last_rcv_msg_hash, m.snd_msg_id, m.prev_msg_hash);
+    {
+      SMP_TRY(auto st, db_.cached("UPDATE connections SET last_internal_msg_id = ?,"
+                                  " last_internal_rcv_msg_id = ?, last_external_snd_msg_id = ?,"
+                                  " last_rcv_msg_hash = ? WHERE conn_id = ?"));
+      st->bind_all(ids.internal_id, ids.internal_rcv_id, m.snd_msg_id, internal_hash,
+                   id_blob(conn_id));
+      SMP_TRY_VOID(st->run());
+    }
+    SMP_TRY_VOID(insert_message(db_, conn_id, ids.internal_id, m.internal_ts, ids.internal_rcv_id,
+                                std::nullopt, m.type, m.body));
+    SMP_TRY(auto st, db_.cached("INSERT INTO rcv_messages (conn_id, internal_id, internal_rcv_id,"
+                                " external_snd_id, broker_id, broker_ts, internal_hash,"
+                                " external_prev_snd_hash, integrity)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    st->bind_all(id_blob(conn_id), ids.internal_id, ids.internal_rcv_id, m.snd_msg_id, m.broker_id,
+                 detail::to_millis(m.broker_ts), internal_hash, m.prev_msg_hash,
+                 encode_integrity(integrity));
+    SMP_TRY_VOID(st->run());
+    return RcvMsgResult{ids.internal_id, ids.internal_rcv_id, integrity};
+  });
+}
+
+Result<RcvMessage> AgentStore::get_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
+  SMP_TRY(auto st, db_.cached("SELECT r.internal_rcv_id, m.internal_ts, m.msg_type, m.msg_body,"
+                              " r.external_snd_id, r.broker_id, r.broker_ts, r.internal_hash,"
+                              " r.external_prev_snd_hash, r.integrity FROM rcv_messages r"
+                              " JOIN messages m ON m.conn_id = r.conn_id"
+                              " AND m.internal_id = r.internal_id"
+                              " WHERE r.conn_id = ? AND r.internal_id = ?"));
+  st->bind_all(id_blob(conn_id), internal_id);
+  SMP_TRY(bool row, st->step());
+  if (!row) return db_.fail(errc::not_found, "message not found");
+  SMP_TRY(AgentMsgType type, detail::column_msg_type(db_, *st, 2));
+  auto integrity = decode_integrity(st->column_view(9));
+  if (!integrity) return detail::corrupt(db_, "message integrity");
+  return RcvMessage{internal_id,
+                    st->column_int64(0),
+                    detail::from_millis(st->column_int64(1)),
+                    type,
+                    st->column_blob(3),
+                    st->column_int64(4),
+                    st->column_blob(5),
+                    detail::from_millis(st->column_int64(6)),
+                    st->column_blob(7),
+                    st->column_blob(8),
+                    *integrity};
+}
+
+Result<void> AgentStore::delete_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
+  return write([&] {
+    return delete_message(db_,
+                          "DELETE FROM messages WHERE conn_id = ? AND internal_id = ?"
+                          " AND internal_rcv_id IS NOT NULL",
+                          conn_id, internal_id);
+  });
+}
+
+}  // namespace smp::agent

@@ -1,0 +1,11 @@
+// The SQL text of each agent migration, one file per migration (migrations_NNNN_*.cpp);
+// migrations.cpp lists them in order. Immutable; thread-safe.
+#pragma once
+
+#include <string_view>
+
+namespace smp::agent::detail {
+
+std::string_view migration_0001_initial();
+
+}  // namespace smp::agent::detail
