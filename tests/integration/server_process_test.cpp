@@ -18,7 +18,7 @@
 #include "server_process.h"
 #include "server_test_util.h"
 #include "smp/transport/certificates.h"
-#include "smp/transport/temp_dir.h"
+#include "support/temp_dir.h"
 #include "support/vectors.h"
 
 namespace smp::test {

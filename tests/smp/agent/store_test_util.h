@@ -9,28 +9,11 @@
 #include <system_error>
 
 #include "smp/common/error.h"
+#include "support/temp_dir.h"
 
 namespace smp::agent::test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "smp-agent-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using smp::test::TempDir;
 
 // The permission bits of a file, or -1 when it does not exist.
 inline int file_mode(const std::filesystem::path& p) {

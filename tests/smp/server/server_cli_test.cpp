@@ -9,7 +9,7 @@
 
 #include "smp/server/server_identity.h"
 #include "smp/server/server_paths.h"
-#include "smp/transport/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace smp::server {
 namespace {

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "smp/server/server_init.h"
-#include "smp/transport/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace smp::server {
 namespace {

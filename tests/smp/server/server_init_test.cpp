@@ -8,7 +8,7 @@
 
 #include "smp/server/server_identity.h"
 #include "smp/server/server_ini.h"
-#include "smp/transport/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace smp::server {
 namespace {

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "smp/common/error.h"
+#include "support/temp_dir.h"
 #include "smp/crypto/keys.h"
 #include "smp/server/queue_record.h"
 
@@ -48,25 +49,7 @@ inline QueueRecord make_queue(std::uint32_t seed) {
                      .recipient_dh_secret = *DhSecret25519::from(dh)};
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "smp-store-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using smp::test::TempDir;
 
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -8,7 +8,7 @@
 
 #include "smp/transport/x509.h"
 #include "support/vectors.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace smp::transport {
 namespace {
