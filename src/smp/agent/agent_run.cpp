@@ -54,10 +54,6 @@ int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory
     setup_logging(options.log_level);
     auto credentials = load_or_create_agent_credentials(options.cert_dir);
     if (!credentials) return fail(err, credentials.error().message);
-    if (credentials->created) {
-      spdlog::info("created the agent's TLS credentials in {}", options.cert_dir.string());
-    }
-    spdlog::info("agent CA fingerprint: {}", transport::fingerprint_string(credentials->key_hash));
 
     net::io_context io(1);
     auto factory = make_factory(options, io.get_executor());
@@ -71,6 +67,11 @@ int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory
     AgentServer server(io, config, std::move(credentials->tls), std::move(*factory));
     if (auto started = server.start(); !started) return fail(err, started.error().message);
     out << "SMP agent listening on port " << server.port() << std::endl;
+    // Logged once started, so that a failed start prints nothing but its error line.
+    if (credentials->created) {
+      spdlog::info("created the agent's TLS credentials in {}", options.cert_dir.string());
+    }
+    spdlog::info("agent CA fingerprint: {}", transport::fingerprint_string(credentials->key_hash));
 
     net::steady_timer grace(io);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
