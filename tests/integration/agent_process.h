@@ -4,13 +4,13 @@
 // connect AgentTestClients, stop with a signal. Not thread-safe.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "child_process.h"
 #include "smp/agent/agent_credentials.h"
@@ -33,11 +33,11 @@ class AgentProcess {
   AgentProcess(const std::filesystem::path& dir, std::vector<std::string> extra_args = {},
                const Env& env = {}, const std::string& name = "agent")
       : dir_(dir) {
-    std::vector<std::string> args{"--host",     "127.0.0.1",          "--port", "0",
+    std::vector<std::string> args{"--host",     "127.0.0.1",         "--port", "0",
                                   "--cert-dir", cert_dir().string(), "--db",   db_file().string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    process_ = std::make_unique<ChildProcess>(smp_agent_binary(), args, env,
-                                              dir / (name + ".out"), dir / (name + ".err"));
+    process_ = std::make_unique<ChildProcess>(smp_agent_binary(), args, env, dir / (name + ".out"),
+                                              dir / (name + ".err"));
     auto banner = process_->wait_for_line(kAgentListeningPrefix);
     if (!banner) {
       ADD_FAILURE() << "smp-agent did not start; stdout:\n"

@@ -4,14 +4,15 @@
 
 #include "agent_process.h"
 
-#include <gtest/gtest.h>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <filesystem>
-#include <fstream>
-#include <string>
+
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
 

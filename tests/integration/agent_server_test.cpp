@@ -5,19 +5,20 @@
 
 #include "smp/agent/agent_server.h"
 
-#include <gtest/gtest.h>
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+
+#include <gtest/gtest.h>
 
 #include "smp/agent/agent_credentials.h"
 #include "support/agent_test_client.h"
@@ -40,7 +41,8 @@ struct Submitted {
 class FakeAgent final : public AgentApi {
  public:
   using Answer = std::function<std::vector<AgentEvent>(const Submitted&)>;
-  FakeAgent(AgentEventSink sink, Answer answer) : sink_(std::move(sink)), answer_(std::move(answer)) {}
+  FakeAgent(AgentEventSink sink, Answer answer)
+      : sink_(std::move(sink)), answer_(std::move(answer)) {}
 
   void submit(std::string corr_id, ConnId conn_id, AgentCommand command) override {
     Submitted s{std::move(corr_id), std::move(conn_id), std::move(command)};
@@ -135,8 +137,7 @@ class AgentServerTest : public ::testing::Test {
   transport::ServerCredentials credentials_;
   FakeAgent::Answer answer_;  // set before start_server()
   net::io_context io_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_{
-      io_.get_executor()};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_{io_.get_executor()};
   std::optional<AgentServer> server_;
   std::thread thread_;
   std::uint16_t port_ = 0;
@@ -250,14 +251,14 @@ TEST_F(AgentServerTest, MalformedInputIsAnsweredWithTheReferenceErrorsAndTheSess
     std::string expected;
   };
   const std::vector<Case> cases{
-      {"1\r\nc\r\nFOO\r\n", "1\r\nc\r\nERR CMD SYNTAX\r\n"},               // unknown tag
-      {"2\r\nc\r\nSEND 5\nhelloXX\r\n", "2\r\nc\r\nERR CMD SIZE\r\n"},     // bad size
-      {"3\r\nc\r\nSEND x5\r\n", "3\r\nc\r\nERR CMD SYNTAX\r\n"},           // not a number
-      {"4\r\n\r\nSUB\r\n", "4\r\n\r\nERR CMD NO_CONN\r\n"},                // missing connId
-      {"5\r\nc\r\nOK\r\n", "5\r\nc\r\nERR CMD PROHIBITED\r\n"},            // agent's response
-      {"6\r\nc\r\nMID 3\r\n", "6\r\nc\r\nERR CMD PROHIBITED\r\n"},         // agent's response
-      {"7\r\n\r\nSEND 5\nhello\r\n", "7\r\n\r\nERR CMD NO_CONN\r\n"},      // body skipped
-      {"8\r\nc\r\nNEW FOO\r\n", "8\r\nc\r\nERR CMD SYNTAX\r\n"},           // bad argument
+      {"1\r\nc\r\nFOO\r\n", "1\r\nc\r\nERR CMD SYNTAX\r\n"},            // unknown tag
+      {"2\r\nc\r\nSEND 5\nhelloXX\r\n", "2\r\nc\r\nERR CMD SIZE\r\n"},  // bad size
+      {"3\r\nc\r\nSEND x5\r\n", "3\r\nc\r\nERR CMD SYNTAX\r\n"},        // not a number
+      {"4\r\n\r\nSUB\r\n", "4\r\n\r\nERR CMD NO_CONN\r\n"},             // missing connId
+      {"5\r\nc\r\nOK\r\n", "5\r\nc\r\nERR CMD PROHIBITED\r\n"},         // agent's response
+      {"6\r\nc\r\nMID 3\r\n", "6\r\nc\r\nERR CMD PROHIBITED\r\n"},      // agent's response
+      {"7\r\n\r\nSEND 5\nhello\r\n", "7\r\n\r\nERR CMD NO_CONN\r\n"},   // body skipped
+      {"8\r\nc\r\nNEW FOO\r\n", "8\r\nc\r\nERR CMD SYNTAX\r\n"},        // bad argument
   };
   for (const Case& k : cases) {
     SCOPED_TRACE(k.input);
@@ -279,7 +280,8 @@ TEST_F(AgentServerTest, ManyPipelinedCommandsInOneWriteAreAnsweredInOrder) {
   ASSERT_TRUE(c);
   constexpr int kCommands = 500;
   std::string burst;
-  for (int i = 0; i < kCommands; ++i) burst += std::to_string(i) + "\r\nc" + std::to_string(i) + "\r\nSUB\r\n";
+  for (int i = 0; i < kCommands; ++i)
+    burst += std::to_string(i) + "\r\nc" + std::to_string(i) + "\r\nSUB\r\n";
   ASSERT_TRUE(c->send_raw(burst));
   for (int i = 0; i < kCommands; ++i) {
     auto t = c->receive();
@@ -288,7 +290,8 @@ TEST_F(AgentServerTest, ManyPipelinedCommandsInOneWriteAreAnsweredInOrder) {
   }
   auto seen = agent(0)->submitted();
   ASSERT_EQ(seen.size(), static_cast<std::size_t>(kCommands));
-  for (int i = 0; i < kCommands; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)].corr_id, std::to_string(i));
+  for (int i = 0; i < kCommands; ++i)
+    EXPECT_EQ(seen[static_cast<std::size_t>(i)].corr_id, std::to_string(i));
 }
 
 TEST_F(AgentServerTest, EachClientHasItsOwnAgentAndHearsOnlyItsEvents) {
@@ -371,7 +374,8 @@ TEST_F(AgentServerTest, ClientThatStopsReadingIsDisconnectedWhenAWriteStalls) {
 TEST_F(AgentServerTest, SlowReaderIsNotDisconnected) {
   answer_ = [](const Submitted& s) {
     std::vector<AgentEvent> out{{s.corr_id, s.conn_id, cmd::Ok{}}};
-    for (int i = 0; i < 40; ++i) out.push_back({"", s.conn_id, cmd::Info{Bytes(15000, std::uint8_t{'y'})}});
+    for (int i = 0; i < 40; ++i)
+      out.push_back({"", s.conn_id, cmd::Info{Bytes(15000, std::uint8_t{'y'})}});
     return out;
   };
   AgentServerConfig config;

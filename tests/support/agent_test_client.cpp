@@ -1,6 +1,6 @@
 #include "support/agent_test_client.h"
 
-#include <gtest/gtest.h>
+#include <array>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -8,7 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include <array>
+#include <gtest/gtest.h>
 
 #include "smp/transport/connect.h"
 #include "support/run_awaitable.h"
@@ -42,9 +42,8 @@ Result<std::unique_ptr<AgentTestClient>> AgentTestClient::try_connect(
   if (!ctx) return ctx.error();
   std::optional<Result<std::unique_ptr<transport::StreamTransport>>> t;
   net::co_spawn(c->io_,
-                transport::connect_stream(c->io_.get_executor(), **ctx, host,
-                                          std::to_string(port), key_hash,
-                                          transport::TransportKind::tls, timeout, false),
+                transport::connect_stream(c->io_.get_executor(), **ctx, host, std::to_string(port),
+                                          key_hash, transport::TransportKind::tls, timeout, false),
                 [&](std::exception_ptr e, Result<std::unique_ptr<transport::StreamTransport>> r) {
                   if (e) {
                     t.emplace(make_error_code(errc::network));
@@ -60,8 +59,7 @@ Result<std::unique_ptr<AgentTestClient>> AgentTestClient::try_connect(
   return c;
 }
 
-std::unique_ptr<AgentTestClient> AgentTestClient::connect(std::uint16_t port,
-                                                          const Bytes& key_hash,
+std::unique_ptr<AgentTestClient> AgentTestClient::connect(std::uint16_t port, const Bytes& key_hash,
                                                           std::chrono::milliseconds timeout) {
   auto c = try_connect(port, key_hash, timeout);
   if (!c) {
@@ -197,9 +195,8 @@ void expect_transmission(const std::optional<agent::ReceivedTransmission>& t,
   EXPECT_EQ(t->command(), command) << describe(*t);
 }
 
-void expect_cmd_error(const std::optional<agent::ReceivedTransmission>& t,
-                      std::string_view corr_id, std::string_view conn_id,
-                      agent::CommandErrorType type) {
+void expect_cmd_error(const std::optional<agent::ReceivedTransmission>& t, std::string_view corr_id,
+                      std::string_view conn_id, agent::CommandErrorType type) {
   expect_transmission(t, corr_id, conn_id, agent::cmd::Err{agent::cmd_error(type)});
 }
 

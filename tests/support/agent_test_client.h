@@ -9,13 +9,14 @@
 // in the middle of a transmission.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/io_context.hpp>
 
 #include "smp/agent/agent_protocol.h"
 #include "smp/common/bytes.h"
@@ -90,8 +91,7 @@ void expect_transmission(const std::optional<agent::ReceivedTransmission>& t,
                          std::string_view corr_id, std::string_view conn_id,
                          const agent::AgentCommand& command);
 // Expects `t` to be ERR CMD <type> for (corr_id, conn_id).
-void expect_cmd_error(const std::optional<agent::ReceivedTransmission>& t,
-                      std::string_view corr_id, std::string_view conn_id,
-                      agent::CommandErrorType type);
+void expect_cmd_error(const std::optional<agent::ReceivedTransmission>& t, std::string_view corr_id,
+                      std::string_view conn_id, agent::CommandErrorType type);
 
 }  // namespace smp::test

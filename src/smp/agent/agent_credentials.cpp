@@ -106,8 +106,8 @@ AppResult<AgentCredentials> load_or_create_agent_credentials(const fs::path& dir
         dir.string(), missing)};
   }
 
-  auto tls = server::load_tls_credentials(dir / kCaCertFile, dir / kAgentCertFile,
-                                          dir / kAgentKeyFile);
+  auto tls =
+      server::load_tls_credentials(dir / kCaCertFile, dir / kAgentCertFile, dir / kAgentKeyFile);
   if (!tls) return tls.error();
   auto hash = transport::key_hash_of_certificate_file(dir / kCaCertFile);
   if (!hash) {

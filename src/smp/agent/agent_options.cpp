@@ -1,11 +1,10 @@
 #include "smp/agent/agent_options.h"
 
-#include <CLI/CLI.hpp>
-
 #include <charconv>
 #include <cstdlib>
 #include <map>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace smp::agent {
@@ -118,8 +117,8 @@ AgentCommandLine parse_agent_command_line(int argc, const char* const* argv, con
     }
     options.port = *port;
   }
-  for (const auto& [name, value] : {std::pair{"--host", std::optional(host)},
-                                     std::pair{"--db", db}, std::pair{"--cert-dir", cert_dir}}) {
+  for (const auto& [name, value] : {std::pair{"--host", std::optional(host)}, std::pair{"--db", db},
+                                    std::pair{"--cert-dir", cert_dir}}) {
     if (value && value->empty()) {
       result.exit_status = fail(err, fmt::format("{} must not be empty", name));
       return result;

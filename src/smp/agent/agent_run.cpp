@@ -1,12 +1,12 @@
 #include "smp/agent/agent_run.h"
 
+#include <csignal>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <csignal>
 
 #include "smp/agent/agent_credentials.h"
 #include "smp/agent/agent_server.h"
@@ -23,12 +23,18 @@ constexpr auto kStopGrace = std::chrono::seconds(2);
 
 spdlog::level::level_enum spdlog_level(LogLevel level) {
   switch (level) {
-    case LogLevel::trace: return spdlog::level::trace;
-    case LogLevel::debug: return spdlog::level::debug;
-    case LogLevel::info: return spdlog::level::info;
-    case LogLevel::warn: return spdlog::level::warn;
-    case LogLevel::error: return spdlog::level::err;
-    case LogLevel::off: return spdlog::level::off;
+    case LogLevel::trace:
+      return spdlog::level::trace;
+    case LogLevel::debug:
+      return spdlog::level::debug;
+    case LogLevel::info:
+      return spdlog::level::info;
+    case LogLevel::warn:
+      return spdlog::level::warn;
+    case LogLevel::error:
+      return spdlog::level::err;
+    case LogLevel::off:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -48,8 +54,8 @@ int fail(std::ostream& err, std::string_view message) {
 
 }  // namespace
 
-int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory,
-              std::ostream& out, std::ostream& err) {
+int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory, std::ostream& out,
+              std::ostream& err) {
   try {
     setup_logging(options.log_level);
     auto credentials = load_or_create_agent_credentials(options.cert_dir);

@@ -6,9 +6,10 @@
 // thread-safe: call once, from main (it installs the signal handlers).
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <ostream>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "smp/agent/agent_options.h"
 #include "smp/agent/agent_session.h"
@@ -23,7 +24,7 @@ using AgentFactoryMaker = std::function<server::AppResult<AgentFactory>(
 
 // Blocks until a signal stops the agent. Returns 0 after a clean stop, 1 when it could not
 // start.
-int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory,
-              std::ostream& out, std::ostream& err);
+int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory, std::ostream& out,
+              std::ostream& err);
 
 }  // namespace smp::agent

@@ -1,5 +1,12 @@
 #include "smp/agent/agent_server.h"
 
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -7,13 +14,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
-
-#include <condition_variable>
-#include <exception>
-#include <mutex>
-#include <optional>
-#include <unordered_map>
-#include <vector>
 
 #include "smp/transport/connect.h"
 #include "smp/transport/listen.h"
@@ -45,8 +45,8 @@ void log_exception(std::exception_ptr e, const char* what) {
 // Shared by the AgentServer and everything it started: the accept loop, connections in
 // their handshake (the TLS context) and sessions (their on_closed callbacks).
 struct AgentServer::State : std::enable_shared_from_this<State> {
-  State(net::io_context& io_context, AgentServerConfig cfg,
-        transport::ServerCredentials creds, AgentFactory agent_factory)
+  State(net::io_context& io_context, AgentServerConfig cfg, transport::ServerCredentials creds,
+        AgentFactory agent_factory)
       : io(io_context),
         config(std::move(cfg)),
         credentials(std::move(creds)),
@@ -80,7 +80,7 @@ struct AgentServer::State : std::enable_shared_from_this<State> {
   std::uint16_t port = 0;     // guarded by mu
   std::uint64_t next_id = 0;  // guarded by mu
   std::unordered_map<std::uint64_t, std::weak_ptr<AgentSession>> sessions;  // guarded by mu
-  std::vector<std::function<void()>> on_stopped;                             // guarded by mu
+  std::vector<std::function<void()>> on_stopped;                            // guarded by mu
 };
 
 std::vector<std::function<void()>> AgentServer::State::take_if_stopped() {
@@ -169,8 +169,7 @@ server::AppResult<void> AgentServer::start() {
   if (s.started || s.stopping) return server::AppError{"the agent server was already started"};
   auto context = transport::make_server_context(s.credentials);
   if (!context) {
-    return server::AppError{"cannot use the agent's TLS credentials: " +
-                            context.error().message()};
+    return server::AppError{"cannot use the agent's TLS credentials: " + context.error().message()};
   }
   s.tls.emplace(std::move(*context));
   auto listening = transport::listen_on(s.acceptor, s.config.host, s.config.port);

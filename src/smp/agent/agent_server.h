@@ -8,12 +8,13 @@
 // io_context. Thread-safe: all members may be called from any thread. Not copyable.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
 
 #include "smp/agent/agent_session.h"
 #include "smp/server/app_error.h"
@@ -24,7 +25,7 @@ namespace smp::agent {
 inline constexpr std::uint16_t kDefaultAgentPort = 5224;
 
 struct AgentServerConfig {
-  std::string host = "127.0.0.1";  // address to listen on; "" = every interface
+  std::string host = "127.0.0.1";          // address to listen on; "" = every interface
   std::uint16_t port = kDefaultAgentPort;  // 0 = any free port (see AgentServer::port())
   // TLS handshake of a new connection; then it is closed.
   std::chrono::steady_clock::duration handshake_timeout = std::chrono::seconds(10);

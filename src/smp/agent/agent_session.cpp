@@ -1,16 +1,16 @@
 #include "smp/agent/agent_session.h"
 
+#include <array>
+#include <exception>
+#include <string>
+#include <vector>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
-
-#include <array>
-#include <exception>
-#include <string>
-#include <vector>
 
 #include "smp/transport/deadline.h"
 

@@ -54,8 +54,8 @@ std::string server_address(std::string_view host, std::uint16_t port, ByteView k
 }
 
 AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesystem::path& ca_cert,
-                                                            const std::filesystem::path& cert,
-                                                            const std::filesystem::path& key) {
+                                                             const std::filesystem::path& cert,
+                                                             const std::filesystem::path& key) {
   auto ca = transport::read_certificate_file(ca_cert);
   if (!ca) return AppError{"cannot read " + describe_file_error(ca_cert, ca.error())};
   auto chain = transport::read_certificate_file(cert);
@@ -81,8 +81,8 @@ AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesyst
 namespace {
 
 AppResult<void> check_credentials(const ServerPaths& paths) {
-  auto loaded = load_tls_credentials(paths.ca_cert_file(), paths.server_cert_file(),
-                                     paths.server_key_file());
+  auto loaded =
+      load_tls_credentials(paths.ca_cert_file(), paths.server_cert_file(), paths.server_key_file());
   if (!loaded) return loaded.error();
   return {};
 }

@@ -35,8 +35,8 @@ AppResult<ServerIdentity> load_server_identity(const ServerPaths& paths);
 // to load as a server context. Errors (one line each): a missing or unreadable file (named),
 // a key that does not match `cert`, or files that do not hold one certificate each.
 AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesystem::path& ca_cert,
-                                                            const std::filesystem::path& cert,
-                                                            const std::filesystem::path& key);
+                                                             const std::filesystem::path& cert,
+                                                             const std::filesystem::path& key);
 
 // The common name of the first certificate in a PEM file.
 AppResult<std::string> certificate_common_name(const std::filesystem::path& cert_file);

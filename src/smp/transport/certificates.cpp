@@ -95,8 +95,7 @@ Result<X509Ptr> make_ca_certificate(EVP_PKEY* key, long validity_days) {
 
 // names[0] is the common name; every name goes into the subjectAltName.
 Result<X509Ptr> make_server_certificate(EVP_PKEY* key, X509* ca, EVP_PKEY* ca_key,
-                                        const std::vector<std::string>& names,
-                                        long validity_days) {
+                                        const std::vector<std::string>& names, long validity_days) {
   const std::string& server_name = names.front();
   SMP_TRY(X509Ptr cert, new_certificate(key, validity_days));
   SMP_TRY_VOID(add_name_entry(X509_get_subject_name(cert.get()), "CN", server_name));

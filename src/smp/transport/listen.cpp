@@ -1,9 +1,9 @@
 #include "smp/transport/listen.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <fmt/format.h>
 
 namespace smp::transport {
@@ -11,8 +11,8 @@ namespace smp::transport {
 namespace net = boost::asio;
 using Tcp = net::ip::tcp;
 
-boost::system::result<void, std::string> listen_on(Tcp::acceptor& acceptor,
-                                                   const std::string& host, std::uint16_t port) {
+boost::system::result<void, std::string> listen_on(Tcp::acceptor& acceptor, const std::string& host,
+                                                   std::uint16_t port) {
   std::vector<Tcp::endpoint> candidates;
   if (host.empty()) {
     candidates = {Tcp::endpoint(Tcp::v6(), port), Tcp::endpoint(Tcp::v4(), port)};
@@ -40,8 +40,7 @@ boost::system::result<void, std::string> listen_on(Tcp::acceptor& acceptor,
   }
   boost::system::error_code ignored;
   acceptor.close(ignored);
-  return fmt::format("cannot listen on {}:{}: {}", host.empty() ? "*" : host, port,
-                     last.message());
+  return fmt::format("cannot listen on {}:{}: {}", host.empty() ? "*" : host, port, last.message());
 }
 
 }  // namespace smp::transport

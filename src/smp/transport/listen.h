@@ -5,10 +5,11 @@
 // Thread rule: call before the acceptor is used by any other thread (blocking resolve).
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/system/result.hpp>
 #include <cstdint>
 #include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/result.hpp>
 
 namespace smp::transport {
 

@@ -1,11 +1,11 @@
 #include "smp/agent/agent_credentials.h"
 
-#include <gtest/gtest.h>
+#include <filesystem>
+#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
+#include <gtest/gtest.h>
 
 #include "smp/transport/x509.h"
 #include "support/temp_dir.h"

@@ -1,16 +1,17 @@
 #include "smp/agent/agent_options.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace smp::agent {
 namespace {
 
-constexpr std::string_view kServerA = "smp://bU0K-bRg24xWW__lS0umO1Zdw_SXqpJNtm1_RrPLViE=@a.example";
+constexpr std::string_view kServerA =
+    "smp://bU0K-bRg24xWW__lS0umO1Zdw_SXqpJNtm1_RrPLViE=@a.example";
 constexpr std::string_view kServerB =
     "smp://E0ZUIdCMG2c_XLd0DIr02jWjBcO4DrlGWjCvjc0MFuE=@10.0.0.2:7000";
 
@@ -54,9 +55,9 @@ TEST(AgentOptions, DefaultsAreTheReferences) {
 }
 
 TEST(AgentOptions, FlagsSetEverySetting) {
-  Parsed p = parse({"--server", std::string(kServerA), "--server", std::string(kServerB),
-                    "--port", "0", "--host", "::1", "--db", "/tmp/a.db", "--cert-dir", "/tmp/c",
-                    "--log-level", "DEBUG"});
+  Parsed p =
+      parse({"--server", std::string(kServerA), "--server", std::string(kServerB), "--port", "0",
+             "--host", "::1", "--db", "/tmp/a.db", "--cert-dir", "/tmp/c", "--log-level", "DEBUG"});
   ASSERT_TRUE(p.result.options) << p.err;
   const AgentOptions& o = *p.result.options;
   ASSERT_EQ(o.servers.size(), 2u);
@@ -85,12 +86,12 @@ TEST(AgentOptions, EnvironmentSetsWhatNoFlagDoes) {
 }
 
 TEST(AgentOptions, FlagsWinOverTheEnvironment) {
-  Parsed p = parse({"-s", std::string(kServerB), "-p", "7000", "--db", "flag.db", "--cert-dir",
-                    "/flag"},
-                   {{"SMP_SERVERS", std::string(kServerA)},
-                    {"SMP_AGENT_PORT", "6000"},
-                    {"SMP_AGENT_DB", "env.db"},
-                    {"SMP_AGENT_CFG_PATH", "/env"}});
+  Parsed p =
+      parse({"-s", std::string(kServerB), "-p", "7000", "--db", "flag.db", "--cert-dir", "/flag"},
+            {{"SMP_SERVERS", std::string(kServerA)},
+             {"SMP_AGENT_PORT", "6000"},
+             {"SMP_AGENT_DB", "env.db"},
+             {"SMP_AGENT_CFG_PATH", "/env"}});
   ASSERT_TRUE(p.result.options) << p.err;
   const AgentOptions& o = *p.result.options;
   ASSERT_EQ(o.servers.size(), 1u);
@@ -122,8 +123,7 @@ TEST(AgentOptions, BadServerAddressesAreOneErrorLine) {
     SCOPED_TRACE(bad);
     expect_one_error_line(parse({"--server", bad}), "invalid SMP server address");
   }
-  expect_one_error_line(parse({}, {{"SMP_SERVERS", std::string(kServerA) + ",bogus"}}),
-                        "`bogus`");
+  expect_one_error_line(parse({}, {{"SMP_SERVERS", std::string(kServerA) + ",bogus"}}), "`bogus`");
 }
 
 TEST(AgentOptions, BadPortsAreOneErrorLine) {

@@ -1,8 +1,8 @@
 #include "smp/transport/listen.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
 
 namespace smp::transport {
 namespace {
