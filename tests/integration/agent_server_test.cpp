@@ -419,6 +419,32 @@ TEST_F(AgentServerTest, StalledHandshakeDoesNotDelayOthersAndTimesOut) {
   EXPECT_EQ(server_->session_count(), 1u);
 }
 
+TEST_F(AgentServerTest, ClientsBeyondTheLimitAreRefusedUntilOneLeaves) {
+  AgentServerConfig config;
+  config.max_clients = 2;
+  start_server(config);
+  auto a = connect();
+  auto b = connect();
+  ASSERT_TRUE(a && b);
+  auto refused = AgentTestClient::try_connect(port_, key_hash_, 2s);
+  EXPECT_FALSE(refused);
+  expect_transmission(a->request("1", "c", cmd::Sub{}), "1", "c", cmd::Ok{});
+  a.reset();
+  ASSERT_TRUE(sessions_become(1));
+  // The slot is free once the session is gone.
+  std::unique_ptr<AgentTestClient> c;
+  for (int i = 0; i < 50 && !c; ++i) {
+    auto attempt = AgentTestClient::try_connect(port_, key_hash_, 2s);
+    if (attempt) {
+      c = std::move(*attempt);
+    } else {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->read_line().has_value());
+}
+
 TEST_F(AgentServerTest, EventsAfterTheClientLeftAreDropped) {
   start_server();
   auto c = connect();

@@ -55,7 +55,21 @@ struct AgentServer::State : std::enable_shared_from_this<State> {
         acceptor(strand) {}
 
   net::awaitable<void> accept_loop();
-  net::awaitable<void> run_connection(Tcp::socket socket);
+  // A connection counted against config.max_clients until the last owner lets it go: the
+  // handshake coroutine, then the session (through its on_closed callback).
+  struct Slot {
+    explicit Slot(std::shared_ptr<State> s) : state(std::move(s)) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+      std::lock_guard lock(state->mu);
+      --state->connections;
+    }
+    const std::shared_ptr<State> state;
+  };
+  // A slot for a new connection, or null when max_clients are held.
+  std::shared_ptr<Slot> take_slot();
+  net::awaitable<void> run_connection(Tcp::socket socket, std::shared_ptr<Slot> slot);
   void on_session_closed(std::uint64_t id);
   // REQUIRES: mu held. The callbacks to run when everything is closed now.
   std::vector<std::function<void()>> take_if_stopped();
@@ -73,12 +87,13 @@ struct AgentServer::State : std::enable_shared_from_this<State> {
 
   mutable std::mutex mu;
   mutable std::condition_variable cv;
-  bool started = false;       // guarded by mu
-  bool stopping = false;      // guarded by mu
-  bool accepting = false;     // guarded by mu: the accept loop runs
-  bool stopped = false;       // guarded by mu
-  std::uint16_t port = 0;     // guarded by mu
-  std::uint64_t next_id = 0;  // guarded by mu
+  bool started = false;         // guarded by mu
+  bool stopping = false;        // guarded by mu
+  bool accepting = false;       // guarded by mu: the accept loop runs
+  bool stopped = false;         // guarded by mu
+  std::uint16_t port = 0;       // guarded by mu
+  std::uint64_t next_id = 0;    // guarded by mu
+  std::size_t connections = 0;  // guarded by mu: Slots alive
   std::unordered_map<std::uint64_t, std::weak_ptr<AgentSession>> sessions;  // guarded by mu
   std::vector<std::function<void()>> on_stopped;                            // guarded by mu
 };
@@ -106,8 +121,13 @@ net::awaitable<void> AgentServer::State::accept_loop() {
       co_await pause.async_wait(kUseTuple);
       continue;
     }
+    auto slot = take_slot();
+    if (!slot) {
+      spdlog::warn("agent: {} clients connected; refusing another", config.max_clients);
+      continue;  // the socket closes as it goes out of scope
+    }
     auto ex = socket.get_executor();
-    net::co_spawn(ex, run_connection(std::move(socket)),
+    net::co_spawn(ex, run_connection(std::move(socket), std::move(slot)),
                   [self](std::exception_ptr e) { log_exception(e, "connection start"); });
   }
   std::vector<std::function<void()>> done;
@@ -119,8 +139,18 @@ net::awaitable<void> AgentServer::State::accept_loop() {
   run_all(std::move(done));
 }
 
+std::shared_ptr<AgentServer::State::Slot> AgentServer::State::take_slot() {
+  {
+    std::lock_guard lock(mu);
+    if (connections >= config.max_clients) return nullptr;
+    ++connections;
+  }
+  return std::make_shared<Slot>(shared_from_this());
+}
+
 // On the connection's own strand: a stalled handshake holds up nothing else.
-net::awaitable<void> AgentServer::State::run_connection(Tcp::socket socket) {
+net::awaitable<void> AgentServer::State::run_connection(Tcp::socket socket,
+                                                        std::shared_ptr<Slot> slot) {
   auto self = shared_from_this();  // keeps the TLS context alive under the stream
   auto t = co_await transport::accept_stream(
       std::move(socket), *tls, transport::TransportKind::tls,
@@ -135,8 +165,10 @@ net::awaitable<void> AgentServer::State::run_connection(Tcp::socket socket) {
     if (stopping) co_return;  // the transport closes as it goes out of scope
     id = next_id++;
   }
-  auto session = AgentSession::create(std::move(*t), config.session,
-                                      [self, id] { self->on_session_closed(id); });
+  auto session = AgentSession::create(std::move(*t), config.session, [self, id, slot] {
+    (void)slot;  // held by the session until it is gone
+    self->on_session_closed(id);
+  });
   {
     std::lock_guard lock(mu);
     if (stopping) co_return;  // the session's destructor reports it closed

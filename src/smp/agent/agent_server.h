@@ -1,7 +1,8 @@
 // AgentServer: the agent's client port (spec §7.1, §3.1): a TLS 1.2 listener presenting the
 // 2-certificate chain, one AgentSession (with its own agent from the factory) per TCP client.
 // Accepting never waits for a handshake: each connection does its TLS handshake on its own
-// strand under config.handshake_timeout, so a stalled client delays no other.
+// strand under config.handshake_timeout, so a stalled client delays no other; at most
+// config.max_clients connections are held at once.
 //
 // Runs on an io_context the caller owns and runs (one or more threads); every pending
 // operation keeps what it uses alive, so the AgentServer may be destroyed before the
@@ -29,6 +30,8 @@ struct AgentServerConfig {
   std::uint16_t port = kDefaultAgentPort;  // 0 = any free port (see AgentServer::port())
   // TLS handshake of a new connection; then it is closed.
   std::chrono::steady_clock::duration handshake_timeout = std::chrono::seconds(10);
+  // Connections at once, in their handshake or served; more are closed as they are accepted.
+  std::size_t max_clients = 1024;
   AgentSessionLimits session = {};
 };
 
