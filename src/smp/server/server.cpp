@@ -7,7 +7,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -29,6 +28,7 @@
 #include "smp/server/session.h"
 #include "smp/transport/certificates.h"
 #include "smp/transport/connect.h"
+#include "smp/transport/listen.h"
 #include "smp/transport/tls.h"
 
 namespace smp::server {
@@ -71,39 +71,12 @@ Result<void> open_acceptor(Tcp::acceptor& acceptor, const ListenEndpoint& ep) {
     spdlog::error("invalid listening port '{}'", ep.port);
     return make_error_code(errc::config_invalid);
   }
-  std::vector<Tcp::endpoint> candidates;
-  if (ep.host.empty()) {
-    candidates = {Tcp::endpoint(Tcp::v6(), port), Tcp::endpoint(Tcp::v4(), port)};
-  } else {
-    error_code rec;
-    net::io_context resolver_io;
-    Tcp::resolver resolver(resolver_io);
-    auto results = resolver.resolve(ep.host, ep.port, Tcp::resolver::passive, rec);
-    if (rec) {
-      spdlog::error("cannot resolve listening host '{}': {}", ep.host, rec.message());
-      return make_error_code(errc::io_error);
-    }
-    for (const auto& r : results) candidates.push_back(r.endpoint());
+  auto listening = transport::listen_on(acceptor, ep.host, port);
+  if (!listening) {
+    spdlog::error("{}", listening.error());
+    return make_error_code(errc::io_error);
   }
-  error_code last;
-  for (const Tcp::endpoint& e : candidates) {
-    error_code ignored;
-    acceptor.close(ignored);
-    acceptor.open(e.protocol(), last);
-    if (last) continue;
-    acceptor.set_option(Tcp::acceptor::reuse_address(true), ignored);
-    if (e.address().is_v6() && ep.host.empty()) {
-      acceptor.set_option(net::ip::v6_only(false), ignored);
-    }
-    acceptor.bind(e, last);
-    if (last) continue;
-    acceptor.listen(net::socket_base::max_listen_connections, last);
-    if (last) continue;
-    return {};
-  }
-  spdlog::error("cannot listen on {}:{}: {}", ep.host.empty() ? "*" : ep.host, ep.port,
-                last.message());
-  return make_error_code(errc::io_error);
+  return {};
 }
 
 }  // namespace

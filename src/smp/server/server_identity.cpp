@@ -53,33 +53,37 @@ std::string server_address(std::string_view host, std::uint16_t port, ByteView k
       protocol::SmpServer{std::string(host), port_text, Bytes(key_hash.begin(), key_hash.end())});
 }
 
-namespace {
-
-AppResult<void> check_credentials(const ServerPaths& paths) {
-  auto ca = transport::read_certificate_file(paths.ca_cert_file());
-  if (!ca) return AppError{"cannot read " + describe_file_error(paths.ca_cert_file(), ca.error())};
-  auto cert = transport::read_certificate_file(paths.server_cert_file());
-  if (!cert) {
-    return AppError{"cannot read " + describe_file_error(paths.server_cert_file(), cert.error())};
-  }
-  auto key = transport::read_private_key_file(paths.server_key_file());
-  if (!key) {
-    return AppError{"cannot read " + describe_file_error(paths.server_key_file(), key.error())};
-  }
-  std::string chain = std::move(*cert);
-  if (!chain.empty() && chain.back() != '\n') chain.push_back('\n');
-  chain += *ca;
-  transport::ServerCredentials credentials{std::move(chain), std::move(*key)};
+AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesystem::path& ca_cert,
+                                                             const std::filesystem::path& cert,
+                                                             const std::filesystem::path& key) {
+  auto ca = transport::read_certificate_file(ca_cert);
+  if (!ca) return AppError{"cannot read " + describe_file_error(ca_cert, ca.error())};
+  auto chain = transport::read_certificate_file(cert);
+  if (!chain) return AppError{"cannot read " + describe_file_error(cert, chain.error())};
+  auto key_pem = transport::read_private_key_file(key);
+  if (!key_pem) return AppError{"cannot read " + describe_file_error(key, key_pem.error())};
+  if (!chain->empty() && chain->back() != '\n') chain->push_back('\n');
+  *chain += *ca;
+  transport::ServerCredentials credentials{std::move(*chain), std::move(*key_pem)};
   auto context = transport::make_server_context(credentials);
   if (!context) {
     if (context.error() == errc::config_invalid) {
       return AppError{fmt::format(
           "{} does not match {}, or the certificate files do not hold one certificate each",
-          paths.server_key_file().string(), paths.server_cert_file().string())};
+          key.string(), cert.string())};
     }
     return AppError{fmt::format("cannot load the TLS credentials from {}: {}",
-                                paths.config_dir.string(), context.error().message())};
+                                cert.parent_path().string(), context.error().message())};
   }
+  return credentials;
+}
+
+namespace {
+
+AppResult<void> check_credentials(const ServerPaths& paths) {
+  auto loaded =
+      load_tls_credentials(paths.ca_cert_file(), paths.server_cert_file(), paths.server_key_file());
+  if (!loaded) return loaded.error();
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include "smp/common/error.h"
 #include "smp/server/app_error.h"
 #include "smp/server/server_paths.h"
+#include "smp/transport/tls.h"
 
 namespace smp::server {
 
@@ -29,6 +30,13 @@ struct ServerIdentity {
 // when the first line of `fingerprint` is not ca.crt's; a server key that does not load or
 // does not match server.crt.
 AppResult<ServerIdentity> load_server_identity(const ServerPaths& paths);
+
+// A TLS server's credentials from its three files: the chain [cert, ca_cert] and key, checked
+// to load as a server context. Errors (one line each): a missing or unreadable file (named),
+// a key that does not match `cert`, or files that do not hold one certificate each.
+AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesystem::path& ca_cert,
+                                                             const std::filesystem::path& cert,
+                                                             const std::filesystem::path& key);
 
 // The common name of the first certificate in a PEM file.
 AppResult<std::string> certificate_common_name(const std::filesystem::path& cert_file);

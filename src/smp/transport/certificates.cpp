@@ -93,8 +93,10 @@ Result<X509Ptr> make_ca_certificate(EVP_PKEY* key, long validity_days) {
   return cert;
 }
 
+// names[0] is the common name; every name goes into the subjectAltName.
 Result<X509Ptr> make_server_certificate(EVP_PKEY* key, X509* ca, EVP_PKEY* ca_key,
-                                        const std::string& server_name, long validity_days) {
+                                        const std::vector<std::string>& names, long validity_days) {
+  const std::string& server_name = names.front();
   SMP_TRY(X509Ptr cert, new_certificate(key, validity_days));
   SMP_TRY_VOID(add_name_entry(X509_get_subject_name(cert.get()), "CN", server_name));
   if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca)) != 1) {
@@ -108,8 +110,16 @@ Result<X509Ptr> make_server_certificate(EVP_PKEY* key, X509* ca, EVP_PKEY* ca_ke
   SMP_TRY_VOID(add_extension(cert.get(), ca, NID_authority_key_identifier, "keyid:always"));
   // Not in the reference's certificates (its clients match the CN, and x509-validation
   // ignores IP SANs), but OpenSSL and other modern clients match an IP host only against an
-  // IP SAN, and a DNS SAN is what RFC 6125 clients look at. The SAN repeats the CN.
-  std::string san = (is_ip_literal(server_name) ? "IP:" : "DNS:") + server_name;
+  // IP SAN, and a DNS SAN is what RFC 6125 clients look at. The SAN repeats the CN, then
+  // lists the other names.
+  std::string san;
+  for (const std::string& name : names) {
+    if (name.empty() || name.find(',') != std::string::npos) {
+      return make_error_code(errc::config_invalid);
+    }
+    if (!san.empty()) san.push_back(',');
+    san += (is_ip_literal(name) ? "IP:" : "DNS:") + name;
+  }
   SMP_TRY_VOID(add_extension(cert.get(), ca, NID_subject_alt_name, san));
   SMP_TRY_VOID(sign(cert.get(), ca_key));
   return cert;
@@ -185,8 +195,10 @@ Result<CertificateSet> generate_certificates(const CertificateOptions& options) 
   SMP_TRY(EvpPkeyPtr ca_key, generate_key(options.algorithm));
   SMP_TRY(X509Ptr ca, make_ca_certificate(ca_key.get(), options.validity_days));
   SMP_TRY(EvpPkeyPtr server_key, generate_key(options.algorithm));
-  SMP_TRY(X509Ptr server, make_server_certificate(server_key.get(), ca.get(), ca_key.get(),
-                                                  options.server_name, options.validity_days));
+  std::vector<std::string> names{options.server_name};
+  names.insert(names.end(), options.alt_names.begin(), options.alt_names.end());
+  SMP_TRY(X509Ptr server, make_server_certificate(server_key.get(), ca.get(), ca_key.get(), names,
+                                                  options.validity_days));
   CertificateSet set;
   SMP_TRY(set.ca_key_pem, private_key_pem(ca_key.get()));
   SMP_TRY(set.ca_cert_pem, certificate_pem(ca.get()));
@@ -196,13 +208,19 @@ Result<CertificateSet> generate_certificates(const CertificateOptions& options) 
 }
 
 Result<void> write_certificate_files(const std::filesystem::path& dir, const CertificateSet& set) {
-  constexpr mode_t kKeyMode = 0600;
-  constexpr mode_t kCertMode = 0644;
-  SMP_TRY_VOID(write_file(dir / kCaKeyFile, set.ca_key_pem.view(), kKeyMode, true));
-  SMP_TRY_VOID(write_file(dir / kCaCertFile, as_bytes(set.ca_cert_pem), kCertMode, false));
-  SMP_TRY_VOID(write_file(dir / kServerKeyFile, set.server_key_pem.view(), kKeyMode, true));
-  SMP_TRY_VOID(write_file(dir / kServerCertFile, as_bytes(set.server_cert_pem), kCertMode, false));
+  SMP_TRY_VOID(write_private_key_file(dir / kCaKeyFile, set.ca_key_pem));
+  SMP_TRY_VOID(write_certificate_file(dir / kCaCertFile, set.ca_cert_pem));
+  SMP_TRY_VOID(write_private_key_file(dir / kServerKeyFile, set.server_key_pem));
+  SMP_TRY_VOID(write_certificate_file(dir / kServerCertFile, set.server_cert_pem));
   return {};
+}
+
+Result<void> write_private_key_file(const std::filesystem::path& file, const SecretBytes& pem) {
+  return write_file(file, pem.view(), 0600, true);
+}
+
+Result<void> write_certificate_file(const std::filesystem::path& file, std::string_view pem) {
+  return write_file(file, as_bytes(pem), 0644, false);
 }
 
 Result<std::string> read_certificate_file(const std::filesystem::path& file) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
@@ -27,6 +28,9 @@ struct CertificateOptions {
   std::string server_name = "127.0.0.1";
   // Both certificates start now; the reference uses 999999 days.
   long validity_days = 999999;
+  // More names for the server certificate's subjectAltName, after server_name (DNS names or
+  // IP literals), e.g. a local agent answering to "localhost", 127.0.0.1 and ::1.
+  std::vector<std::string> alt_names = {};
 };
 
 // A freshly generated CA and server pair as PEM texts; keys are unencrypted PKCS#8.
@@ -52,6 +56,12 @@ inline constexpr std::string_view kFingerprintFile = "fingerprint";
 // are created with mode 0600 and never overwritten: an existing key file gives
 // errc::already_exists. Certificate files (0644) are replaced. Other failures: errc::io_error.
 Result<void> write_certificate_files(const std::filesystem::path& dir, const CertificateSet& set);
+
+// One file of a set: a private key is created with mode 0600 and never replaces an existing
+// file (errc::already_exists); a certificate (0644) replaces one. Other failures:
+// errc::not_found (no such directory) or errc::io_error.
+Result<void> write_private_key_file(const std::filesystem::path& file, const SecretBytes& pem);
+Result<void> write_certificate_file(const std::filesystem::path& file, std::string_view pem);
 
 // File contents: errc::not_found if missing, errc::io_error otherwise.
 Result<std::string> read_certificate_file(const std::filesystem::path& file);
