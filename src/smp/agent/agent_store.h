@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -194,6 +195,11 @@ class AgentStore {
   // errc::not_found when there is no such received message.
   Result<RcvMessage> get_rcv_message(std::string_view conn_id, std::int64_t internal_id);
   Result<void> delete_rcv_message(std::string_view conn_id, std::int64_t internal_id);
+  // The internal id of the connection's received message (still stored, i.e. not yet ACKed)
+  // with this server message id; nullopt when there is none. Detects a server redelivering a
+  // message the agent stored before it could ACK it.
+  Result<std::optional<std::int64_t>> find_rcv_message_by_broker_id(std::string_view conn_id,
+                                                                    ByteView broker_id);
 
   // ---- Diagnostics ----
   const std::string& last_error() const { return db_.last_error(); }

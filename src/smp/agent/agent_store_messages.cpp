@@ -258,6 +258,17 @@ Result<RcvMsgResult> AgentStore::create_rcv_message(std::string_view conn_id,
   });
 }
 
+Result<std::optional<std::int64_t>> AgentStore::find_rcv_message_by_broker_id(
+    std::string_view conn_id, ByteView broker_id) {
+  SMP_TRY(auto st, db_.cached("SELECT internal_id FROM rcv_messages"
+                              " WHERE conn_id = ? AND broker_id = ?"
+                              " ORDER BY internal_id DESC LIMIT 1"));
+  st->bind_all(id_blob(conn_id), broker_id);
+  SMP_TRY(bool row, st->step());
+  if (!row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(st->column_int64(0));
+}
+
 Result<RcvMessage> AgentStore::get_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
   SMP_TRY(auto st, db_.cached("SELECT r.internal_rcv_id, m.internal_ts, m.msg_type, m.msg_body,"
                               " r.external_snd_id, r.broker_id, r.broker_ts, r.internal_hash,"
