@@ -254,3 +254,19 @@ inline cmd::Msg exchange(TestAgent& from, const ConnId& from_id, TestAgent& to,
 }
 
 }  // namespace smp::agent::test
+
+namespace smp::agent::test {
+
+// One server, two agents (alice and bob) with their own databases.
+class AgentPairTest : public ::testing::Test {
+ protected:
+  std::vector<protocol::SmpServer> servers() { return {server_of(server_)}; }
+
+  TestServer server_;
+  TempDir dir_;
+  IoThreads io_;
+  TestAgent alice_{io_.executor(), dir_ / "alice.db", servers()};
+  TestAgent bob_{io_.executor(), dir_ / "bob.db", servers()};
+};
+
+}  // namespace smp::agent::test
