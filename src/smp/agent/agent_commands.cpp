@@ -92,14 +92,21 @@ net::awaitable<AResult<void>> AgentCore::allow_connection(const ConnId& conn_id,
   if (!conn) co_return conn.error();
   auto* rc = std::get_if<RcvConnection>(&*conn);
   if (rc == nullptr) co_return prohibited_cmd();
-  auto accepted = db([&](AgentStore& s) { return s.accept_confirmation(conf_id, own_info); });
+  // A confirmation of another connection is refused without being marked accepted.
+  auto accepted = db([&](AgentStore& s) {
+    return s.atomically([&](AgentStore& t) -> Result<AcceptedConfirmation> {
+      SMP_TRY(auto acc, t.accept_confirmation(conf_id, own_info));
+      if (acc.conn_id != conn_id) return make_error_code(errc::wrong_state);
+      return acc;
+    });
+  });
   if (!accepted) {
     if (accepted.error() == make_error_code(errc::not_found)) {
       co_return AgentError(InternalError{"SEConfirmationNotFound"});
     }
+    if (accepted.error() == make_error_code(errc::wrong_state)) co_return prohibited_cmd();
     co_return store_agent_error(accepted.error());
   }
-  if (accepted->conn_id != conn_id) co_return prohibited_cmd();
   auto saved = from_store(db([&](AgentStore& s) { return s.set_ratchet(conn_id, accepted->ratchet); }));
   if (!saved) co_return saved.error();
   co_return co_await secure_rcv_queue(rc->rcv_queue, accepted->sender_key, accepted->e2e_pub_key);
