@@ -91,20 +91,20 @@ void AgentCore::retry_deliveries_now(const protocol::SmpServer& server) {
 net::awaitable<void> AgentCore::delivery_loop(std::shared_ptr<Worker> worker) {
   auto self = shared_from_this();
   while (!worker->stopped && !closing_) {
-    auto pending =
-        db([&](AgentStore& s) { return s.pending_snd_messages(worker->server, worker->snd_id); });
+    auto pending = db(
+        [&](AgentStore& s) { return s.next_pending_snd_message(worker->server, worker->snd_id); });
     if (!pending) {
       spdlog::warn("agent: cannot read pending messages: {}", pending.error().message());
       worker->retry.expires_after(config_.retry_interval.initial);
       co_await worker->retry.async_wait(net::as_tuple(net::use_awaitable));
       continue;
     }
-    if (pending->empty()) {
+    if (!*pending) {
       worker->wake.expires_at(net::steady_timer::time_point::max());
       co_await worker->wake.async_wait(net::as_tuple(net::use_awaitable));
       continue;
     }
-    co_await deliver(worker, pending->front());
+    co_await deliver(worker, **pending);
   }
 }
 

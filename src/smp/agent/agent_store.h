@@ -177,6 +177,9 @@ class AgentStore {
   Result<std::vector<PendingSndMessage>> pending_snd_messages(std::string_view conn_id);
   Result<std::vector<PendingSndMessage>> pending_snd_messages(const protocol::SmpServer& server,
                                                               ByteView snd_id);
+  // The oldest message waiting for the queue, or nullopt (what a delivery worker sends next).
+  Result<std::optional<PendingSndMessage>> next_pending_snd_message(
+      const protocol::SmpServer& server, ByteView snd_id);
   // Connections with at least one message waiting, ordered by id.
   Result<std::vector<ConnId>> connections_with_pending_messages();
   // errc::not_found when there is no such pending message.

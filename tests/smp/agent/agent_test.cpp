@@ -196,3 +196,68 @@ TEST_F(AgentTest, NoEventsAfterClose) {
 
 }  // namespace
 }  // namespace smp::agent
+
+namespace smp::agent {
+namespace {
+
+TEST(AgentTwoServersTest, EachPartyReceivesOnItsOwnServer) {
+  test::TestServer server_a, server_b;
+  test::TempDir dir;
+  test::IoThreads io;
+  TestAgent alice(io.executor(), dir / "alice.db", {test::server_of(server_a)});
+  TestAgent bob(io.executor(), dir / "bob.db", {test::server_of(server_b)});
+  Connected c = connect_pair(alice, bob);
+  // Alice's queue (NEW) is on A, Bob's reply queue on B.
+  EXPECT_EQ(server_a.queues().size(), 1u);
+  EXPECT_EQ(server_b.queues().size(), 1u);
+  exchange(alice, c.alice, bob, c.bob, to_bytes("via B"));
+  exchange(bob, c.bob, alice, c.alice, to_bytes("via A"));
+}
+
+TEST(AgentBurstTest, ThousandPipelinedSendsAllArriveInOrder) {
+  test::TestServer server([](server::ServerConfig& cfg) { cfg.msg_queue_quota = 2000; });
+  test::TempDir dir;
+  test::IoThreads io;
+  TestAgent alice(io.executor(), dir / "alice.db", {test::server_of(server)});
+  TestAgent bob(io.executor(), dir / "bob.db", {test::server_of(server)});
+  Connected c = connect_pair(alice, bob);
+  constexpr int kCount = 1000;
+  for (int i = 0; i < kCount; ++i) {
+    alice.agent().submit(fmt::format("{}", i), c.alice, cmd::Send{to_bytes(fmt::format("m{}", i))});
+  }
+  for (int i = 0; i < kCount; ++i) {
+    auto e = bob.events().take(
+        [&](const AgentEvent& ev) { return std::holds_alternative<cmd::Msg>(ev.command); }, 20s);
+    ASSERT_TRUE(e) << "message " << i << " did not arrive";
+    const auto& msg = std::get<cmd::Msg>(e->command);
+    ASSERT_EQ(msg.body, to_bytes(fmt::format("m{}", i)));
+    ASSERT_EQ(msg.meta.integrity, MsgIntegrity(MsgOk{}));
+    bob.agent().submit("", c.bob, cmd::Ack{msg.meta.recipient_id});
+  }
+  int mids = 0, sents = 0;
+  while (mids < kCount || sents < kCount) {
+    auto e = alice.events().next(c.alice, 20s);
+    ASSERT_TRUE(e);
+    if (auto* m = std::get_if<cmd::Mid>(&e->command)) {
+      ASSERT_EQ(m->id, 4 + mids);
+      ++mids;
+    } else if (auto* s = std::get_if<cmd::Sent>(&e->command)) {
+      ASSERT_EQ(s->id, 4 + sents);
+      ASSERT_LT(sents, mids);
+      ++sents;
+    } else {
+      FAIL() << test::describe(*e);
+    }
+  }
+  // Every ACK was answered OK; nothing else was said.
+  for (int i = 0; i < kCount; ++i) {
+    auto e = bob.events().next(c.bob, 10s);
+    ASSERT_TRUE(e);
+    ASSERT_TRUE(std::holds_alternative<cmd::Ok>(e->command)) << test::describe(*e);
+  }
+  EXPECT_EQ(alice.events().size(), 0u);
+  EXPECT_EQ(bob.events().size(), 0u);
+}
+
+}  // namespace
+}  // namespace smp::agent

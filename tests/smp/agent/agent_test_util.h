@@ -146,11 +146,11 @@ class TestAgent {
     config.store_path = db_;
     config.smp_client.command_timeout = 2s;
     if (adjust_) adjust_(config);
-    log_ = std::make_unique<EventLog>();
     auto a = Agent::create(ex_, config, log_->sink());
     EXPECT_TRUE(a) << (a ? "" : a.error().message());
     if (a) agent_ = std::move(*a);
   }
+  const std::filesystem::path& db_path() const { return db_; }
   // Destroys the agent as a process exit would (its store file stays).
   void stop() {
     if (agent_) agent_->close();
@@ -193,7 +193,8 @@ class TestAgent {
   std::filesystem::path db_;
   std::vector<protocol::SmpServer> servers_;
   std::function<void(AgentConfig&)> adjust_;
-  std::unique_ptr<EventLog> log_;
+  // Kept across restarts: a closed agent says nothing more, so the log stays in order.
+  std::unique_ptr<EventLog> log_ = std::make_unique<EventLog>();
   std::shared_ptr<Agent> agent_;
   int corr_ = 0;
 };
