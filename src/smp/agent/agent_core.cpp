@@ -167,7 +167,7 @@ net::awaitable<void> AgentCore::command_loop() {
     auto c = co_await commands_.pop();
     if (!c) break;
     auto guard = co_await lock_.lock();
-    if (closing_) break;
+    if (closing_ || closed_) break;
     auto r = co_await run_command(c->conn_id, std::move(c->command));
     guard.release();
     AgentEvent event = r ? AgentEvent{std::move(c->corr_id), std::move(r->first), std::move(r->second)}
@@ -186,7 +186,7 @@ net::awaitable<void> AgentCore::event_loop() {
     auto m = co_await events_.pop();
     if (!m) break;
     auto guard = co_await lock_.lock();
-    if (closing_) break;
+    if (closing_ || closed_) break;
     co_await process_event(std::move(*m));
   }
 }

@@ -6,6 +6,7 @@
 // hold a shared_ptr to the core, so it lives while any of them runs.
 #pragma once
 
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <map>
@@ -232,7 +233,7 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   std::vector<net::steady_timer*> sleepers_;  // timers close() cancels
   // Guards the sink against close(): once closed_ is set under it, nothing is emitted.
   std::recursive_mutex sink_mutex_;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};  // also read by the loops, to stop before close() lands
 };
 
 }  // namespace detail

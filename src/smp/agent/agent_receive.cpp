@@ -130,6 +130,11 @@ AResult<std::optional<DecryptResult>> AgentCore::open_ratchet(const ConnId& conn
     }
     return to_agent_error(dec.error());
   }
+  // A message number of the current chain that was received already: the header opened, so
+  // this is the same message again (the state is unchanged; nothing to save).
+  if (!dec->plaintext && dec->plaintext.error() == make_error_code(errc::ratchet_duplicate)) {
+    return std::optional<DecryptResult>();
+  }
   return std::optional<DecryptResult>(std::move(*dec));
 }
 
