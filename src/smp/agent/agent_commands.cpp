@@ -133,7 +133,12 @@ net::awaitable<AResult<void>> AgentCore::subscribe_connection(const ConnId& conn
   switch (conn_type(*conn)) {
     case ConnType::duplex: {
       const auto& d = std::get<DuplexConnection>(*conn);
-      if (d.snd_queue.status == QueueStatus::new_) co_return unexpected_status();
+      if (d.snd_queue.status == QueueStatus::new_) {
+        // The inviting party stopped while handling REPLY, before its confirmation went out
+        // (the reference answers INTERNAL): subscribing gets the stored REPLY delivered
+        // again, and handling it again finishes the job.
+        co_return co_await subscribe_queue(d.rcv_queue, conn_id);
+      }
       resume_delivery(conn_id, d.snd_queue);
       // The reference re-secures the receive queue when the send queue is still confirmed
       // (quirk Q7, which fails): the initiator's queue was secured by LET already.

@@ -168,7 +168,13 @@ net::awaitable<void> AgentCore::command_loop() {
     if (!c) break;
     auto guard = co_await lock_.lock();
     if (closing_ || closed_) break;
-    auto r = co_await run_command(c->conn_id, std::move(c->command));
+    AResult<std::pair<ConnId, AgentCommand>> r = AgentError(InternalError{"command failed"});
+    try {
+      r = co_await run_command(c->conn_id, std::move(c->command));
+    } catch (const std::exception& e) {
+      // A bug must not stop the loop: this command fails, the next ones run.
+      spdlog::error("agent: command failed: {}", e.what());
+    }
     guard.release();
     AgentEvent event = r ? AgentEvent{std::move(c->corr_id), std::move(r->first), std::move(r->second)}
                          : AgentEvent{std::move(c->corr_id), std::move(c->conn_id), cmd::Err{r.error()}};
@@ -187,7 +193,11 @@ net::awaitable<void> AgentCore::event_loop() {
     if (!m) break;
     auto guard = co_await lock_.lock();
     if (closing_ || closed_) break;
-    co_await process_event(std::move(*m));
+    try {
+      co_await process_event(std::move(*m));
+    } catch (const std::exception& e) {
+      spdlog::error("agent: server event failed: {}", e.what());
+    }
   }
 }
 

@@ -261,3 +261,51 @@ TEST(AgentBurstTest, ThousandPipelinedSendsAllArriveInOrder) {
 
 }  // namespace
 }  // namespace smp::agent
+
+namespace smp::agent {
+namespace {
+
+TEST(AgentCreateTest, RefusesAConfigurationWithoutServersOrStore) {
+  test::TempDir dir;
+  test::IoThreads io;
+  AgentConfig config;
+  config.store_path = dir / "agent.db";
+  auto no_servers = Agent::create(io.executor(), config, [](AgentEvent) {});
+  ASSERT_FALSE(no_servers);
+  EXPECT_EQ(no_servers.error(), make_error_code(errc::config_invalid));
+  config.servers = {protocol::SmpServer{"127.0.0.1", "5223", Bytes(32, 1)}};
+  EXPECT_EQ(Agent::create(io.executor(), config, nullptr, [](AgentEvent) {}).error(),
+            make_error_code(errc::config_invalid));
+  config.queue_key_algorithm = crypto::KeyAlgorithm::x25519;
+  EXPECT_EQ(Agent::create(io.executor(), config, [](AgentEvent) {}).error(),
+            make_error_code(errc::config_invalid));
+}
+
+TEST(AgentCreateTest, UnreachableServerIsBrokerNetwork) {
+  test::TempDir dir;
+  test::IoThreads io;
+  // A port nothing listens on (a server that was started and stopped).
+  protocol::SmpServer gone;
+  {
+    test::TestServer s;
+    gone = test::server_of(s);
+  }
+  TestAgent alice(io.executor(), dir / "a.db", {gone});
+  auto e = alice.command("", cmd::New{ConnectionMode::invitation});
+  EXPECT_EQ(error_of(e), AgentError(BrokerError{BrokerErrorKind::network}));
+}
+
+TEST(AgentCreateTest, Ed25519QueueKeysWorkToo) {
+  test::TestServer server;
+  test::TempDir dir;
+  test::IoThreads io;
+  auto ed25519 = [](AgentConfig& c) { c.queue_key_algorithm = crypto::KeyAlgorithm::ed25519; };
+  TestAgent alice(io.executor(), dir / "a.db", {test::server_of(server)}, ed25519);
+  TestAgent bob(io.executor(), dir / "b.db", {test::server_of(server)});
+  Connected c = connect_pair(alice, bob);
+  exchange(alice, c.alice, bob, c.bob, to_bytes("mixed key algorithms"));
+  exchange(bob, c.bob, alice, c.alice, to_bytes("fine"));
+}
+
+}  // namespace
+}  // namespace smp::agent
