@@ -1,18 +1,10 @@
-// Agent: the SMP agent (spec §7) behind AgentApi. It keeps connections in a SharedAgentStore,
-// talks to SMP servers over its own connections (one per server), runs the duplex handshake
-// (§7.6), delivers messages with retries (§7.7), checks integrity of what it receives (§7.8),
-// and reports DOWN / UP when a server goes away and comes back (§7.11).
-//
-// Thread safety: submit(), call() and close() may be called from any thread. Everything else
-// runs on the agent's own strand of the executor given to create(): commands one at a time in
-// submission order (a command may await SMP calls), received messages, reconnection and
-// delivery interleaving with them under one agent lock. The sink is called on that strand,
-// never concurrently with itself, in the order events are produced; it must not block.
-//
-// Lifetime: create() returns a shared_ptr. close() (or destroying the last reference) stops
-// the workers and closes every SMP connection; once close() has returned the sink is never
-// called again. The store may be shared with other Agents (one per client of the smp-agent
-// executable); what one Agent writes the others see.
+// Agent: the SMP agent (spec §7) behind AgentApi: connections kept in a SharedAgentStore, one
+// SMP connection per server, the duplex handshake (§7.6), deliveries with retries (§7.7),
+// integrity of what arrives (§7.8), DOWN / UP around lost servers (§7.11).
+// Thread-safe entry points (submit, call, close); everything else runs on the agent's own
+// strand, and so does the sink: in order, never concurrently, and it must not block.
+// Owned by shared_ptr; close() (or dropping the last reference) stops it, and once close()
+// has returned the sink is never called again. The store may be shared with other Agents.
 #pragma once
 
 #include <filesystem>
@@ -35,6 +27,10 @@ namespace detail {
 class AgentCore;
 }
 
+// Commands run one at a time in submission order (a command may await SMP calls); received
+// messages, reconnection and the follow-ups of delivery interleave with them under one agent
+// lock. Subscriptions are not restored by create(): the client SUBs each connection after a
+// restart, which also resumes its pending deliveries (as the reference).
 class Agent : public AgentApi {
  public:
   // An Agent on `store`, running on a new strand of `ex`. errc::config_invalid when

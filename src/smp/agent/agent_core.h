@@ -196,6 +196,9 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   net::awaitable<AResult<void>> redelivered(const Connection& conn, std::int64_t internal_id,
                                             bool& acked);
   net::awaitable<AResult<void>> ack_queue(const RcvQueue& rq);
+  // The ACK after a message was fully handled: a failure is only logged, since the server
+  // then delivers the message again and the copy is recognised and dropped.
+  net::awaitable<AResult<void>> ack_handled(const RcvQueue& rq);
 
   // ---- agent_delivery.cpp ----
   // Starts the send queue's worker unless it runs, and wakes it.

@@ -111,7 +111,13 @@ net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
   }
   if (!r) co_return r;
   acked = true;
-  co_return co_await ack_queue(rq);
+  co_return co_await ack_handled(rq);
+}
+
+net::awaitable<AResult<void>> AgentCore::ack_handled(const RcvQueue& rq) {
+  auto r = co_await ack_queue(rq);
+  if (!r) spdlog::debug("agent: ACK of a handled message failed: {}", encode_agent_error(r.error()));
+  co_return AResult<void>{};
 }
 
 AResult<std::optional<DecryptResult>> AgentCore::open_ratchet(const ConnId& conn_id,
@@ -153,7 +159,7 @@ net::awaitable<AResult<void>> AgentCore::process_agent_message(const Connection&
   if (!*opened) {
     spdlog::debug("agent: dropping a copy of a message received before");
     acked = true;
-    co_return co_await ack_queue(rq);
+    co_return co_await ack_handled(rq);
   }
   DecryptResult& dec = **opened;
   if (!dec.plaintext) {
@@ -194,7 +200,7 @@ net::awaitable<AResult<void>> AgentCore::process_agent_message(const Connection&
   (void)db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, stored->internal_id); });
   if (!handled) co_return handled;
   acked = true;
-  co_return co_await ack_queue(rq);
+  co_return co_await ack_handled(rq);
 }
 
 net::awaitable<AResult<void>> AgentCore::redelivered(const Connection& conn,
@@ -215,7 +221,7 @@ net::awaitable<AResult<void>> AgentCore::redelivered(const Connection& conn,
   (void)db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, internal_id); });
   if (!handled) co_return handled;
   acked = true;
-  co_return co_await ack_queue(*rcv_queue_of(conn));
+  co_return co_await ack_handled(*rcv_queue_of(conn));
 }
 
 net::awaitable<AResult<void>> AgentCore::handle_control_message(const ConnId& conn_id,

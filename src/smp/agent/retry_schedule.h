@@ -1,10 +1,7 @@
-// How long to wait before each retry of a failed SMP operation (spec §7.7, the reference's
-// withRetryInterval): the delay starts at `initial` and stays there until the waits so far
-// reach `increase_after`; from then on each wait is 3/2 of the previous one (integer
-// microseconds) up to `max`. With the defaults: 1 s ×11, 1.5, 2.25, 3.375, 5.0625, 7.59375,
-// then 10 s forever.
-// The fast-start variant (HELLO delivery, reconnection) first waits `fast_initial` and doubles
-// it while it stays below `initial`, then follows the reference schedule from its start.
+// The wait before each retry (spec §7.7, withRetryInterval): `initial` until the waits reach
+// `increase_after`, then ×3/2 per wait (integer µs) up to `max` — by default 1 s ×11, 1.5,
+// 2.25, 3.375, 5.0625, 7.59375, then 10 s. The fast-start variant (HELLO, reconnection) first
+// waits `fast_initial`, doubling while below `initial`, then runs the reference schedule.
 // Plain copyable value types; not synchronised.
 #pragma once
 

@@ -1,15 +1,9 @@
-// The SMP connections of one Agent (spec §7.11, the reference's smpClients / subscrSrvrs):
-// one SmpClient per server, connected on first use (callers asking for a server while its
-// connection is being made share that attempt), and the registry of subscribed receive
-// queues (server, recipient id) → connection id.
-//
-// When a connection drops, the pool forgets it and every subscription on it, then calls
-// on_down with what was subscribed there; reconnecting is the agent's job (it calls get()
-// again). Server events (MSG, END) go to on_event tagged with their server.
-//
-// Strand-bound: every method and both handlers run on the agent's strand. Owned by
-// shared_ptr (the SmpClient callbacks hold weak references); close() ends all connections
-// and silences the handlers.
+// The SMP connections of one Agent (spec §7.11): one SmpClient per server, connected on first
+// use (concurrent callers share one attempt), and the registry of subscribed receive queues
+// (server, recipient id) → connection id. When a connection drops it is forgotten with its
+// subscriptions and on_down gets what was subscribed there (reconnecting is the agent's job);
+// MSG / END go to on_event. Strand-bound: methods and handlers run on the agent's strand.
+// Owned by shared_ptr (SmpClient callbacks hold weak references); close() ends it all.
 #pragma once
 
 #include <functional>

@@ -1,9 +1,8 @@
 // One AgentStore shared by every Agent of a process (the smp-agent executable runs one Agent
 // per TCP client): a mutex serializes all access, so there is exactly one SQLite writer and no
-// "database is locked". Thread-safe. Hold it by shared_ptr; each Agent keeps a reference.
-//
-// with(f) runs f(AgentStore&) under the lock and returns what f returns. f must not block
-// on anything else (no awaiting, no network): it runs synchronous store calls only.
+// "database is locked". Thread-safe. Held by shared_ptr; each Agent keeps a reference.
+// with(f) runs f(AgentStore&) under the lock and returns what f returns; f must only make
+// synchronous store calls (no awaiting, no network).
 #pragma once
 
 #include <filesystem>
