@@ -172,7 +172,8 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
 
   // ---- agent_receive.cpp ----
   net::awaitable<void> process_event(ServerMessage message);
-  net::awaitable<AResult<void>> process_msg(const Connection& conn, const protocol::SmpServer& server,
+  // `acked`: set once the server message was ACKed (an error must not ACK it again).
+  net::awaitable<AResult<void>> process_msg(const Connection& conn,
                                             const client::ReceivedMessage& msg, bool& acked);
   net::awaitable<AResult<void>> process_agent_message(const Connection& conn,
                                                       const client::ReceivedMessage& msg,

@@ -57,7 +57,7 @@ net::awaitable<void> AgentCore::process_event(ServerMessage m) {
     co_return;
   }
   bool acked = false;
-  auto r = co_await process_msg(*conn, m.server, event.message, acked);
+  auto r = co_await process_msg(*conn, event.message, acked);
   if (!r) {
     notify(conn_id, cmd::Err{r.error()});
     if (!acked && !closing_) {
@@ -68,7 +68,6 @@ net::awaitable<void> AgentCore::process_event(ServerMessage m) {
 }
 
 net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
-                                                     const protocol::SmpServer&,
                                                      const client::ReceivedMessage& msg,
                                                      bool& acked) {
   const RcvQueue& rq = *rcv_queue_of(conn);
