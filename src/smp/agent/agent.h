@@ -36,6 +36,7 @@ class Agent : public AgentApi {
   // An Agent on `store`, running on a new strand of `ex`. errc::config_invalid when
   // config.servers is empty or the queue key algorithm cannot sign; a null store is
   // errc::config_invalid too. Nothing connects until a command needs a server.
+  // REQUIRES: the execution context of `ex` outlives the Agent (close() posts to it).
   static Result<std::shared_ptr<Agent>> create(net::any_io_executor ex, AgentConfig config,
                                                std::shared_ptr<SharedAgentStore> store,
                                                AgentEventSink sink);
