@@ -58,6 +58,24 @@ TestServer::TestServer(std::function<void(server::ServerConfig&)> adjust, bool w
   }
 }
 
+void TestServer::stop() {
+  if (server_) server_->stop();
+  started_ = false;
+}
+
+bool TestServer::restart() {
+  stop();
+  server_.reset();
+  for (std::size_t i = 0; i < config_.listeners.size() && i < ports_.size(); ++i) {
+    config_.listeners[i].port = std::to_string(ports_[i]);
+  }
+  server_ = std::make_unique<server::Server>(config_, queues_, messages_, log_.get());
+  auto r = server_->start();
+  EXPECT_TRUE(r) << "server restart: " << r.error().message();
+  started_ = static_cast<bool>(r);
+  return started_;
+}
+
 TestServer::~TestServer() {
   server_->stop();
   server_.reset();

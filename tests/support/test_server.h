@@ -38,6 +38,12 @@ class TestServer {
   const server::ServerConfig& config() const { return config_; }
 
   std::unique_ptr<TestClient> connect() { return TestClient::connect(port_, key_hash()); }
+
+  // Stops the server (every client is disconnected); queues and messages stay in memory.
+  void stop();
+  // Starts it again on the same port(s) with the same stores and certificates: a server
+  // restart as clients see it. False (and a test failure) when a port cannot be bound.
+  bool restart();
   std::filesystem::path store_log_path() const { return dir_ / "smp-server-store.log"; }
   // The store log's lines so far.
   std::vector<std::string> store_log_lines() const;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -176,6 +177,9 @@ class AgentStore {
   Result<std::vector<PendingSndMessage>> pending_snd_messages(std::string_view conn_id);
   Result<std::vector<PendingSndMessage>> pending_snd_messages(const protocol::SmpServer& server,
                                                               ByteView snd_id);
+  // The oldest message waiting for the queue, or nullopt (what a delivery worker sends next).
+  Result<std::optional<PendingSndMessage>> next_pending_snd_message(
+      const protocol::SmpServer& server, ByteView snd_id);
   // Connections with at least one message waiting, ordered by id.
   Result<std::vector<ConnId>> connections_with_pending_messages();
   // errc::not_found when there is no such pending message.
@@ -194,6 +198,11 @@ class AgentStore {
   // errc::not_found when there is no such received message.
   Result<RcvMessage> get_rcv_message(std::string_view conn_id, std::int64_t internal_id);
   Result<void> delete_rcv_message(std::string_view conn_id, std::int64_t internal_id);
+  // The internal id of the connection's received message (still stored, i.e. not yet ACKed)
+  // with this server message id; nullopt when there is none. Detects a server redelivering a
+  // message the agent stored before it could ACK it.
+  Result<std::optional<std::int64_t>> find_rcv_message_by_broker_id(std::string_view conn_id,
+                                                                    ByteView broker_id);
 
   // ---- Diagnostics ----
   const std::string& last_error() const { return db_.last_error(); }

@@ -185,6 +185,22 @@ Result<std::vector<PendingSndMessage>> AgentStore::pending_snd_messages(
   return read_pending(db_, *st);
 }
 
+Result<std::optional<PendingSndMessage>> AgentStore::next_pending_snd_message(
+    const protocol::SmpServer& server, ByteView snd_id) {
+  // The oldest pending id first (snd_messages rows are small), then that one message's type:
+  // a worker asks once per message, so this must not scan every pending body.
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type FROM snd_queues q"
+                              " JOIN snd_messages s ON s.conn_id = q.conn_id"
+                              " JOIN messages m ON m.conn_id = s.conn_id"
+                              " AND m.internal_id = s.internal_id"
+                              " WHERE q.host = ? AND q.port = ? AND q.snd_id = ?"
+                              " ORDER BY s.internal_id LIMIT 1"));
+  st->bind_all(server.host, server.port, snd_id);
+  SMP_TRY(auto pending, read_pending(db_, *st));
+  if (pending.empty()) return std::optional<PendingSndMessage>();
+  return std::optional<PendingSndMessage>(pending.front());
+}
+
 Result<std::vector<ConnId>> AgentStore::connections_with_pending_messages() {
   SMP_TRY(auto st, db_.cached("SELECT DISTINCT conn_id FROM snd_messages ORDER BY conn_id"));
   std::vector<ConnId> out;
@@ -256,6 +272,17 @@ Result<RcvMsgResult> AgentStore::create_rcv_message(std::string_view conn_id,
     SMP_TRY_VOID(st->run());
     return RcvMsgResult{ids.internal_id, ids.internal_rcv_id, integrity};
   });
+}
+
+Result<std::optional<std::int64_t>> AgentStore::find_rcv_message_by_broker_id(
+    std::string_view conn_id, ByteView broker_id) {
+  SMP_TRY(auto st, db_.cached("SELECT internal_id FROM rcv_messages"
+                              " WHERE conn_id = ? AND broker_id = ?"
+                              " ORDER BY internal_id DESC LIMIT 1"));
+  st->bind_all(id_blob(conn_id), broker_id);
+  SMP_TRY(bool row, st->step());
+  if (!row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(st->column_int64(0));
 }
 
 Result<RcvMessage> AgentStore::get_rcv_message(std::string_view conn_id, std::int64_t internal_id) {

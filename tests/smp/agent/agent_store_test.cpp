@@ -675,6 +675,52 @@ TEST_F(StoreFixture, ReceivedMessagesAreCheckedForIntegrity) {
   EXPECT_EQ(error_of(store_.create_rcv_message("absent", NewRcvMessage{})), errc::not_found);
 }
 
+TEST_F(StoreFixture, ReceivedMessageIsFoundByItsBrokerIdUntilDeleted) {
+  ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
+                                           make_rcv_queue(kServer, "r1", "s1")));
+  ASSERT_TRUE(store_.create_rcv_connection("b", ConnectionMode::invitation,
+                                           make_rcv_queue(kServer, "r2", "s2")));
+  EXPECT_EQ(store_.find_rcv_message_by_broker_id("a", as_bytes("m1")).value(), std::nullopt);
+  auto r = store_.create_rcv_message(
+      "a", NewRcvMessage{{}, AgentMsgType::a_msg, to_bytes("x"), 1, {}, to_bytes("m1"), {}});
+  ASSERT_TRUE(r) << store_.last_error();
+  EXPECT_EQ(store_.find_rcv_message_by_broker_id("a", as_bytes("m1")).value(),
+            std::optional<std::int64_t>(r->internal_id));
+  // Another broker id, or the same one on another connection, is not it.
+  EXPECT_EQ(store_.find_rcv_message_by_broker_id("a", as_bytes("m2")).value(), std::nullopt);
+  EXPECT_EQ(store_.find_rcv_message_by_broker_id("b", as_bytes("m1")).value(), std::nullopt);
+  EXPECT_EQ(store_.find_rcv_message_by_broker_id("absent", as_bytes("m1")).value(), std::nullopt);
+  // ACKed (deleted): a later message with that id is new.
+  ASSERT_TRUE(store_.delete_rcv_message("a", r->internal_id));
+  EXPECT_EQ(store_.find_rcv_message_by_broker_id("a", as_bytes("m1")).value(), std::nullopt);
+}
+
+TEST_F(StoreFixture, NextPendingMessageIsTheOldestOfItsQueue) {
+  ASSERT_TRUE(store_.create_snd_connection("a", make_snd_queue(kServer, "s1"), nullptr));
+  ASSERT_TRUE(store_.create_snd_connection("b", make_snd_queue(kServer, "s2"), nullptr));
+  auto add = [&](const char* conn, AgentMsgType type) {
+    return store_
+        .create_snd_message(conn, type, {},
+                            [](const SndMsgIds&) -> Result<SndMsgContent> {
+                              return SndMsgContent{to_bytes("body"), Bytes(32, 1), std::nullopt};
+                            })
+        .value()
+        .internal_id;
+  };
+  EXPECT_EQ(store_.next_pending_snd_message(kServer, as_bytes("s1")).value(), std::nullopt);
+  add("b", AgentMsgType::a_msg);
+  auto first = add("a", AgentMsgType::hello);
+  auto second = add("a", AgentMsgType::a_msg);
+  EXPECT_EQ(store_.next_pending_snd_message(kServer, as_bytes("s1")).value(),
+            std::optional<PendingSndMessage>({first, AgentMsgType::hello}));
+  ASSERT_TRUE(store_.delete_snd_message("a", first));
+  EXPECT_EQ(store_.next_pending_snd_message(kServer, as_bytes("s1")).value(),
+            std::optional<PendingSndMessage>({second, AgentMsgType::a_msg}));
+  ASSERT_TRUE(store_.delete_snd_message("a", second));
+  EXPECT_EQ(store_.next_pending_snd_message(kServer, as_bytes("s1")).value(), std::nullopt);
+  EXPECT_EQ(store_.next_pending_snd_message(kOtherServer, as_bytes("s2")).value(), std::nullopt);
+}
+
 TEST_F(StoreFixture, NegativeIdsFromThePeerAreStoredToo) {
   ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
                                            make_rcv_queue(kServer, "r1", "s1")));

@@ -1,0 +1,36 @@
+// Settings of one Agent (the reference's AgentConfig, spec §7.10). A plain copyable value;
+// every field has the reference's default except `servers`, which the caller must fill.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <vector>
+
+#include "smp/agent/agent_store.h"
+#include "smp/agent/retry_schedule.h"
+#include "smp/client/client_config.h"
+#include "smp/crypto/keys.h"
+#include "smp/protocol/server_address.h"
+
+namespace smp::agent {
+
+struct AgentConfig {
+  // SMP servers for new queues (NEW, JOIN's reply queue); one is chosen at random for each
+  // queue. Must not be empty.
+  std::vector<protocol::SmpServer> servers;
+  // Timeouts and keep-alive of every SMP connection (tcpTimeout 4 s, smpPing 30 s).
+  client::ClientConfig smp_client;
+  // Algorithm of the recipient and sender keys of new queues (cmdSignAlg): Ed448 as the
+  // reference; Ed25519 is also accepted.
+  crypto::KeyAlgorithm queue_key_algorithm = crypto::KeyAlgorithm::ed448;
+  // Retries of message delivery and reconnection (reconnectInterval).
+  RetryInterval retry_interval;
+  // First wait of the fast-start schedule used for HELLO and reconnection; it doubles until it
+  // reaches retry_interval.initial. Zero disables the fast start.
+  std::chrono::microseconds fast_retry_initial = 25ms;
+  // Used by the Agent::create overload that opens the store itself (dbFile).
+  std::filesystem::path store_path = "smp-agent.db";
+  StoreOptions store_options;
+};
+
+}  // namespace smp::agent

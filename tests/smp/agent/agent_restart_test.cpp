@@ -1,0 +1,179 @@
+// Agents destroyed and created again on the same database (spec §7.10: the client SUBs each
+// connection after a restart) at every step of the handshake and with messages in flight:
+// connections still reach CON, nothing is lost, and nothing arrives twice unmarked.
+#include "smp/agent/agent.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "smp/agent/agent_store.h"
+#include "smp/agent/agent_test_util.h"
+#include "smp/agent/client_envelope.h"
+#include "smp/client/blocking_client.h"
+
+namespace smp::agent {
+namespace {
+
+using test::Connected;
+using test::connect_pair;
+using test::exchange;
+using test::expect_next;
+using test::to_bytes;
+
+using AgentRestartTest = test::AgentPairTest;
+
+// Takes the first event of the connection satisfying T, skipping none: fails on anything else.
+template <class T>
+T next_of(test::TestAgent& a, const ConnId& id) {
+  return expect_next<T>(a.events(), id, 10s);
+}
+
+TEST_F(AgentRestartTest, RestartsAtEveryHandshakeStepStillReachCon) {
+  auto inv = alice_.command("a", cmd::New{ConnectionMode::invitation});
+  auto request = std::get<cmd::Inv>(inv.command).request;
+  alice_.restart();
+  alice_.ok("a", cmd::Sub{});
+  bob_.ok("b", cmd::Join{request, to_bytes("bob's info")});
+  bob_.restart();
+  bob_.ok("b", cmd::Sub{});  // resumes the HELLO, waiting for LET
+  auto conf = next_of<cmd::Conf>(alice_, "a");
+  alice_.restart();
+  alice_.ok("a", cmd::Sub{});
+  alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("alice's info")});
+  EXPECT_EQ(next_of<cmd::Info>(bob_, "b").conn_info, to_bytes("alice's info"));
+  next_of<cmd::Con>(bob_, "b");
+  next_of<cmd::Con>(alice_, "a");
+  alice_.restart();
+  bob_.restart();
+  alice_.ok("a", cmd::Sub{});
+  bob_.ok("b", cmd::Sub{});
+  exchange(alice_, "a", bob_, "b", to_bytes("after restarts"));
+  exchange(bob_, "b", alice_, "a", to_bytes("and back"));
+}
+
+TEST_F(AgentRestartTest, JoiningPartyStoppedRightAfterLetFinishesOnSub) {
+  auto inv = alice_.command("a", cmd::New{ConnectionMode::invitation});
+  bob_.ok("b", cmd::Join{std::get<cmd::Inv>(inv.command).request, to_bytes("b")});
+  bob_.stop();  // HELLO pending
+  auto conf = next_of<cmd::Conf>(alice_, "a");
+  alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("a")});
+  bob_.start();
+  bob_.ok("b", cmd::Sub{});
+  next_of<cmd::Info>(bob_, "b");
+  next_of<cmd::Con>(bob_, "b");
+  next_of<cmd::Con>(alice_, "a");
+}
+
+TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub) {
+  Connected c = connect_pair(alice_, bob_);
+  bob_.stop();
+  for (int i = 0; i < 5; ++i) {
+    alice_.send(c.alice, fmt::format("m{}", i));
+    next_of<cmd::Sent>(alice_, c.alice);
+  }
+  bob_.start();
+  bob_.ok(c.bob, cmd::Sub{});
+  for (int i = 0; i < 5; ++i) {
+    auto msg = next_of<cmd::Msg>(bob_, c.bob);
+    EXPECT_EQ(msg.body, to_bytes(fmt::format("m{}", i)));
+    EXPECT_EQ(msg.meta.integrity, MsgIntegrity(MsgOk{}));
+    bob_.ok(c.bob, cmd::Ack{msg.meta.recipient_id});
+  }
+}
+
+TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
+  Connected c = connect_pair(alice_, bob_);
+  constexpr int kCount = 30;
+  for (int i = 0; i < kCount; ++i) {
+    alice_.agent().submit(fmt::format("{}", i), c.alice, cmd::Send{to_bytes(fmt::format("m{}", i))});
+  }
+  // Stop once some MIDs are out, most messages still pending.
+  ASSERT_TRUE(alice_.events().take([](const AgentEvent& e) { return e.corr_id == "2"; }, 10s));
+  alice_.stop();
+  int mids = 0;
+  for (const auto& e : alice_.events().pending()) {
+    if (std::holds_alternative<cmd::Mid>(e.command)) ++mids;
+  }
+  mids += 1;  // "2", taken above
+  alice_.start();
+  alice_.ok(c.alice, cmd::Sub{});
+  // Every message that got a MID (and perhaps one stored just before the agent stopped,
+  // whose MID never went out), in order, once each, integrity OK.
+  int received = 0;
+  for (;; ++received) {
+    auto e = bob_.events().take(
+        [](const AgentEvent& ev) { return std::holds_alternative<cmd::Msg>(ev.command); },
+        received < mids ? 10s : 500ms);
+    if (!e) break;
+    auto& msg = std::get<cmd::Msg>(e->command);
+    EXPECT_EQ(msg.body, to_bytes(fmt::format("m{}", received)));
+    EXPECT_EQ(msg.meta.integrity, MsgIntegrity(MsgOk{}));
+    bob_.ok(c.bob, cmd::Ack{msg.meta.recipient_id});
+  }
+  EXPECT_GE(received, mids);
+  EXPECT_LE(received, mids + 1);
+  EXPECT_LT(received, kCount);
+  while (alice_.events().next(c.alice, 0ms)) {
+  }
+  exchange(alice_, c.alice, bob_, c.bob, to_bytes("still fine"));
+}
+
+TEST_F(AgentRestartTest, MessageNotifiedButNotAckedComesBackMarkedDuplicateWithItsId) {
+  Connected c = connect_pair(alice_, bob_);
+  alice_.send(c.alice, "once");
+  next_of<cmd::Sent>(alice_, c.alice);
+  auto first = next_of<cmd::Msg>(bob_, c.bob);
+  EXPECT_EQ(first.meta.integrity, MsgIntegrity(MsgOk{}));
+  bob_.restart();  // the client never ACKed: the server delivers it again
+  bob_.ok(c.bob, cmd::Sub{});
+  auto again = next_of<cmd::Msg>(bob_, c.bob);
+  EXPECT_EQ(again.body, to_bytes("once"));
+  EXPECT_EQ(again.meta.integrity, MsgIntegrity(MsgDuplicate{}));
+  EXPECT_EQ(again.meta.recipient_id, first.meta.recipient_id);
+  EXPECT_EQ(again.meta.broker_id, first.meta.broker_id);
+  bob_.ok(c.bob, cmd::Ack{again.meta.recipient_id});
+  exchange(alice_, c.alice, bob_, c.bob, to_bytes("next"));
+}
+
+// The sender stopped after the server took its SEND but before it forgot the message, so it
+// sends the same ratchet message again: the receiver drops the copy without an error.
+TEST_F(AgentRestartTest, CopyOfAMessageAlreadyReceivedIsDroppedSilently) {
+  Connected c = connect_pair(alice_, bob_);
+  // Keep one message pending by taking the server away, and read what Alice will send.
+  server_.stop();
+  next_of<cmd::Down>(alice_, c.alice);
+  next_of<cmd::Down>(bob_, c.bob);
+  auto mid = alice_.send(c.alice, "the original");
+  auto store = AgentStore::open(alice_.db_path());
+  ASSERT_TRUE(store);
+  Bytes body = store->get_snd_message(c.alice, mid).value().body;
+  Connection conn = store->get_connection(c.alice).value();
+  const SndQueue& sq = *snd_queue_of(conn);
+  ASSERT_TRUE(server_.restart());
+  next_of<cmd::Up>(bob_, c.bob);
+  // Alice's UP and the SENT of her pending message come in either order.
+  auto sent = alice_.events().take(
+      [](const AgentEvent& e) { return std::holds_alternative<cmd::Sent>(e.command); }, 10s);
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(std::get<cmd::Sent>(sent->command).id, mid);
+  next_of<cmd::Up>(alice_, c.alice);
+  auto msg = next_of<cmd::Msg>(bob_, c.bob);
+  EXPECT_EQ(msg.body, to_bytes("the original"));
+  bob_.ok(c.bob, cmd::Ack{msg.meta.recipient_id});
+
+  // The same ratchet message in a fresh envelope, as a restarted sender would send it.
+  auto key = crypto::CbKey::from_dh_secret(sq.e2e_dh_secret.view()).value();
+  Bytes copy = seal_client_message(key, PubHeader{1, std::nullopt}, ClientMessage{PrivHeader{}, body}).value();
+  auto client = client::BlockingSmpClient::connect(test::server_of(server_));
+  ASSERT_TRUE(client);
+  ASSERT_TRUE((*client)->send_message(&sq.snd_private_key, sq.snd_id, copy));
+  // Nothing is reported and the copy is ACKed, so the next message comes through.
+  exchange(alice_, c.alice, bob_, c.bob, to_bytes("next"));
+  for (const auto& e : bob_.events().pending()) {
+    ADD_FAILURE() << "unexpected " << test::describe(e);
+  }
+}
+
+}  // namespace
+}  // namespace smp::agent
