@@ -216,6 +216,9 @@ net::awaitable<AResult<void>> AgentCore::process_agent_message(const Connection&
     co_return AResult<void>{};
   }
   auto handled = co_await handle_control_message(conn_id, am.message, false);
+  // Cut short by close(): kept (and not ACKed), so that after a restart the server's copy
+  // is handled again as `redelivered`.
+  if (!handled && closing_) co_return handled;
   (void)db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, stored->internal_id); });
   if (!handled) co_return handled;
   acked = true;
@@ -237,6 +240,7 @@ net::awaitable<AResult<void>> AgentCore::redelivered(const Connection& conn,
     co_return AResult<void>{};
   }
   auto handled = co_await handle_control_message(conn_id, am->message, true);
+  if (!handled && closing_) co_return handled;  // kept for the next delivery, as above
   (void)db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, internal_id); });
   if (!handled) co_return handled;
   acked = true;
