@@ -136,7 +136,7 @@ TEST(AgentProcess, IncompleteCertificateDirectoryIsOneErrorLine) {
   expect_one_error_line(f, "agent.crt, agent.key missing");
 }
 
-TEST(AgentProcess, DatabaseThatCannotBeOpenedIsOneErrorLine) {
+TEST(AgentProcess, DatabaseThatCannotBeOpenedEndsTheStartWithAnErrorLine) {
   TempDir dir;
   Finished f = run_failing(
       dir, {"--host", "127.0.0.1", "--port", "0", "--cert-dir", (dir.path() / "certs").string(),
