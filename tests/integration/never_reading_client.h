@@ -40,6 +40,7 @@ class NeverReadingClient {
   ~NeverReadingClient() {
     if (!ended_) client_->io().stop();
     thread_.join();
+    client_.reset();  // ends a write still pending while ping_ and the counters are alive
   }
 
   // Blocks written so far.
