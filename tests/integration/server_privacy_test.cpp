@@ -1,7 +1,8 @@
 // Privacy of the smp-server executable's logs: a session that uses every command (and sends
 // some malformed blocks) runs against a server at its default log level, with the stats line
 // on; afterwards nothing it printed, on stdout or stderr, in any run, holds a queue id, key,
-// message id or message body used, in any spelling SecretScan knows. Key files are 0600.
+// message id or message body used, in any spelling SecretScan knows. Key files and the store
+// and message logs are 0600.
 #include "support/secret_scan.h"
 
 #include <gtest/gtest.h>
@@ -157,9 +158,16 @@ TEST_F(ServerPrivacyTest, LogsHoldNoQueueIdsKeysOrBodiesAndKeyFilesArePrivate) {
   auto hits = scan_.find_in_files(files);
   EXPECT_TRUE(hits.empty()) << describe(hits);
   EXPECT_GT(scan_.size(), 100u);
+  std::printf("[ figures  ] privacy: %zu spellings of the session's secrets searched in %zu "
+              "output files (%zu bytes): %zu found\n",
+              scan_.size(), files.size(), all.size(), hits.size());
 
   EXPECT_EQ(mode_of(cfg_dir() / "ca.key"), 0600u);
   EXPECT_EQ(mode_of(cfg_dir() / "server.key"), 0600u);
+  // The logs that do hold ids, keys and (encrypted) bodies are private too.
+  EXPECT_EQ(mode_of(store_log()), 0600u);
+  ASSERT_TRUE(fs::exists(messages_file()));  // the unacknowledged message, saved at stop
+  EXPECT_EQ(mode_of(messages_file()), 0600u);
 }
 
 }  // namespace
