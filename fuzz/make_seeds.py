@@ -37,12 +37,37 @@ def b64u(b):
 
 
 def write(target, name, selector, payload):
-    folder = os.path.join(ROOT, target)
-    os.makedirs(folder, exist_ok=True)
     if isinstance(payload, str):
         payload = payload.encode("latin-1")
+    write_raw(target, name, bytes([selector]) + payload)
+
+
+def write_raw(target, name, content):
+    folder = os.path.join(ROOT, target)
+    os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as f:
-        f.write(bytes([selector]) + payload)
+        f.write(content)
+
+
+# PKCS#8 PrivateKeyInfo prefixes (RFC 8410) for the four key types.
+PKCS8 = {
+    "ed25519": bytes.fromhex("302e020100300506032b657004220420"),
+    "ed448": bytes.fromhex("3047020100300506032b6571043b0439"),
+    "x25519": bytes.fromhex("302e020100300506032b656e04220420"),
+    "x448": bytes.fromhex("3046020100300506032b656f043a0438"),
+}
+
+
+def crypto_seeds():
+    # crypto_decode takes the whole input (no selector): every decoder sees every seed.
+    t = "crypto_decode"
+    for alg in SIZES:
+        write_raw(t, f"public_{alg}", key_der(alg, f"seed-{alg}"))
+        raw = hashlib.sha512(f"private-{alg}".encode()).digest()[: SIZES[alg]]
+        write_raw(t, f"private_{alg}", PKCS8[alg] + raw)
+    write_raw(t, "short_ed25519", short(key_der("ed25519", "short")))
+    write_raw(t, "short_ed448", short(key_der("ed448", "short")))
+    write_raw(t, "box_like", bytes(16) + hashlib.sha256(b"box").digest())
 
 
 def binary_seeds():
@@ -89,3 +114,4 @@ def string_seeds():
 if __name__ == "__main__":
     binary_seeds()
     string_seeds()
+    crypto_seeds()
