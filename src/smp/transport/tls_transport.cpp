@@ -33,6 +33,7 @@ class TlsTransport final : public StreamTransport {
     auto [ec, n] = co_await net::async_read(stream_, net::buffer(buf.data(), buf.size()),
                                             kUseTuple);
     if (ec) {
+      read_buf_.release();  // the connection is done with
       errc e = stream_error(ec);
       // EOF in the middle of a block is a truncated block, not a clean close.
       if (e == errc::connection_closed && n > 0 && n < buf.size()) {
