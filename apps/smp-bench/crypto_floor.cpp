@@ -29,7 +29,7 @@ double thread_cpu_us() {
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
-// Median over 7 batches of the CPU time per call; each batch runs for about 25 ms.
+// Median over 7 batches of the CPU time per call; each batch runs for about 10 ms.
 double time_us(const std::function<void()>& op) {
   op();  // warm up
   double t0 = thread_cpu_us();
@@ -39,7 +39,7 @@ double time_us(const std::function<void()>& op) {
     ++calibrate;
   }
   double per_call = (thread_cpu_us() - t0) / static_cast<double>(calibrate);
-  auto batch = static_cast<std::size_t>(std::max(1.0, 25000 / per_call));
+  auto batch = static_cast<std::size_t>(std::max(1.0, 10000 / per_call));
   std::array<double, 7> samples{};
   for (double& s : samples) {
     double start = thread_cpu_us();

@@ -32,7 +32,7 @@ struct CryptoFloor {
   double server_core_limit_msgs_per_s() const { return 1e6 / server_us; }
 };
 
-// Takes about 0.2 s per operation kind.
+// Takes about 0.1 s per operation kind.
 CryptoFloor measure_crypto_floor(crypto::KeyAlgorithm alg, std::size_t body_size);
 
 }  // namespace smp::bench
