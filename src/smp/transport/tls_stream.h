@@ -1,15 +1,11 @@
-// TlsStream: TLS on a TCP socket with OpenSSL driven directly — the SSL object reads and
-// writes the non-blocking socket through a small BIO of ours (send/recv with MSG_NOSIGNAL),
-// and the asynchronous operations wait for readiness (socket.async_wait) whenever OpenSSL
-// says SSL_ERROR_WANT_READ/WANT_WRITE. Unlike asio::ssl::stream there are no intermediate
-// buffers, and the SSL keeps SSL_MODE_RELEASE_BUFFERS, so an idle connection holds no record
-// buffers: the SSL object and its session are all it costs.
-//
-// Models Asio's AsyncReadStream/AsyncWriteStream (so async_read/async_write and Beast's
-// websocket::stream work on it). Strand-bound: all calls on the socket's executor, at most
-// one read-side and one write-side operation at a time. Writes are partial: each
-// async_write_some sends at most one TLS record (16 KB) of the first non-empty buffer.
-// Owns the socket and the SSL; the ssl::context must outlive it. Movable.
+// TlsStream: TLS on a TCP socket with OpenSSL driven directly — the SSL object does
+// non-blocking send/recv through a small BIO of ours, and each operation waits with
+// socket.async_wait when OpenSSL wants to read or write. No intermediate buffers, and
+// SSL_MODE_RELEASE_BUFFERS: an idle connection holds no record buffers.
+// Models AsyncReadStream/AsyncWriteStream (async_read, Beast's websocket::stream). Strand-
+// bound: calls on the socket's executor, at most one read and one write side operation at
+// a time; async_write_some sends at most one record of the first non-empty buffer.
+// Owns the socket and the SSL (the ssl::context must outlive it); movable.
 #pragma once
 
 #include <boost/asio/async_result.hpp>
