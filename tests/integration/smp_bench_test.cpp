@@ -1,6 +1,8 @@
-// smp-bench throughput against an in-process server: every message delivered and ACKed, the
-// last line a JSON summary (with the server's CPU and RSS when given its pid), and remote
-// targets refused unless allowed.
+// smp-bench against an in-process server: throughput (every message delivered and ACKed, its
+// ratio to the crypto limit), connections (idle handshaked connections and the server's memory
+// per connection), queues (NEW rate, the queues left on the server) and crypto (the per-message
+// crypto limit); the last line a JSON summary, remote targets refused unless allowed, counts
+// bounded.
 
 #include <filesystem>
 #include <string>
@@ -51,6 +53,12 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_LE(p90, p99);
   EXPECT_TRUE(j.contains("server_cpu_us_per_msg")) << run.output;
   EXPECT_GT(j.at("server_rss_bytes").to_number<std::int64_t>(), 0);
+  // The crypto limit measured in the same run, and the ratio to it.
+  double limit = j.at("crypto_limit_msgs_per_s").to_number<double>();
+  EXPECT_GT(limit, 0);
+  EXPECT_NEAR(j.at("ratio_to_crypto_limit").to_number<double>(),
+              j.at("msgs_per_s").to_number<double>() / limit, 0.01);
+  EXPECT_GT(j.at("server_cpu_ratio_to_crypto").to_number<double>(), 0);
   // Every queue was deleted afterwards.
   EXPECT_EQ(server_.queues().size(), 0u);
 }
@@ -60,6 +68,68 @@ TEST_F(SmpBenchTest, Ed448QueuesWork) {
                                  "20", "--alg", "ed448"});
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_EQ(run.json().at("delivered").to_number<std::int64_t>(), 20);
+}
+
+TEST_F(SmpBenchTest, ConnectionsHandshakesEveryConnectionAndReportsMemoryPerConnection) {
+  ToolRun run = run_tool(tool_, {"connections", "--server", address(), "--count", "25",
+                                 "--parallel", "4", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "connections");
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 25);
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 25);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  EXPECT_GT(j.at("p50_ms").to_number<double>(), 0);
+  EXPECT_LE(j.at("p50_ms").to_number<double>(), j.at("p99_ms").to_number<double>());
+  EXPECT_GT(j.at("server_cpu_us_per_msg").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_rss_bytes_per_connection")) << run.output;
+  EXPECT_NE(run.output.find("per handshake"), std::string::npos) << run.output;
+}
+
+TEST_F(SmpBenchTest, QueuesCreatesTheQueuesAndLeavesThemOnTheServer) {
+  ToolRun run = run_tool(tool_, {"queues", "--server", address(), "--count", "40", "--conns",
+                                 "3", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "queues");
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 40);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("server_cpu_us_per_msg").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_rss_bytes_per_queue")) << run.output;
+  EXPECT_EQ(server_.queues().size(), 40u);
+}
+
+TEST_F(SmpBenchTest, CryptoReportsEachOperationAndTheMessageLimit) {
+  for (const char* alg : {"ed25519", "ed448"}) {
+    SCOPED_TRACE(alg);
+    ToolRun run = run_tool(tool_, {"crypto", "--alg", alg, "--size", "1000"});
+    ASSERT_EQ(run.status, 0) << run.output;
+    auto j = run.json();
+    ASSERT_FALSE(j.empty()) << run.output;
+    EXPECT_EQ(j.at("mode").as_string(), "crypto");
+    EXPECT_EQ(j.at("alg").as_string(), alg);
+    for (const char* key : {"sign_send_us", "verify_send_us", "box_us", "record_seal_us",
+                            "record_open_us", "crypto_server_us_per_msg"}) {
+      EXPECT_GT(j.at(key).to_number<double>(), 0) << key;
+    }
+    // The limit is the CPUs over the crypto of server and clients together.
+    double total = j.at("crypto_server_us_per_msg").to_number<double>() +
+                   j.at("crypto_client_us_per_msg").to_number<double>();
+    EXPECT_NEAR(j.at("crypto_limit_msgs_per_s").to_number<double>(),
+                j.at("cores").to_number<double>() * 1e6 / total, 1.0);
+  }
+}
+
+TEST_F(SmpBenchTest, CountsAreBounded) {
+  ToolRun too_many =
+      run_tool(tool_, {"connections", "--server", address(), "--count", "1000000"});
+  EXPECT_NE(too_many.status, 0);
+  ToolRun none = run_tool(tool_, {"queues", "--server", address(), "--count", "0"});
+  EXPECT_NE(none.status, 0);
+  EXPECT_EQ(server_.queues().size(), 0u);
 }
 
 TEST_F(SmpBenchTest, RefusesNonLoopbackTargetsUnlessAllowed) {
