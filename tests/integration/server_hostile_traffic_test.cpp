@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/write.hpp>
+
 #include "process_stats.h"
 #include "raw_socket.h"
 #include "server_process_fixture.h"

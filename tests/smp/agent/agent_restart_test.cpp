@@ -84,7 +84,8 @@ TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub)
 
 TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
   Connected c = connect_pair(alice_, bob_);
-  constexpr int kCount = 30;
+  // Enough that the stop always lands while most are still queued, however fast the agent.
+  constexpr int kCount = 200;
   for (int i = 0; i < kCount; ++i) {
     alice_.agent().submit(fmt::format("{}", i), c.alice, cmd::Send{to_bytes(fmt::format("m{}", i))});
   }
