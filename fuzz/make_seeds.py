@@ -111,7 +111,27 @@ def string_seeds():
     write(t, "contact", 9, f"simplex:/contact/#/?v=1-2&smp={quote(queue + ',' + queue)} info")
 
 
+def ratchet_seeds():
+    # Selectors as in ratchet_fuzz.cpp: 0 E2E params (binary), 1 E2E params URI, 3 skipped
+    # keys, 4 message key, 5 message header, 6 encrypted ratchet message, 7 rc_decrypt.
+    t = "ratchet"
+    k1, k2 = key_der("x448", "ratchet-1"), key_der("x448", "ratchet-2")
+    write(t, "e2e_params", 0, b"\x00\x01" + short(k1) + short(k2))
+    write(t, "e2e_params_uri", 1, f"v=1&x3dh={b64u(k1)},{b64u(k2)}")
+    write(t, "e2e_params_uri_range", 1, f"v=1-2&x3dh={b64u(k1)},{b64u(k2)}")
+    mk = short(hashlib.sha256(b"mk").digest()) + short(bytes(16))
+    write(t, "message_key", 4, mk)
+    write(t, "skipped_keys", 3, b"\x01" + short(bytes(32)) + b"\x01" + bytes(4) + mk)
+    header = b"\x00\x01" + short(k1) + bytes.fromhex("00000000") + bytes.fromhex("00000001")
+    write(t, "msg_header", 5, header)
+    enc_header = b"\x00\x01" + bytes(16) + bytes(16) + short(bytes(88))
+    message = short(enc_header) + bytes(16) + bytes(64)
+    write(t, "enc_message", 6, message)
+    write(t, "decrypt_garbage", 7, message)
+
+
 if __name__ == "__main__":
+    ratchet_seeds()
     binary_seeds()
     string_seeds()
     crypto_seeds()
