@@ -1,6 +1,8 @@
 // smp-bench: load generator for SMP servers (ours or the reference), one harness for both.
 //   smp-bench throughput --server ADDR --queues Q --conns C --messages N --size S
 //                        [--alg ed25519|ed448] [--server-pid PID] [--threads T] [--allow-remote]
+//   smp-bench agent --server ADDR --connections N --messages M --size S [--alg ed448|ed25519]
+//                   [--burst | --window W] [--server-pid PID] [--allow-remote]
 // Prints a summary, then one JSON object as its last line.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "smp/protocol/wire_format.h"
+#include "agent_command.h"
 #include "throughput.h"
 
 namespace {
@@ -74,8 +77,10 @@ int main(int argc, char** argv) {
   tp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
       ->capture_default_str();
   tp->add_flag("--allow-remote", allow_remote, "allow a server that is not on this machine");
+  smp::bench::AgentSubcommand agent(app);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
+  if (agent.parsed()) return agent.run(is_loopback_host);
 
   auto address = smp::protocol::decode_smp_server(server);
   if (!address) {
