@@ -125,6 +125,7 @@ class Bench {
     config.servers = {o_.server};
     config.queue_key_algorithm = o_.alg;
     config.store_path = dir_.path() / name;
+    config.store_options.cache_capacity = o_.store_cache;
     auto s = agent::SharedAgentStore::open(config.store_path, config.store_options);
     if (!s) return s.error();
     store = *s;
@@ -154,9 +155,12 @@ class Bench {
     result.sqlite_bytes_per_conn = grown / static_cast<double>(2 * o_.connections);
 
     auto before = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
+    auto self_before = sample_process(static_cast<int>(::getpid()));
     send_messages();
+    auto self_after = sample_process(static_cast<int>(::getpid()));
     auto after = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
 
+    delete_connections();
     std::lock_guard lock(mutex_);
     result.sent = sent_;
     result.delivered = delivered_;
@@ -167,6 +171,11 @@ class Bench {
     result.p50_ms = latencies_.percentile_ms(50);
     result.p90_ms = latencies_.percentile_ms(90);
     result.p99_ms = latencies_.percentile_ms(99);
+    if (self_before && self_after && delivered_ > 0) {
+      result.agents_cpu_us_per_msg =
+          static_cast<double>((self_after->cpu - self_before->cpu).count()) /
+          static_cast<double>(delivered_);
+    }
     if (before && after && delivered_ > 0) {
       result.server_cpu_us_per_msg = static_cast<double>((after->cpu - before->cpu).count()) /
                                      static_cast<double>(delivered_);
@@ -271,6 +280,18 @@ class Bench {
     alice_->submit("s", conn_id_of(i), cmd::Send{body_of(c.submitted++, o_.size)});
   }
 
+  // Both parties delete every connection (and so their queues on the server).
+  void delete_connections() {
+    std::unique_lock lock(mutex_);
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      alice_->submit("del", conn_id_of(i), cmd::Del{});
+      bob_->submit("del", conn_id_of(i), cmd::Del{});
+    }
+    if (!cv_.wait_for(lock, o_.stall_timeout, [&] { return deleted_ >= 2 * conns_.size(); })) {
+      spdlog::warn("connections not deleted: {} of {}", deleted_, 2 * conns_.size());
+    }
+  }
+
   // ---- Sinks (on each agent's strand; they must not block for long) ----
 
   void on_alice(agent::AgentEvent e) {
@@ -292,8 +313,11 @@ class Bench {
     } else if (std::holds_alternative<cmd::Merr>(e.command)) {
       ++merrs_;
       fail(e, "alice");
-    } else if (!std::holds_alternative<cmd::Mid>(e.command) &&
-               !std::holds_alternative<cmd::Ok>(e.command)) {
+    } else if (std::holds_alternative<cmd::Ok>(e.command)) {
+      if (e.corr_id == "del") ++deleted_;
+      cv_.notify_all();
+    } else if (!std::holds_alternative<cmd::Mid>(e.command)) {
+      if (e.corr_id == "del") ++deleted_;
       fail(e, "alice");
     }
   }
@@ -325,11 +349,13 @@ class Bench {
       cv_.notify_all();
     } else if (std::holds_alternative<cmd::Ok>(e.command)) {
       if (e.corr_id == "ack") ++acks_;
+      if (e.corr_id == "del") ++deleted_;
       cv_.notify_all();
     } else if (std::holds_alternative<cmd::Con>(e.command)) {
       c.bob_con = true;
       handshake_progress(*i);
     } else if (!std::holds_alternative<cmd::Info>(e.command)) {
+      if (e.corr_id == "del") ++deleted_;
       fail(e, "bob");
     }
   }
@@ -346,6 +372,7 @@ class Bench {
   std::size_t next_handshake_ = 0, handshakes_done_ = 0;
   bool handshake_failed_ = false;
   bool sending_ = false;
+  std::size_t deleted_ = 0;
   std::uint64_t sent_ = 0, merrs_ = 0, delivered_ = 0, lost_ = 0, acks_ = 0, errors_ = 0;
   Clock::time_point start_, last_delivery_;
   LatencyRecorder latencies_, join_con_;

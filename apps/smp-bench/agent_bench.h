@@ -27,6 +27,7 @@ struct AgentBenchOptions {
   std::size_t window = 16;
   std::size_t handshakes = 4;  // connections being made at once
   std::size_t threads = 2;     // io_context threads shared by both agents
+  std::size_t store_cache = 1024;  // StoreOptions::cache_capacity of both stores
   std::optional<int> server_pid;
   bool progress = true;  // a progress line on stderr every second
   // The run ends when nothing was delivered for this long (lost messages count as errors).
@@ -44,6 +45,7 @@ struct AgentBenchResult {
   double handshake_seconds = 0;                     // making every connection
   double sqlite_bytes_per_conn = 0;  // database + WAL growth per connection per agent
   std::optional<double> server_cpu_us_per_msg;
+  double agents_cpu_us_per_msg = 0;  // this process (both agents) while messages flow
 };
 
 // Errors: a store that cannot be made, or a connection that cannot be made (the handshake
