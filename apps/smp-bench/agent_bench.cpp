@@ -1,7 +1,5 @@
 #include "agent_bench.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -9,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -34,7 +33,8 @@ using Clock = std::chrono::steady_clock;
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "smp-bench-agent-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "smp-bench-agent-XXXXXX").string();
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~ScratchDir() {
@@ -73,9 +73,8 @@ Bytes body_of(std::uint64_t k, std::size_t size) {
 
 // Database and WAL file sizes of a store after a checkpoint.
 std::uint64_t store_bytes(agent::SharedAgentStore& store, const std::filesystem::path& db) {
-  (void)store.with([](agent::AgentStore& s) {
-    return s.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  });
+  (void)store.with(
+      [](agent::AgentStore& s) { return s.database().exec("PRAGMA wal_checkpoint(TRUNCATE)"); });
   std::uint64_t total = 0;
   for (const auto& p : {db, std::filesystem::path(db.string() + "-wal")}) {
     std::error_code ec;
@@ -133,10 +132,12 @@ class Bench {
   }
 
   Result<AgentBenchResult> run_phases() {
-    auto a = make_agent("alice.db", alice_store_, [this](agent::AgentEvent e) { on_alice(std::move(e)); });
+    auto a = make_agent("alice.db", alice_store_,
+                        [this](agent::AgentEvent e) { on_alice(std::move(e)); });
     if (!a) return a.error();
     alice_ = *a;
-    auto b = make_agent("bob.db", bob_store_, [this](agent::AgentEvent e) { on_bob(std::move(e)); });
+    auto b =
+        make_agent("bob.db", bob_store_, [this](agent::AgentEvent e) { on_bob(std::move(e)); });
     if (!b) return b.error();
     bob_ = *b;
     const std::uint64_t alice_empty = store_bytes(*alice_store_, dir_.path() / "alice.db");
@@ -177,8 +178,8 @@ class Bench {
           static_cast<double>(delivered_);
     }
     if (before && after && delivered_ > 0) {
-      result.server_cpu_us_per_msg = static_cast<double>((after->cpu - before->cpu).count()) /
-                                     static_cast<double>(delivered_);
+      result.server_cpu_us_per_msg =
+          static_cast<double>((after->cpu - before->cpu).count()) / static_cast<double>(delivered_);
     }
     return result;
   }
@@ -247,7 +248,8 @@ class Bench {
     sending_ = true;
     for (std::size_t i = 0; i < conns_.size(); ++i) {
       const std::uint64_t n =
-          o_.burst ? conns_[i].share : std::min<std::uint64_t>(std::max<std::size_t>(o_.window, 1), conns_[i].share);
+          o_.burst ? conns_[i].share
+                   : std::min<std::uint64_t>(std::max<std::size_t>(o_.window, 1), conns_[i].share);
       for (std::uint64_t k = 0; k < n; ++k) submit_send(i);
     }
     std::uint64_t last_seen = 0;

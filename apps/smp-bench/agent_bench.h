@@ -25,8 +25,8 @@ struct AgentBenchOptions {
   // connection wait for their MSG.
   bool burst = false;
   std::size_t window = 16;
-  std::size_t handshakes = 4;  // connections being made at once
-  std::size_t threads = 2;     // io_context threads shared by both agents
+  std::size_t handshakes = 4;      // connections being made at once
+  std::size_t threads = 2;         // io_context threads shared by both agents
   std::size_t store_cache = 1024;  // StoreOptions::cache_capacity of both stores
   std::optional<int> server_pid;
   bool progress = true;  // a progress line on stderr every second
@@ -40,7 +40,7 @@ struct AgentBenchResult {
   std::uint64_t errors = 0;     // ERR / MERR, out-of-order or damaged MSGs, messages lost
   double seconds = 0;           // first SEND to the last MSG
   double msgs_per_s = 0;
-  double p50_ms = 0, p90_ms = 0, p99_ms = 0;  // SEND submitted → MSG at the peer
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0;        // SEND submitted → MSG at the peer
   double join_con_p50_ms = 0, join_con_max_ms = 0;  // JOIN submitted → CON on both sides
   double handshake_seconds = 0;                     // making every connection
   double sqlite_bytes_per_conn = 0;  // database + WAL growth per connection per agent

@@ -24,8 +24,7 @@ std::string result_json(const AgentBenchOptions& o, const AgentBenchResult& r) {
       "\"sqlite_bytes_per_conn\":{:.0f},\"agents_cpu_us_per_msg\":{:.1f}",
       r.sent, r.delivered, r.errors, r.msgs_per_s, r.p50_ms, r.p90_ms, r.p99_ms, o.connections,
       o.size, crypto::algorithm_name(o.alg), o.burst ? "true" : "false", r.join_con_p50_ms,
-      r.join_con_max_ms, r.handshake_seconds, r.sqlite_bytes_per_conn,
-      r.agents_cpu_us_per_msg);
+      r.join_con_max_ms, r.handshake_seconds, r.sqlite_bytes_per_conn, r.agents_cpu_us_per_msg);
   if (r.server_cpu_us_per_msg) {
     json += fmt::format(",\"server_cpu_us_per_msg\":{:.2f}", *r.server_cpu_us_per_msg);
   }
@@ -61,11 +60,13 @@ AgentSubcommand::AgentSubcommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   command_->add_option("--threads", o.threads, "io threads shared by the two agents")
       ->capture_default_str();
-  command_->add_option("--store-cache", o.store_cache,
-                       "connections each store keeps decoded in memory (0: none)")
+  command_
+      ->add_option("--store-cache", o.store_cache,
+                   "connections each store keeps decoded in memory (0: none)")
       ->capture_default_str();
   command_->add_option("--server-pid", server_pid_, "server process to sample CPU time of");
-  command_->add_option("--stall-timeout", stall_s_, "give up after this many seconds without progress")
+  command_
+      ->add_option("--stall-timeout", stall_s_, "give up after this many seconds without progress")
       ->capture_default_str();
   command_->add_flag("--quiet", quiet_, "no progress lines");
   command_->add_flag("--allow-remote", allow_remote_, "allow a server that is not on this machine");

@@ -62,8 +62,8 @@ TEST(StoreCacheTest, KeepsAtMostItsCapacityAndNothingWhenZero) {
 TEST(StoreCacheTest, ForgetsWhatItIsTold) {
   detail::StoreCache cache(8);
   Ratchet rc = make_ratchet();
-  Connection conn = RcvConnection{ConnData{"a", ConnectionMode::invitation},
-                                  make_rcv_queue(kServer, "r1", "s1")};
+  Connection conn =
+      RcvConnection{ConnData{"a", ConnectionMode::invitation}, make_rcv_queue(kServer, "r1", "s1")};
   cache.put_connection("a", conn);
   cache.put_ratchet("a", rc);
   cache.forget_connection("a");
@@ -96,8 +96,8 @@ TEST_F(StoreCacheFixture, ConnectionReadAgainFollowsStatusChangesAndUpgrades) {
   EXPECT_EQ(rcv_status(store_, "a"), QueueStatus::new_);  // now cached
   ASSERT_TRUE(store_.set_rcv_queue_status(kServer, as_bytes("r1"), QueueStatus::active));
   EXPECT_EQ(rcv_status(store_, "a"), QueueStatus::active);
-  ASSERT_TRUE(store_.set_rcv_queue_confirmed_e2e(kServer, as_bytes("r1"),
-                                                 SecretBytes(Bytes(32, 7))));
+  ASSERT_TRUE(
+      store_.set_rcv_queue_confirmed_e2e(kServer, as_bytes("r1"), SecretBytes(Bytes(32, 7))));
   auto conn = store_.get_rcv_connection(kServer, as_bytes("r1"));
   ASSERT_TRUE(conn);
   EXPECT_EQ(rcv_queue_of(*conn)->status, QueueStatus::confirmed);
