@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "smp/protocol/wire_format.h"
 #include "agent_command.h"
+#include "smp/protocol/wire_format.h"
 #include "throughput.h"
 
 namespace {

@@ -63,9 +63,9 @@ TEST_F(SmpBenchTest, Ed448QueuesWork) {
 }
 
 TEST_F(SmpBenchTest, AgentModeDeliversEveryMessageInOrderAndReportsTheHandshake) {
-  ToolRun run = run_tool(tool_, {"agent", "--server", address(), "--connections", "2",
-                                 "--messages", "40", "--size", "100", "--window", "4", "--quiet",
-                                 "--server-pid", std::to_string(::getpid())});
+  ToolRun run = run_tool(
+      tool_, {"agent", "--server", address(), "--connections", "2", "--messages", "40", "--size",
+              "100", "--window", "4", "--quiet", "--server-pid", std::to_string(::getpid())});
   ASSERT_EQ(run.status, 0) << run.output;
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;

@@ -88,7 +88,8 @@ TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
   // ids are not numbers, which TestAgent::command uses for its own.
   constexpr int kCount = 200;
   for (int i = 0; i < kCount; ++i) {
-    alice_.agent().submit(fmt::format("s{}", i), c.alice, cmd::Send{to_bytes(fmt::format("m{}", i))});
+    alice_.agent().submit(fmt::format("s{}", i), c.alice,
+                          cmd::Send{to_bytes(fmt::format("m{}", i))});
   }
   // Stop once some MIDs are out, most messages still pending.
   ASSERT_TRUE(alice_.events().take([](const AgentEvent& e) { return e.corr_id == "s2"; }, 10s));
