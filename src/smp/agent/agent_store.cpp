@@ -260,6 +260,7 @@ Result<ConnId> AgentStore::create_connection(std::string_view conn_id, Connectio
 
 Result<ConnId> AgentStore::create_rcv_connection(std::string_view conn_id, ConnectionMode mode,
                                                  const RcvQueue& queue) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&]() -> Result<ConnId> {
     SMP_TRY(ConnId id, detail::insert_with_id(conn_id, [&](std::string_view id) {
               return insert_connection(db_, id, mode);
@@ -271,6 +272,7 @@ Result<ConnId> AgentStore::create_rcv_connection(std::string_view conn_id, Conne
 
 Result<ConnId> AgentStore::create_snd_connection(std::string_view conn_id, const SndQueue& queue,
                                                  const Ratchet* ratchet) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&]() -> Result<ConnId> {
     SMP_TRY(ConnId id, detail::insert_with_id(conn_id, [&](std::string_view id) {
               return insert_connection(db_, id, ConnectionMode::invitation);
@@ -282,26 +284,27 @@ Result<ConnId> AgentStore::create_snd_connection(std::string_view conn_id, const
 }
 
 Result<void> AgentStore::add_rcv_queue(std::string_view conn_id, const RcvQueue& queue) {
-  cache_.forget_connection(conn_id);
+  // A new queue also updates its server's key hash, which every queue on that server reads.
+  cache_.forget_connections();
   return write([&] {
     return add_rcv_queue_if(db_, conn_id, queue, {ConnType::new_, ConnType::snd});
   });
 }
 
 Result<void> AgentStore::add_snd_queue(std::string_view conn_id, const SndQueue& queue) {
-  cache_.forget_connection(conn_id);
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&] {
     return add_snd_queue_if(db_, conn_id, queue, {ConnType::new_, ConnType::rcv});
   });
 }
 
 Result<void> AgentStore::upgrade_rcv_to_duplex(std::string_view conn_id, const SndQueue& queue) {
-  cache_.forget_connection(conn_id);
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&] { return add_snd_queue_if(db_, conn_id, queue, {ConnType::rcv}); });
 }
 
 Result<void> AgentStore::upgrade_snd_to_duplex(std::string_view conn_id, const RcvQueue& queue) {
-  cache_.forget_connection(conn_id);
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&] { return add_rcv_queue_if(db_, conn_id, queue, {ConnType::snd}); });
 }
 

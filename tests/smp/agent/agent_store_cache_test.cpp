@@ -115,6 +115,16 @@ TEST_F(StoreCacheFixture, ConnectionReadAgainFollowsStatusChangesAndUpgrades) {
   EXPECT_EQ(error_of(store_.get_ratchet("a")), errc::not_found);
 }
 
+TEST_F(StoreCacheFixture, ANewKeyHashOfTheServerReachesConnectionsReadBefore) {
+  ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
+                                           make_rcv_queue(kServer, "r1", "s1")));
+  EXPECT_EQ(rcv_queue_of(store_.get_connection("a").value())->server.key_hash, kServer.key_hash);
+  protocol::SmpServer rekeyed = kServer;
+  rekeyed.key_hash = Bytes(32, 0x11);
+  ASSERT_TRUE(store_.create_snd_connection("b", make_snd_queue(rekeyed, "s2"), nullptr));
+  EXPECT_EQ(rcv_queue_of(store_.get_connection("a").value())->server.key_hash, rekeyed.key_hash);
+}
+
 TEST_F(StoreCacheFixture, RatchetReadAgainIsTheLastOneSaved) {
   Ratchet first = make_ratchet();
   ASSERT_TRUE(store_.create_snd_connection("a", make_snd_queue(kServer, "s1"), &first));
