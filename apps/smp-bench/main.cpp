@@ -5,6 +5,8 @@
 //   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A] [--hold S]
 //                         [--server-pid PID]
 //   smp-bench crypto      [--alg ed25519|ed448] [--size S]
+//   smp-bench agent       --server ADDR --connections N --messages M --size S
+//                         [--alg ed448|ed25519] [--burst | --window W] [--server-pid PID]
 // Targets off this machine need --allow-remote. Progress lines go to stderr while a run goes
 // on; the summary to stdout, its last line one JSON object.
 #include <CLI/CLI.hpp>
@@ -13,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent_command.h"
 #include "bench_support.h"
 #include "connections.h"
 #include "crypto_floor.h"
@@ -273,8 +276,11 @@ int main(int argc, char** argv) {
   kp->add_option("--size", crypto_size, "message body bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
+
+  smp::bench::AgentSubcommand agent(app);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
+  if (agent.parsed()) return agent.run(is_loopback_host);
 
   if (kp->parsed()) return crypto_mode(crypto_alg, crypto_size);
 

@@ -132,6 +132,50 @@ TEST_F(SmpBenchTest, CountsAreBounded) {
   EXPECT_EQ(server_.queues().size(), 0u);
 }
 
+TEST_F(SmpBenchTest, AgentModeDeliversEveryMessageInOrderAndReportsTheHandshake) {
+  ToolRun run = run_tool(
+      tool_, {"agent", "--server", address(), "--connections", "2", "--messages", "40", "--size",
+              "100", "--window", "4", "--quiet", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "agent");
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 40);
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 40);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_EQ(j.at("alg").as_string(), "ed448");
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  double p50 = j.at("p50_ms").to_number<double>(), p99 = j.at("p99_ms").to_number<double>();
+  EXPECT_GT(p50, 0);
+  EXPECT_LE(p50, p99);
+  double join = j.at("join_con_p50_ms").to_number<double>();
+  EXPECT_GT(join, 0);
+  EXPECT_LE(join, j.at("join_con_max_ms").to_number<double>());
+  // Two stores with two duplex connections each have grown.
+  EXPECT_GT(j.at("sqlite_bytes_per_conn").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_cpu_us_per_msg")) << run.output;
+  // Both parties deleted every connection, and so its queues.
+  EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, AgentModeBurstWithEd25519Keys) {
+  ToolRun run = run_tool(tool_, {"agent", "--server", address(), "--messages", "30", "--burst",
+                                 "--alg", "ed25519", "--quiet"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 30) << run.output;
+  EXPECT_EQ(j.at("alg").as_string(), "ed25519");
+  EXPECT_EQ(j.at("burst").as_bool(), true);
+}
+
+TEST_F(SmpBenchTest, AgentModeRefusesNonLoopbackTargetsUnlessAllowed) {
+  std::string remote =
+      fmt::format("smp://{}@192.0.2.1:5223", transport::fingerprint_string(server_.key_hash()));
+  ToolRun run = run_tool(tool_, {"agent", "--server", remote, "--messages", "1"});
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.output.find("--allow-remote"), std::string::npos) << run.output;
+}
+
 TEST_F(SmpBenchTest, RefusesNonLoopbackTargetsUnlessAllowed) {
   std::string remote =
       fmt::format("smp://{}@192.0.2.1:5223", transport::fingerprint_string(server_.key_hash()));
