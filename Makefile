@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps build run test test-unit test-asan fuzz bench clean
+.PHONY: deps build run test test-release test-asan test-tsan fuzz bench clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -17,6 +17,19 @@ run: build
 
 test: deps
 	@./scripts/test.sh
+
+# One phase of `make test` at a time (see scripts/test.sh and RELIABILITY.md).
+test-release: deps
+	@./scripts/test.sh release
+
+test-asan: deps
+	@./scripts/test.sh asan
+
+test-tsan: deps
+	@./scripts/test.sh tsan
+
+fuzz: deps
+	@./scripts/test.sh fuzz
 
 bench: build
 	@$(BUILD_DIR)/bin/smp_microbench

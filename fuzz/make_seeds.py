@@ -37,12 +37,37 @@ def b64u(b):
 
 
 def write(target, name, selector, payload):
-    folder = os.path.join(ROOT, target)
-    os.makedirs(folder, exist_ok=True)
     if isinstance(payload, str):
         payload = payload.encode("latin-1")
+    write_raw(target, name, bytes([selector]) + payload)
+
+
+def write_raw(target, name, content):
+    folder = os.path.join(ROOT, target)
+    os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as f:
-        f.write(bytes([selector]) + payload)
+        f.write(content)
+
+
+# PKCS#8 PrivateKeyInfo prefixes (RFC 8410) for the four key types.
+PKCS8 = {
+    "ed25519": bytes.fromhex("302e020100300506032b657004220420"),
+    "ed448": bytes.fromhex("3047020100300506032b6571043b0439"),
+    "x25519": bytes.fromhex("302e020100300506032b656e04220420"),
+    "x448": bytes.fromhex("3046020100300506032b656f043a0438"),
+}
+
+
+def crypto_seeds():
+    # crypto_decode takes the whole input (no selector): every decoder sees every seed.
+    t = "crypto_decode"
+    for alg in SIZES:
+        write_raw(t, f"public_{alg}", key_der(alg, f"seed-{alg}"))
+        raw = hashlib.sha512(f"private-{alg}".encode()).digest()[: SIZES[alg]]
+        write_raw(t, f"private_{alg}", PKCS8[alg] + raw)
+    write_raw(t, "short_ed25519", short(key_der("ed25519", "short")))
+    write_raw(t, "short_ed448", short(key_der("ed448", "short")))
+    write_raw(t, "box_like", bytes(16) + hashlib.sha256(b"box").digest())
 
 
 def binary_seeds():
@@ -86,6 +111,27 @@ def string_seeds():
     write(t, "contact", 9, f"simplex:/contact/#/?v=1-2&smp={quote(queue + ',' + queue)} info")
 
 
+def ratchet_seeds():
+    # Selectors as in ratchet_fuzz.cpp: 0 E2E params (binary), 1 E2E params URI, 3 skipped
+    # keys, 4 message key, 5 message header, 6 encrypted ratchet message, 7 rc_decrypt.
+    t = "ratchet"
+    k1, k2 = key_der("x448", "ratchet-1"), key_der("x448", "ratchet-2")
+    write(t, "e2e_params", 0, b"\x00\x01" + short(k1) + short(k2))
+    write(t, "e2e_params_uri", 1, f"v=1&x3dh={b64u(k1)},{b64u(k2)}")
+    write(t, "e2e_params_uri_range", 1, f"v=1-2&x3dh={b64u(k1)},{b64u(k2)}")
+    mk = short(hashlib.sha256(b"mk").digest()) + short(bytes(16))
+    write(t, "message_key", 4, mk)
+    write(t, "skipped_keys", 3, b"\x01" + short(bytes(32)) + b"\x01" + bytes(4) + mk)
+    header = b"\x00\x01" + short(k1) + bytes.fromhex("00000000") + bytes.fromhex("00000001")
+    write(t, "msg_header", 5, header)
+    enc_header = b"\x00\x01" + bytes(16) + bytes(16) + short(bytes(88))
+    message = short(enc_header) + bytes(16) + bytes(64)
+    write(t, "enc_message", 6, message)
+    write(t, "decrypt_garbage", 7, message)
+
+
 if __name__ == "__main__":
+    ratchet_seeds()
     binary_seeds()
     string_seeds()
+    crypto_seeds()

@@ -1,18 +1,31 @@
 // smp-bench: load generator for SMP servers (ours or the reference), one harness for both.
-//   smp-bench throughput --server ADDR --queues Q --conns C --messages N --size S
-//                        [--alg ed25519|ed448] [--server-pid PID] [--threads T] [--allow-remote]
-// Prints a summary, then one JSON object as its last line.
+//   smp-bench throughput  --server ADDR --queues Q --conns C --messages N --size S
+//                         [--alg ed25519|ed448] [--server-pid PID] [--threads T]
+//   smp-bench connections --server ADDR --count K [--parallel P] [--hold S] [--server-pid PID]
+//   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A] [--hold S]
+//                         [--server-pid PID]
+//   smp-bench crypto      [--alg ed25519|ed448] [--size S]
+//   smp-bench agent       --server ADDR --connections N --messages M --size S
+//                         [--alg ed448|ed25519] [--burst | --window W] [--server-pid PID]
+// Targets off this machine need --allow-remote. Progress lines go to stderr while a run goes
+// on; the summary to stdout, its last line one JSON object.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent_command.h"
+#include "bench_support.h"
+#include "connections.h"
+#include "crypto_floor.h"
+#include "queues.h"
 #include "smp/protocol/wire_format.h"
 #include "throughput.h"
 
 namespace {
 
+using smp::bench::JsonLine;
 using smp::crypto::KeyAlgorithm;
 
 // True when every address `host` resolves to is a loopback address.
@@ -28,18 +41,164 @@ bool is_loopback_host(const std::string& host) {
   return true;
 }
 
-std::string result_json(const smp::bench::ThroughputResult& r) {
-  std::string json = fmt::format(
-      "{{\"mode\":\"throughput\",\"sent\":{},\"delivered\":{},\"errors\":{},"
-      "\"msgs_per_s\":{:.1f},\"p50_ms\":{:.3f},\"p90_ms\":{:.3f},\"p99_ms\":{:.3f}",
-      r.sent, r.delivered, r.errors, r.msgs_per_s, r.p50_ms, r.p90_ms, r.p99_ms);
-  if (r.server_cpu_us_per_msg) {
-    json += fmt::format(",\"server_cpu_us_per_msg\":{:.2f}", *r.server_cpu_us_per_msg);
-  }
-  if (r.server_rss_bytes) json += fmt::format(",\"server_rss_bytes\":{}", *r.server_rss_bytes);
-  json.push_back('}');
-  return json;
+void print_crypto(const smp::bench::CryptoFloor& f) {
+  fmt::print("crypto per operation ({}, {}-byte body): sign SEND {:.1f} µs, verify SEND {:.1f} µs, "
+             "sign ACK {:.1f} µs, verify ACK {:.1f} µs\n",
+             smp::crypto::algorithm_name(f.alg), f.body_size, f.sign_send_us, f.verify_send_us,
+             f.sign_ack_us, f.verify_ack_us);
+  fmt::print("  crypto_box body {:.1f} µs (open {:.1f} µs), TLS record 16 KB seal {:.1f} µs, "
+             "open {:.1f} µs\n",
+             f.box_us, f.box_open_us, f.record_seal_us, f.record_open_us);
+  fmt::print("crypto per delivered message: server {:.1f} µs, clients {:.1f} µs\n", f.server_us,
+             f.client_us);
+  fmt::print("crypto limit: {:.0f} msgs/s with server and clients on {} CPU(s), "
+             "{:.0f} msgs/s for a server alone on one CPU\n",
+             f.machine_limit_msgs_per_s(), f.cores, f.server_core_limit_msgs_per_s());
 }
+
+void add_crypto(JsonLine& j, const smp::bench::CryptoFloor& f) {
+  j.add("crypto_server_us_per_msg", f.server_us)
+      .add("crypto_client_us_per_msg", f.client_us)
+      .add("crypto_limit_msgs_per_s", f.machine_limit_msgs_per_s())
+      .add("crypto_server_core_limit_msgs_per_s", f.server_core_limit_msgs_per_s())
+      .add("cores", static_cast<std::uint64_t>(f.cores));
+}
+
+int crypto_mode(KeyAlgorithm alg, std::size_t size) {
+  auto f = smp::bench::measure_crypto_floor(alg, size);
+  print_crypto(f);
+  JsonLine j;
+  j.add("mode", "crypto")
+      .add("alg", smp::crypto::algorithm_name(alg))
+      .add("sent", std::uint64_t{0})
+      .add("delivered", std::uint64_t{0})
+      .add("errors", std::uint64_t{0})
+      .add("msgs_per_s", f.machine_limit_msgs_per_s())
+      .add("sign_send_us", f.sign_send_us)
+      .add("verify_send_us", f.verify_send_us)
+      .add("sign_ack_us", f.sign_ack_us)
+      .add("verify_ack_us", f.verify_ack_us)
+      .add("box_us", f.box_us)
+      .add("box_open_us", f.box_open_us)
+      .add("record_seal_us", f.record_seal_us)
+      .add("record_open_us", f.record_open_us);
+  add_crypto(j, f);
+  fmt::print("{}\n", j.str());
+  return 0;
+}
+
+int throughput_mode(smp::bench::ThroughputOptions o) {
+  auto floor = smp::bench::measure_crypto_floor(o.alg, o.size);
+  auto r = smp::bench::run_throughput(o);
+  if (!r) {
+    fmt::print(stderr, "smp-bench: {}\n", r.error().message());
+    return 1;
+  }
+  fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}\n", o.queues, o.conns,
+             o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg));
+  fmt::print("delivered {} of {} sent in {:.3f} s: {:.0f} msgs/s, errors {}\n", r->delivered,
+             r->sent, r->seconds, r->msgs_per_s, r->errors);
+  fmt::print("latency send→MSG: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms,
+             r->p90_ms, r->p99_ms);
+  print_crypto(floor);
+  double ratio = r->msgs_per_s / floor.machine_limit_msgs_per_s();
+  fmt::print("throughput / crypto limit: {:.3f}\n", ratio);
+  std::optional<double> cpu_ratio;
+  if (r->server_cpu_us_per_msg) {
+    cpu_ratio = *r->server_cpu_us_per_msg / floor.server_us;
+    fmt::print("server: {:.2f} µs CPU per message ({:.2f}× its crypto), RSS {} bytes\n",
+               *r->server_cpu_us_per_msg, *cpu_ratio, *r->server_rss_bytes);
+  }
+  JsonLine j;
+  j.add("mode", "throughput")
+      .add("alg", smp::crypto::algorithm_name(o.alg))
+      .add("sent", r->sent)
+      .add("delivered", r->delivered)
+      .add("errors", r->errors)
+      .add("msgs_per_s", r->msgs_per_s)
+      .add("p50_ms", r->p50_ms)
+      .add("p90_ms", r->p90_ms)
+      .add("p99_ms", r->p99_ms)
+      .add("server_cpu_us_per_msg", r->server_cpu_us_per_msg)
+      .add("server_rss_bytes", r->server_rss_bytes);
+  add_crypto(j, floor);
+  j.add("ratio_to_crypto_limit", ratio).add("server_cpu_ratio_to_crypto", cpu_ratio);
+  fmt::print("{}\n", j.str());
+  return r->errors == 0 ? 0 : 1;
+}
+
+int connections_mode(const smp::bench::ConnectionsOptions& o) {
+  std::uint64_t limit = smp::bench::raise_open_file_limit();
+  if (limit < o.count + 64) {
+    fmt::print(stderr, "smp-bench: {} connections need more open files than the limit of {}\n",
+               o.count, limit);
+    return 2;
+  }
+  auto r = smp::bench::run_connections(o);
+  if (!r) {
+    fmt::print(stderr, "smp-bench: {}\n", r.error().message());
+    return 1;
+  }
+  fmt::print("connections: {} of {} established in {:.3f} s ({:.0f}/s), errors {}\n",
+             r->established, o.count, r->seconds, r->per_s, r->errors);
+  fmt::print("handshake (TCP + TLS + SMP): p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n",
+             r->p50_ms, r->p90_ms, r->p99_ms);
+  if (r->server_rss_per_connection) {
+    fmt::print("server: {:.1f} µs CPU per handshake, RSS {} bytes, {:.0f} bytes per connection\n",
+               *r->server_cpu_us_per_handshake, *r->server_rss_bytes,
+               *r->server_rss_per_connection);
+  }
+  JsonLine j;
+  j.add("mode", "connections")
+      .add("sent", r->attempted)
+      .add("delivered", r->established)
+      .add("errors", r->errors)
+      .add("msgs_per_s", r->per_s)
+      .add("p50_ms", r->p50_ms)
+      .add("p90_ms", r->p90_ms)
+      .add("p99_ms", r->p99_ms)
+      .add("server_cpu_us_per_msg", r->server_cpu_us_per_handshake)
+      .add("server_rss_bytes", r->server_rss_bytes)
+      .add("server_rss_bytes_per_connection", r->server_rss_per_connection);
+  fmt::print("{}\n", j.str());
+  return r->errors == 0 ? 0 : 1;
+}
+
+int queues_mode(const smp::bench::QueuesOptions& o) {
+  auto r = smp::bench::run_queues(o);
+  if (!r) {
+    fmt::print(stderr, "smp-bench: {}\n", r.error().message());
+    return 1;
+  }
+  fmt::print("queues: {} of {} created over {} connection(s) in {:.3f} s ({:.0f}/s), errors {}\n",
+             r->created, o.count, o.conns, r->seconds, r->per_s, r->errors);
+  fmt::print("NEW → IDS: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms, r->p90_ms,
+             r->p99_ms);
+  if (r->server_rss_per_queue) {
+    fmt::print("server: {:.1f} µs CPU per NEW, RSS {} bytes, {:.0f} bytes per subscribed queue\n",
+               *r->server_cpu_us_per_queue, *r->server_rss_bytes, *r->server_rss_per_queue);
+  }
+  JsonLine j;
+  j.add("mode", "queues")
+      .add("alg", smp::crypto::algorithm_name(o.alg))
+      .add("sent", r->attempted)
+      .add("delivered", r->created)
+      .add("errors", r->errors)
+      .add("msgs_per_s", r->per_s)
+      .add("p50_ms", r->p50_ms)
+      .add("p90_ms", r->p90_ms)
+      .add("p99_ms", r->p99_ms)
+      .add("server_cpu_us_per_msg", r->server_cpu_us_per_queue)
+      .add("server_rss_bytes", r->server_rss_bytes)
+      .add("server_rss_bytes_per_queue", r->server_rss_per_queue);
+  fmt::print("{}\n", j.str());
+  return r->errors == 0 ? 0 : 1;
+}
+
+// Bounds that keep a run finite on one machine.
+constexpr std::size_t kMaxConnections = 100000;
+constexpr std::size_t kMaxQueues = 5000000;
+constexpr double kMaxHoldSeconds = 3600;
 
 }  // namespace
 
@@ -48,34 +207,82 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   smp::bench::ThroughputOptions o;
+  smp::bench::ConnectionsOptions co;
+  smp::bench::QueuesOptions qo;
   std::string server;
   int server_pid = 0;
   bool allow_remote = false;
+  bool quiet = false;
   double stall_s = 10;
+  KeyAlgorithm crypto_alg = KeyAlgorithm::ed25519;
+  std::size_t crypto_size = smp::protocol::kMaxMessageLength;
   const std::map<std::string, KeyAlgorithm> algorithms{{"ed25519", KeyAlgorithm::ed25519},
                                                        {"ed448", KeyAlgorithm::ed448}};
+  auto common = [&](CLI::App* sub) {
+    sub->add_option("--server", server, "smp://<fingerprint>@host[:port]")->required();
+    sub->add_option("--server-pid", server_pid, "server process to sample CPU time and RSS of");
+    sub->add_flag("--allow-remote", allow_remote, "allow a server that is not on this machine");
+    sub->add_flag("--quiet", quiet, "no progress lines");
+  };
 
   auto* tp = app.add_subcommand("throughput", "messages per second and send→MSG latency");
-  tp->add_option("--server", server, "smp://<fingerprint>@host[:port]")->required();
+  common(tp);
   tp->add_option("--queues", o.queues, "queues")->capture_default_str()->check(CLI::PositiveNumber);
   tp->add_option("--conns", o.conns, "sender connections (and as many recipient ones)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   tp->add_option("--messages", o.messages, "messages in total")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   tp->add_option("--size", o.size, "message body bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
   tp->add_option("--alg", o.alg, "queue key algorithm")
       ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
-  tp->add_option("--server-pid", server_pid, "server process to sample CPU time and RSS of");
   tp->add_option("--threads", o.threads, "client io threads")->capture_default_str();
   tp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
       ->capture_default_str();
-  tp->add_flag("--allow-remote", allow_remote, "allow a server that is not on this machine");
+
+  auto* cp = app.add_subcommand("connections", "idle handshaked connections: rate and memory");
+  common(cp);
+  cp->add_option("--count", co.count, "connections")
+      ->required()
+      ->check(CLI::Range(std::size_t{1}, kMaxConnections));
+  cp->add_option("--parallel", co.parallel, "handshakes in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+  cp->add_option("--hold", co.hold_seconds, "seconds to keep the connections open at the end")
+      ->check(CLI::Range(0.0, kMaxHoldSeconds));
+
+  auto* qp = app.add_subcommand("queues", "queue creation rate and memory per queue");
+  common(qp);
+  qp->add_option("--count", qo.count, "queues")
+      ->required()
+      ->check(CLI::Range(std::size_t{1}, kMaxQueues));
+  qp->add_option("--conns", qo.conns, "connections")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+  qp->add_option("--parallel", qo.parallel, "NEW commands in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+  qp->add_option("--alg", qo.alg, "recipient key algorithm")
+      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  qp->add_option("--hold", qo.hold_seconds, "seconds to keep the queues subscribed at the end")
+      ->check(CLI::Range(0.0, kMaxHoldSeconds));
+
+  auto* kp = app.add_subcommand("crypto", "the per-message crypto and the rate it allows");
+  kp->add_option("--alg", crypto_alg, "queue key algorithm")
+      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  kp->add_option("--size", crypto_size, "message body bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
+
+  smp::bench::AgentSubcommand agent(app);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
+  if (agent.parsed()) return agent.run(is_loopback_host);
+
+  if (kp->parsed()) return crypto_mode(crypto_alg, crypto_size);
 
   auto address = smp::protocol::decode_smp_server(server);
   if (!address) {
@@ -89,26 +296,23 @@ int main(int argc, char** argv) {
                address->host);
     return 2;
   }
+  std::optional<int> pid;
+  if (server_pid > 0) pid = server_pid;
+  if (cp->parsed()) {
+    co.server = std::move(*address);
+    co.server_pid = pid;
+    co.quiet = quiet;
+    return connections_mode(co);
+  }
+  if (qp->parsed()) {
+    qo.server = std::move(*address);
+    qo.server_pid = pid;
+    qo.quiet = quiet;
+    return queues_mode(qo);
+  }
   o.server = std::move(*address);
-  if (server_pid > 0) o.server_pid = server_pid;
+  o.server_pid = pid;
   o.stall_timeout = std::chrono::milliseconds(static_cast<long long>(stall_s * 1000));
   if (o.queues < o.conns) o.queues = o.conns;
-
-  auto r = smp::bench::run_throughput(o);
-  if (!r) {
-    fmt::print(stderr, "smp-bench: {}\n", r.error().message());
-    return 1;
-  }
-  fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}\n", o.queues, o.conns,
-             o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg));
-  fmt::print("delivered {} of {} sent in {:.3f} s: {:.0f} msgs/s, errors {}\n", r->delivered,
-             r->sent, r->seconds, r->msgs_per_s, r->errors);
-  fmt::print("latency send→MSG: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms,
-             r->p90_ms, r->p99_ms);
-  if (r->server_cpu_us_per_msg) {
-    fmt::print("server: {:.2f} µs CPU per message, RSS {} bytes\n", *r->server_cpu_us_per_msg,
-               *r->server_rss_bytes);
-  }
-  fmt::print("{}\n", result_json(*r));
-  return r->errors == 0 ? 0 : 1;
+  return throughput_mode(std::move(o));
 }

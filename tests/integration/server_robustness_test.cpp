@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "never_reading_client.h"
 #include "server_test_util.h"
 
 namespace smp::test {
@@ -81,46 +82,20 @@ TEST(ServerRobustnessTest, ClientThatNeverReadsIsDisconnected) {
   ASSERT_TRUE(stuck && other);
   RecipientQueue q = create_queue(*stuck);
 
-  std::atomic<int> written{0};
-  std::atomic<bool> flood_done{false};
-  Bytes ping;
-  {
-    protocol::TransmissionIds ids{stuck->session_id(), as_bytes("p"), {}};
-    ping = protocol::encode_command_transmission(ids, cmd::Ping{}, nullptr).value();
-  }
-  std::thread flood([&] {
-    auto op = [&]() -> net::awaitable<void> {
-      for (;;) {
-        auto r = co_await stuck->transport().write_block(ping);
-        if (!r) break;
-        ++written;
-      }
-    };
-    net::co_spawn(stuck->io(), op(), [&](std::exception_ptr) { flood_done = true; });
-    stuck->io().restart();
-    stuck->io().run_for(std::chrono::seconds(30));
-  });
-  // Wait until the flood stalls: the server has stopped reading the stuck client.
-  int last = -1;
-  auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline && !flood_done) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    int now = written.load();
-    if (now == last) break;
-    last = now;
-  }
-  ASSERT_FALSE(flood_done.load()) << "the connection closed before it filled up";
-  EXPECT_GT(written.load(), 4);
+  NeverReadingClient flood(std::move(stuck));
+  // The flood stalls: the server has stopped reading the stuck client.
+  ASSERT_TRUE(flood.wait_stalled(std::chrono::milliseconds(300), std::chrono::seconds(20)))
+      << "the connection closed before it filled up";
+  EXPECT_GT(flood.written(), 4);
 
   auto start = Clock::now();
   expect_ok(other->request("s", q.sid, cmd::Send{bytes_of("unread")}), "s", q.sid);
-  while (!flood_done && Clock::now() - start < std::chrono::seconds(10)) {
+  while (!flood.ended() && Clock::now() - start < std::chrono::seconds(10)) {
     expect_pong(*other);  // the other client keeps working meanwhile
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_TRUE(flood_done.load()) << "the client that does not read was not disconnected";
+  EXPECT_TRUE(flood.ended()) << "the client that does not read was not disconnected";
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
-  flood.join();
   expect_pong(*other);
 }
 

@@ -1,6 +1,8 @@
-// smp-bench throughput against an in-process server: every message delivered and ACKed, the
-// last line a JSON summary (with the server's CPU and RSS when given its pid), and remote
-// targets refused unless allowed.
+// smp-bench against an in-process server: throughput (every message delivered and ACKed, its
+// ratio to the crypto limit), connections (idle handshaked connections and the server's memory
+// per connection), queues (NEW rate, the queues left on the server) and crypto (the per-message
+// crypto limit); the last line a JSON summary, remote targets refused unless allowed, counts
+// bounded.
 
 #include <filesystem>
 #include <string>
@@ -51,6 +53,12 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_LE(p90, p99);
   EXPECT_TRUE(j.contains("server_cpu_us_per_msg")) << run.output;
   EXPECT_GT(j.at("server_rss_bytes").to_number<std::int64_t>(), 0);
+  // The crypto limit measured in the same run, and the ratio to it.
+  double limit = j.at("crypto_limit_msgs_per_s").to_number<double>();
+  EXPECT_GT(limit, 0);
+  EXPECT_NEAR(j.at("ratio_to_crypto_limit").to_number<double>(),
+              j.at("msgs_per_s").to_number<double>() / limit, 0.01);
+  EXPECT_GT(j.at("server_cpu_ratio_to_crypto").to_number<double>(), 0);
   // Every queue was deleted afterwards.
   EXPECT_EQ(server_.queues().size(), 0u);
 }
@@ -60,6 +68,113 @@ TEST_F(SmpBenchTest, Ed448QueuesWork) {
                                  "20", "--alg", "ed448"});
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_EQ(run.json().at("delivered").to_number<std::int64_t>(), 20);
+}
+
+TEST_F(SmpBenchTest, ConnectionsHandshakesEveryConnectionAndReportsMemoryPerConnection) {
+  ToolRun run = run_tool(tool_, {"connections", "--server", address(), "--count", "25",
+                                 "--parallel", "4", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "connections");
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 25);
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 25);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  EXPECT_GT(j.at("p50_ms").to_number<double>(), 0);
+  EXPECT_LE(j.at("p50_ms").to_number<double>(), j.at("p99_ms").to_number<double>());
+  EXPECT_GT(j.at("server_cpu_us_per_msg").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_rss_bytes_per_connection")) << run.output;
+  EXPECT_NE(run.output.find("per handshake"), std::string::npos) << run.output;
+}
+
+TEST_F(SmpBenchTest, QueuesCreatesTheQueuesAndLeavesThemOnTheServer) {
+  // Enough queues that the server's CPU time spans several clock ticks of /proc/<pid>/stat.
+  ToolRun run = run_tool(tool_, {"queues", "--server", address(), "--count", "400", "--conns",
+                                 "3", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "queues");
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 400);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("server_cpu_us_per_msg").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_rss_bytes_per_queue")) << run.output;
+  EXPECT_EQ(server_.queues().size(), 400u);
+}
+
+TEST_F(SmpBenchTest, CryptoReportsEachOperationAndTheMessageLimit) {
+  for (const char* alg : {"ed25519", "ed448"}) {
+    SCOPED_TRACE(alg);
+    ToolRun run = run_tool(tool_, {"crypto", "--alg", alg, "--size", "1000"});
+    ASSERT_EQ(run.status, 0) << run.output;
+    auto j = run.json();
+    ASSERT_FALSE(j.empty()) << run.output;
+    EXPECT_EQ(j.at("mode").as_string(), "crypto");
+    EXPECT_EQ(j.at("alg").as_string(), alg);
+    for (const char* key : {"sign_send_us", "verify_send_us", "box_us", "record_seal_us",
+                            "record_open_us", "crypto_server_us_per_msg"}) {
+      EXPECT_GT(j.at(key).to_number<double>(), 0) << key;
+    }
+    // The limit is the CPUs over the crypto of server and clients together.
+    double total = j.at("crypto_server_us_per_msg").to_number<double>() +
+                   j.at("crypto_client_us_per_msg").to_number<double>();
+    EXPECT_NEAR(j.at("crypto_limit_msgs_per_s").to_number<double>(),
+                j.at("cores").to_number<double>() * 1e6 / total, 1.0);
+  }
+}
+
+TEST_F(SmpBenchTest, CountsAreBounded) {
+  ToolRun too_many =
+      run_tool(tool_, {"connections", "--server", address(), "--count", "1000000"});
+  EXPECT_NE(too_many.status, 0);
+  ToolRun none = run_tool(tool_, {"queues", "--server", address(), "--count", "0"});
+  EXPECT_NE(none.status, 0);
+  EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, AgentModeDeliversEveryMessageInOrderAndReportsTheHandshake) {
+  ToolRun run = run_tool(
+      tool_, {"agent", "--server", address(), "--connections", "2", "--messages", "40", "--size",
+              "100", "--window", "4", "--quiet", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "agent");
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 40);
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 40);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_EQ(j.at("alg").as_string(), "ed448");
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  double p50 = j.at("p50_ms").to_number<double>(), p99 = j.at("p99_ms").to_number<double>();
+  EXPECT_GT(p50, 0);
+  EXPECT_LE(p50, p99);
+  double join = j.at("join_con_p50_ms").to_number<double>();
+  EXPECT_GT(join, 0);
+  EXPECT_LE(join, j.at("join_con_max_ms").to_number<double>());
+  // Two stores with two duplex connections each have grown.
+  EXPECT_GT(j.at("sqlite_bytes_per_conn").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_cpu_us_per_msg")) << run.output;
+  // Both parties deleted every connection, and so its queues.
+  EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, AgentModeBurstWithEd25519Keys) {
+  ToolRun run = run_tool(tool_, {"agent", "--server", address(), "--messages", "30", "--burst",
+                                 "--alg", "ed25519", "--quiet"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 30) << run.output;
+  EXPECT_EQ(j.at("alg").as_string(), "ed25519");
+  EXPECT_EQ(j.at("burst").as_bool(), true);
+}
+
+TEST_F(SmpBenchTest, AgentModeRefusesNonLoopbackTargetsUnlessAllowed) {
+  std::string remote =
+      fmt::format("smp://{}@192.0.2.1:5223", transport::fingerprint_string(server_.key_hash()));
+  ToolRun run = run_tool(tool_, {"agent", "--server", remote, "--messages", "1"});
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.output.find("--allow-remote"), std::string::npos) << run.output;
 }
 
 TEST_F(SmpBenchTest, RefusesNonLoopbackTargetsUnlessAllowed) {

@@ -248,7 +248,7 @@ Result<AgentStore> AgentStore::open(const std::filesystem::path& path,
     return applied.error();
   }
   for (const auto& name : *applied) spdlog::info("agent store: applied migration {}", name);
-  return AgentStore(std::move(*db));
+  return AgentStore(std::move(*db), options.read_only ? 0 : options.cache_capacity);
 }
 
 Result<ConnId> AgentStore::create_connection(std::string_view conn_id, ConnectionMode mode) {
@@ -260,6 +260,7 @@ Result<ConnId> AgentStore::create_connection(std::string_view conn_id, Connectio
 
 Result<ConnId> AgentStore::create_rcv_connection(std::string_view conn_id, ConnectionMode mode,
                                                  const RcvQueue& queue) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&]() -> Result<ConnId> {
     SMP_TRY(ConnId id, detail::insert_with_id(conn_id, [&](std::string_view id) {
               return insert_connection(db_, id, mode);
@@ -271,6 +272,7 @@ Result<ConnId> AgentStore::create_rcv_connection(std::string_view conn_id, Conne
 
 Result<ConnId> AgentStore::create_snd_connection(std::string_view conn_id, const SndQueue& queue,
                                                  const Ratchet* ratchet) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&]() -> Result<ConnId> {
     SMP_TRY(ConnId id, detail::insert_with_id(conn_id, [&](std::string_view id) {
               return insert_connection(db_, id, ConnectionMode::invitation);
@@ -282,27 +284,40 @@ Result<ConnId> AgentStore::create_snd_connection(std::string_view conn_id, const
 }
 
 Result<void> AgentStore::add_rcv_queue(std::string_view conn_id, const RcvQueue& queue) {
+  // A new queue also updates its server's key hash, which every queue on that server reads.
+  cache_.forget_connections();
   return write([&] {
     return add_rcv_queue_if(db_, conn_id, queue, {ConnType::new_, ConnType::snd});
   });
 }
 
 Result<void> AgentStore::add_snd_queue(std::string_view conn_id, const SndQueue& queue) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&] {
     return add_snd_queue_if(db_, conn_id, queue, {ConnType::new_, ConnType::rcv});
   });
 }
 
 Result<void> AgentStore::upgrade_rcv_to_duplex(std::string_view conn_id, const SndQueue& queue) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&] { return add_snd_queue_if(db_, conn_id, queue, {ConnType::rcv}); });
 }
 
 Result<void> AgentStore::upgrade_snd_to_duplex(std::string_view conn_id, const RcvQueue& queue) {
+  cache_.forget_connections();  // see add_rcv_queue
   return write([&] { return add_rcv_queue_if(db_, conn_id, queue, {ConnType::snd}); });
 }
 
+Result<Connection> AgentStore::cached_connection(std::string_view conn_id) {
+  if (auto conn = cache_.connection(conn_id)) return std::move(*conn);
+  SMP_TRY(Connection conn, load_connection(db_, conn_id));
+  cache_.put_connection(conn_id, conn);
+  return conn;
+}
+
 Result<Connection> AgentStore::get_connection(std::string_view conn_id) {
-  return read([&] { return load_connection(db_, conn_id); });
+  if (auto conn = cache_.connection(conn_id)) return std::move(*conn);
+  return read([&] { return cached_connection(conn_id); });
 }
 
 Result<Connection> AgentStore::get_rcv_connection(const protocol::SmpServer& server,
@@ -314,7 +329,7 @@ Result<Connection> AgentStore::get_rcv_connection(const protocol::SmpServer& ser
     SMP_TRY(bool row, st->step());
     if (!row) return db_.fail(errc::not_found, "receive queue not found");
     std::string conn_id = to_string(st->column_view(0));
-    return load_connection(db_, conn_id);
+    return cached_connection(conn_id);
   });
 }
 
@@ -370,6 +385,7 @@ Result<std::vector<Connection>> AgentStore::list_connections() {
 }
 
 Result<void> AgentStore::delete_connection(std::string_view conn_id) {
+  cache_.forget(conn_id);
   return write([&]() -> Result<void> {
     SMP_TRY(auto st, db_.cached("DELETE FROM connections WHERE conn_id = ?"));
     st->bind_all(id_blob(conn_id));
@@ -382,6 +398,7 @@ Result<void> AgentStore::set_rcv_queue_status(const protocol::SmpServer& server,
                                               QueueStatus status) {
   static const std::string kSql =
       "UPDATE rcv_queues SET status = ? WHERE host = ? AND port = ? AND rcv_id = ?";
+  cache_.forget_connections();
   return write([&] {
     return update_queue(db_, kSql, "receive queue", server, rcv_id, queue_status_text(status));
   });
@@ -390,6 +407,7 @@ Result<void> AgentStore::set_rcv_queue_status(const protocol::SmpServer& server,
 Result<void> AgentStore::set_rcv_queue_confirmed_e2e(const protocol::SmpServer& server,
                                                      ByteView rcv_id,
                                                      const SecretBytes& e2e_dh_secret) {
+  cache_.forget_connections();
   return write([&]() -> Result<void> {
     SMP_TRY(auto st, db_.cached("UPDATE rcv_queues SET e2e_dh_secret = ?, status = ?"
                                 " WHERE host = ? AND port = ? AND rcv_id = ?"));
@@ -404,6 +422,7 @@ Result<void> AgentStore::set_snd_queue_status(const protocol::SmpServer& server,
                                               QueueStatus status) {
   static const std::string kSql =
       "UPDATE snd_queues SET status = ? WHERE host = ? AND port = ? AND snd_id = ?";
+  cache_.forget_connections();
   return write([&] {
     return update_queue(db_, kSql, "send queue", server, snd_id, queue_status_text(status));
   });

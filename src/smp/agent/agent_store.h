@@ -5,6 +5,9 @@
 // Not thread-safe, and designed for ONE writer: the agent serializes every write through one
 // AgentStore on one strand. Other threads open their own AgentStore (read_only suffices);
 // with WAL their reads run beside the writer, waiting at most busy_timeout.
+// The writer keeps decoded connections and ratchet states in memory (StoreOptions::
+// cache_capacity), updated by its own writes; read-only stores never cache, since they would
+// not see the writer's changes.
 // Errors: errc::not_found, already_exists (duplicate id), wrong_state (wrong connection type
 // or state), store_corrupt (a stored value does not decode), io_error; last_error() explains.
 #pragma once
@@ -18,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "smp/agent/agent_store_cache.h"
 #include "smp/agent/agent_store_types.h"
 #include "smp/agent/ratchet_skipped.h"
 #include "smp/agent/ratchet_state.h"
@@ -40,6 +44,9 @@ struct StoreOptions {
   // `full` (one fsync per transaction). See sqlite::Synchronous.
   sqlite::Synchronous synchronous = sqlite::Synchronous::normal;
   std::chrono::milliseconds busy_timeout{5000};
+  // Connections whose decoded queues and ratchet state stay in memory (each a few KB), so
+  // that a message does not load private keys again; 0 turns this off.
+  std::size_t cache_capacity = 1024;
 };
 
 // The X3DH private keys an inviting party keeps until the confirmation arrives. Move-only.
@@ -72,8 +79,10 @@ class AgentStore {
   // rolled back when it returns an error or throws.
   template <class F>
   auto atomically(F&& f) -> decltype(f(std::declval<AgentStore&>())) {
-    return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate,
-                                  [&] { return f(*this); });
+    return rolling_back([&] {
+      return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate,
+                                    [&] { return f(*this); });
+    });
   }
 
   // ---- Connections ----
@@ -206,21 +215,45 @@ class AgentStore {
 
   // ---- Diagnostics ----
   const std::string& last_error() const { return db_.last_error(); }
-  sqlite::Database& database() { return db_; }
+  // The connection itself. What is written through it bypasses the store, so the store
+  // forgets what it cached.
+  sqlite::Database& database() {
+    cache_.clear();
+    return db_;
+  }
 
  private:
-  explicit AgentStore(sqlite::Database db) : db_(std::move(db)) {}
+  AgentStore(sqlite::Database db, std::size_t cache_capacity)
+      : db_(std::move(db)), cache_(cache_capacity) {}
 
+  // f() (a transaction); when it fails or throws, what was rolled back may be cached: all
+  // is forgotten.
+  template <class F>
+  auto rolling_back(F&& f) -> decltype(f()) {
+    try {
+      auto r = f();
+      if (!r) cache_.clear();
+      return r;
+    } catch (...) {
+      cache_.clear();
+      throw;
+    }
+  }
   template <class F>
   auto write(F&& f) -> decltype(f()) {
-    return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate, std::forward<F>(f));
+    return rolling_back([&] {
+      return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate, std::forward<F>(f));
+    });
   }
+  // The connection, from the cache or loaded (and cached).
+  Result<Connection> cached_connection(std::string_view conn_id);
   template <class F>
   auto read(F&& f) -> decltype(f()) {
     return sqlite::in_transaction(db_, sqlite::TransactionMode::deferred, std::forward<F>(f));
   }
 
   sqlite::Database db_;
+  detail::StoreCache cache_;
 };
 
 }  // namespace smp::agent

@@ -47,6 +47,7 @@ Result<void> AgentStore::create_ratchet_x3dh_keys(std::string_view conn_id,
                                                   const crypto::PrivateKey& key2) {
   if (key1.algorithm() != key2.algorithm() || !kRatchetDh.contains(key1.algorithm()))
     return db_.fail(errc::wrong_algorithm, "X3DH keys of the wrong algorithm");
+  cache_.forget_ratchet(conn_id);
   return write([&]() -> Result<void> {
     SMP_TRY(auto st, db_.cached("INSERT INTO ratchets (conn_id, x3dh_priv_key_1, x3dh_priv_key_2)"
                                 " VALUES (?, ?, ?)"));
@@ -77,16 +78,21 @@ Result<void> AgentStore::set_ratchet(std::string_view conn_id, const Ratchet& ra
                    " ON CONFLICT (conn_id) DO UPDATE SET ratchet_state = excluded.ratchet_state,"
                    " x3dh_priv_key_1 = NULL, x3dh_priv_key_2 = NULL"));
     st->bind_all(id_blob(conn_id), state);
-    return st->run();
+    SMP_TRY_VOID(st->run());
+    cache_.put_ratchet(conn_id, ratchet);
+    return Result<void>{};
   });
 }
 
 Result<Ratchet> AgentStore::get_ratchet(std::string_view conn_id) {
+  if (auto cached = cache_.ratchet(conn_id)) return std::move(*cached);
   SMP_TRY(auto st, db_.cached("SELECT ratchet_state FROM ratchets WHERE conn_id = ?"));
   st->bind_all(id_blob(conn_id));
   SMP_TRY(bool row, st->step());
   if (!row || st->column_is_null(0)) return db_.fail(errc::not_found, "ratchet not found");
-  return detail::column_ratchet(db_, *st, 0);
+  SMP_TRY(Ratchet rc, detail::column_ratchet(db_, *st, 0));
+  cache_.put_ratchet(conn_id, rc);
+  return rc;
 }
 
 Result<SkippedMsgKeys> AgentStore::get_skipped_keys(std::string_view conn_id) {
@@ -128,7 +134,9 @@ Result<void> AgentStore::update_ratchet(std::string_view conn_id, const Ratchet&
     st->bind_all(state, id_blob(conn_id));
     SMP_TRY_VOID(st->run());
     SMP_TRY_VOID(detail::expect_changed(db_, "ratchet"));
-    return apply_skipped_diff(conn_id, diff);
+    SMP_TRY_VOID(apply_skipped_diff(conn_id, diff));
+    cache_.put_ratchet(conn_id, ratchet);
+    return Result<void>{};
   });
 }
 

@@ -46,6 +46,26 @@ SndQueue SndQueue::clone() const {
                   e2e_pub_key, status, client_version};
 }
 
+Connection clone_connection(const Connection& conn) {
+  return std::visit(
+      Overloaded{
+          [](const NewConnection& c) { return Connection(NewConnection{c.data}); },
+          [](const RcvConnection& c) {
+            return Connection(RcvConnection{c.data, c.rcv_queue.clone()});
+          },
+          [](const SndConnection& c) {
+            return Connection(SndConnection{c.data, c.snd_queue.clone()});
+          },
+          [](const DuplexConnection& c) {
+            return Connection(DuplexConnection{c.data, c.rcv_queue.clone(), c.snd_queue.clone()});
+          },
+          [](const ContactConnection& c) {
+            return Connection(ContactConnection{c.data, c.rcv_queue.clone()});
+          },
+      },
+      conn);
+}
+
 ConnType conn_type(const Connection& conn) {
   return std::visit(Overloaded{
                         [](const NewConnection&) { return ConnType::new_; },

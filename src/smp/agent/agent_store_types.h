@@ -98,6 +98,8 @@ using Connection =
 
 enum class ConnType : std::uint8_t { new_, rcv, snd, duplex, contact };
 ConnType conn_type(const Connection& conn);
+// An independent copy (queues cloned: secrets copied, loaded keys shared read-only).
+Connection clone_connection(const Connection& conn);
 const ConnData& conn_data(const Connection& conn);
 // nullptr when the connection has no queue of that direction.
 const RcvQueue* rcv_queue_of(const Connection& conn);

@@ -56,14 +56,19 @@ std::string encode(ByteView data, std::string_view alphabet) {
 // does not check those bits, but its vectors show it does: the strP errors recorded for
 // "YW+/" and "YW Jj" are "non-canonical encoding detected" on the token "YW". The same
 // library version is the one that refuses "YQ=" (≡ 3 ending in '='), a rule the spec keeps.
-Result<Bytes> decode_padded(std::string_view text, const DecodeTable& table) {
+// `text` as if followed by `pad` '=' characters (so unpadded input needs no copy).
+Result<Bytes> decode_padded(std::string_view text, const DecodeTable& table,
+                            std::size_t pad = 0) {
   const auto fail = make_error_code(errc::bad_base64);
+  const std::size_t size = text.size() + pad;
   Bytes out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
+  out.reserve(size / 4 * 3);
+  for (std::size_t i = 0; i < size; i += 4) {
     std::uint8_t q[4];
-    for (std::size_t j = 0; j < 4; ++j) q[j] = table[static_cast<unsigned char>(text[i + j])];
-    const bool last = i + 4 == text.size();
+    for (std::size_t j = 0; j < 4; ++j) {
+      q[j] = i + j < text.size() ? table[static_cast<unsigned char>(text[i + j])] : kPad;
+    }
+    const bool last = i + 4 == size;
     const bool pad2 = last && q[2] == kPad && q[3] == kPad;
     const bool pad1 = last && q[2] != kPad && q[3] == kPad;
     for (std::size_t j = 0; j < 4; ++j) {
@@ -88,9 +93,12 @@ Result<Bytes> decode_padded(std::string_view text, const DecodeTable& table) {
   return out;
 }
 
+// Which bytes a token may hold: Latin-1 alphanumerics plus two extra characters.
+using TokenTable = std::array<bool, 256>;
+
 // Data.Char.isAlphaNum on a Latin-1 character (the reference scans Char8 text with it):
 // ASCII letters and digits plus the Latin-1 letters and numeric signs.
-bool is_latin1_alnum(unsigned char c) {
+constexpr bool is_latin1_alnum(unsigned char c) {
   if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
   switch (c) {
     case 0xaa: case 0xb2: case 0xb3: case 0xb5: case 0xb9: case 0xba:
@@ -101,20 +109,31 @@ bool is_latin1_alnum(unsigned char c) {
   }
 }
 
+constexpr TokenTable make_token_table(char extra1, char extra2) {
+  TokenTable t{};
+  for (std::size_t c = 0; c < t.size(); ++c) {
+    t[c] = is_latin1_alnum(static_cast<unsigned char>(c));
+  }
+  t[static_cast<unsigned char>(extra1)] = true;
+  t[static_cast<unsigned char>(extra2)] = true;
+  return t;
+}
+
+constexpr TokenTable kUrlTokenTable = make_token_table('-', '_');
+constexpr TokenTable kStdTokenTable = make_token_table('+', '/');
+
 // Splits `[alnum extra]+ '='*` off the front of `in`; empty when there is no token.
-std::string_view scan_token(std::string_view in, std::string_view extra) {
+std::string_view scan_token(std::string_view in, const TokenTable& allowed) {
   std::size_t n = 0;
-  while (n < in.size() && (is_latin1_alnum(static_cast<unsigned char>(in[n])) ||
-                           extra.find(in[n]) != std::string_view::npos))
-    ++n;
+  while (n < in.size() && allowed[static_cast<unsigned char>(in[n])]) ++n;
   if (n == 0) return {};
   while (n < in.size() && in[n] == '=') ++n;
   return in.substr(0, n);
 }
 
 template <class Decode>
-Result<Bytes> parse_token(std::string_view& in, std::string_view extra, Decode decode) {
-  std::string_view token = scan_token(in, extra);
+Result<Bytes> parse_token(std::string_view& in, const TokenTable& allowed, Decode decode) {
+  std::string_view token = scan_token(in, allowed);
   if (token.empty()) return make_error_code(errc::bad_base64);
   auto r = decode(token);
   if (r) in.remove_prefix(token.size());
@@ -132,10 +151,10 @@ Result<Bytes> b64url_decode(std::string_view text) {
     case 0:
       return decode_padded(text, kUrlTable);
     case 2:
-      return decode_padded(std::string(text) + "==", kUrlTable);
+      return decode_padded(text, kUrlTable, 2);
     case 3:
       if (text.back() == '=') return make_error_code(errc::bad_base64);
-      return decode_padded(std::string(text) + "=", kUrlTable);
+      return decode_padded(text, kUrlTable, 1);
     default:
       return make_error_code(errc::bad_base64);
   }
@@ -147,11 +166,11 @@ Result<Bytes> b64_decode(std::string_view text) {
 }
 
 Result<Bytes> parse_b64url_token(std::string_view& in) {
-  return parse_token(in, "-_", b64url_decode);
+  return parse_token(in, kUrlTokenTable, b64url_decode);
 }
 
 Result<Bytes> parse_b64_token(std::string_view& in) {
-  return parse_token(in, "+/", b64_decode);
+  return parse_token(in, kStdTokenTable, b64_decode);
 }
 
 }  // namespace smp::enc

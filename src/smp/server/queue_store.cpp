@@ -186,6 +186,12 @@ std::optional<QueueRecord> QueueStore::by_recipient(const QueueId& rid) const {
   return impl_->record(s, *it);
 }
 
+bool QueueStore::contains(const QueueId& rid) const {
+  const Shard& s = impl_->shard(rid);
+  std::lock_guard lock(s.mu);
+  return s.by_rid.find(rid) != s.by_rid.end();
+}
+
 std::optional<QueueRecord> QueueStore::by_sender(const QueueId& sid) const {
   auto rid = impl_->rid_by<&QueueSlot::sid>(&Shard::by_sid, sid);
   if (!rid) return std::nullopt;

@@ -32,6 +32,8 @@ class QueueStore {
 
   // A copy of the queue, or nullopt if no queue has that id.
   std::optional<QueueRecord> by_recipient(const QueueId& rid) const;
+  // Whether a queue with this recipient id exists (without decoding its record).
+  bool contains(const QueueId& rid) const;
   std::optional<QueueRecord> by_sender(const QueueId& sid) const;
   std::optional<QueueRecord> by_notifier(const QueueId& nid) const;
 

@@ -41,7 +41,12 @@ void SendQueue::pop_front() {
   assert(count_ > 0);
   slots_[head_].message.body.reset();  // the stored body may be freed once ACKed
   head_ = (head_ + 1) % allocated_;
-  --count_;
+  if (--count_ == 0) {
+    // An idle connection keeps no slots (each is about 650 bytes).
+    slots_.reset();
+    allocated_ = 0;
+    head_ = 0;
+  }
 }
 
 void SendQueue::clear() {

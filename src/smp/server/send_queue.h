@@ -4,8 +4,8 @@
 // costs a reference to the stored body, not 16 KB.
 //
 // Strand-bound (owned by one Session). The ring starts small on first use and grows up to
-// its capacity (a client that sends one command at a time never needs more than two slots),
-// then is reused.
+// its capacity (a client that sends one command at a time never needs more than two slots);
+// it is released whenever the queue empties, so an idle connection holds no slots.
 #pragma once
 
 #include <array>
@@ -56,6 +56,8 @@ class SendQueue {
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   std::size_t capacity() const { return capacity_; }
+  // Slots currently allocated (0 while empty).
+  std::size_t allocated_slots() const { return allocated_; }
 
   // A cleared slot at the back to fill in. REQUIRES: size() < capacity().
   Outgoing& push_back();

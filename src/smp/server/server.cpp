@@ -23,6 +23,7 @@
 #include <thread>
 
 #include <pthread.h>
+#include <sched.h>
 
 #include "smp/server/server_context.h"
 #include "smp/server/session.h"
@@ -34,6 +35,16 @@
 namespace smp::server {
 
 namespace {
+
+// The CPUs this process may run on (taskset / cgroup cpusets), at least 1.
+std::size_t usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    return static_cast<std::size_t>(CPU_COUNT(&set));
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 namespace net = boost::asio;
 using transport::Tcp;
@@ -192,7 +203,7 @@ Result<void> Server::Impl::start() {
   if (auto r = load_tls(); !r) return r;
 
   std::size_t threads = ctx_.config.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = usable_cpus();
   io_ = std::make_unique<net::io_context>(static_cast<int>(threads));
   if (auto r = bind_listeners(); !r) {
     listeners_.clear();

@@ -31,7 +31,7 @@ struct ServerConfig {
   std::filesystem::path ca_cert_file, server_cert_file, server_key_file;
   // Messages a queue may hold, the delivered-but-unACKed one included (msgQueueQuota).
   std::size_t msg_queue_quota = protocol::kDefaultMsgQueueQuota;
-  // io_context threads; 0 = std::thread::hardware_concurrency().
+  // io_context threads; 0 = one per CPU this process may run on (so `taskset -c 0` runs one).
   std::size_t threads = 0;
   // Blocks queued per client before we stop reading from it (responses) or disconnect it
   // (asynchronous MSG/END/NMSG that find the queue still full). The reference's tbqSize.

@@ -18,7 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -146,7 +146,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::unordered_map<QueueId, Subscription, QueueIdHash> subscriptions_;
   std::unordered_set<QueueId, QueueIdHash> notifier_subscriptions_;
-  std::deque<Deferred> deferred_;  // notifications waiting for room in queue_
+  // Notifications waiting for room in queue_ (a list: nothing allocated while empty).
+  std::list<Deferred> deferred_;
 };
 
 }  // namespace smp::server

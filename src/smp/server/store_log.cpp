@@ -211,7 +211,8 @@ class Replayer {
   // CREATE replaces a queue with the same rid, as the reference's M.insert does; if the new
   // record cannot go in (its sender or notifier id belongs to another queue), the old stays.
   void apply(std::string_view text, StoreLogCreate& c) {
-    auto old = store_.by_recipient(c.queue.recipient_id);
+    std::optional<QueueRecord> old;  // decoded only when the rid is taken (rare)
+    if (store_.contains(c.queue.recipient_id)) old = store_.by_recipient(c.queue.recipient_id);
     if (old) (void)store_.remove(c.queue.recipient_id);
     if (store_.add(std::move(c.queue))) return;
     if (old) (void)store_.add(std::move(*old));

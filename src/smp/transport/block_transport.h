@@ -43,9 +43,10 @@ class BlockTransport {
   // Zero-copy sending for writers that build whole blocks in place (the server's session
   // writer): the connection's own kBlockSize write buffer, to be filled with a padded block
   // (u16 length ‖ content ‖ fill) and then sent as it is by write_prepared_block(). The
-  // buffer lives as long as the transport; fill it only while no write is outstanding.
-  // The defaults copy through write_block(); the TLS and WebSocket transports send the
-  // buffer itself.
+  // buffer is valid from this call until write_prepared_block() completes (the TLS and
+  // WebSocket transports then release it, so idle connections hold none); fill it only
+  // while no write is outstanding. The defaults copy through write_block(); the TLS and
+  // WebSocket transports send the buffer itself.
   virtual std::span<std::uint8_t> write_buffer();
   // Errors as write_block; errc::transport_large_msg if the length word exceeds the block.
   virtual net::awaitable<Result<void>> write_prepared_block();

@@ -3,6 +3,8 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include "smp/encoding/padding.h"
+
 namespace smp::transport {
 
 net::awaitable<Result<void>> StreamTransport::start(TlsRole role) {
@@ -10,6 +12,24 @@ net::awaitable<Result<void>> StreamTransport::start(TlsRole role) {
   if (!id) co_return id.error();
   set_session_id(*id);
   co_return co_await upgrade(role);
+}
+
+net::awaitable<Result<void>> StreamTransport::write_block(ByteView content) {
+  if (content.size() > protocol::kMaxBlockContent) {
+    co_return make_error_code(errc::transport_large_msg);
+  }
+  (void)enc::pad_into(content, write_buffer());  // cannot fail: the size was checked
+  co_return co_await write_prepared_block();
+}
+
+std::span<std::uint8_t> StreamTransport::write_buffer() { return write_buf_.get(); }
+
+net::awaitable<Result<void>> StreamTransport::write_prepared_block() {
+  auto block = write_buf_.get();
+  if (!enc::unpad(block)) co_return make_error_code(errc::transport_large_msg);
+  auto sent = co_await send_block(block);
+  write_buf_.release();
+  co_return sent;
 }
 
 void StreamTransport::close() noexcept {

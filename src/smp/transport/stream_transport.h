@@ -1,23 +1,23 @@
 // Block transports over a TLS stream (spec §3.4) and over WebSockets inside TLS (spec §3.6),
 // with the hooks that connect/accept use to bring a connection up.
 //
-// Strand-bound like every BlockTransport. Each object owns its stream and two fixed 16 KB
-// buffers (one for reads, one for writes), so no block costs a heap allocation.
+// Strand-bound like every BlockTransport. Each object owns its stream; the 16 KB block
+// buffers are taken only while a block is read or written (an idle connection waits for
+// readability before it takes one), so an idle connection costs its TLS state and little
+// else. The write path (padding, checks, the prepared block) is shared here; each kind
+// only sends a whole padded block and reads one.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <cstdint>
 #include <memory>
 
 #include "smp/protocol/wire_format.h"
+#include "smp/transport/block_buffer.h"
 #include "smp/transport/block_transport.h"
 #include "smp/transport/tls.h"
+#include "smp/transport/tls_stream.h"
 
 namespace smp::transport {
-
-using Tcp = net::ip::tcp;
-using TlsStream = ssl::stream<Tcp::socket>;
 
 using protocol::TransportKind;
 
@@ -33,6 +33,11 @@ class StreamTransport : public BlockTransport {
   // WebSocket upgrade failures: errc::connection_closed / errc::network.
   net::awaitable<Result<void>> start(TlsRole role);
 
+  net::awaitable<Result<void>> write_block(ByteView content) final;
+  // Valid from this call until write_prepared_block() completes; then it is released.
+  std::span<std::uint8_t> write_buffer() final;
+  net::awaitable<Result<void>> write_prepared_block() final;
+
   void close() noexcept override;
   bool is_open() const override;
   net::any_io_executor get_executor() override;
@@ -40,6 +45,11 @@ class StreamTransport : public BlockTransport {
  protected:
   StreamTransport() = default;
   virtual net::awaitable<Result<void>> upgrade(TlsRole role) = 0;
+  // Sends one whole padded block as it is. Errors: errc::connection_closed, errc::network.
+  virtual net::awaitable<Result<void>> send_block(ByteView block) = 0;
+
+ private:
+  BlockBuffer write_buf_;
 };
 
 // `stream` must not have done any I/O yet (it is moved into the transport); it may be an

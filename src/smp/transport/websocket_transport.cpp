@@ -2,10 +2,8 @@
 // is one binary message of exactly 16384 bytes.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_static_buffer.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <array>
 
 #include "smp/encoding/padding.h"
 #include "smp/protocol/wire_format.h"
@@ -42,7 +40,10 @@ class WebSocketTransport final : public StreamTransport {
   const TlsStream& tls() const override { return ws_.next_layer(); }
 
   net::awaitable<Result<ByteView>> read_block_view() override {
+    // Beast may already hold the next frame's bytes, so no waiting for readability here;
+    // the buffer is only allocated when the payload arrives, and given back meanwhile.
     read_buf_.clear();
+    read_buf_.shrink_to_fit();
     auto [ec, n] = co_await ws_.async_read(read_buf_, kUseTuple);
     if (ec) co_return make_error_code(websocket_error(ec));
     if (read_buf_.size() != protocol::kBlockSize) {
@@ -53,23 +54,6 @@ class WebSocketTransport final : public StreamTransport {
         enc::unpad(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
     if (!content) co_return make_error_code(errc::transport_large_msg);
     co_return *content;
-  }
-
-  net::awaitable<Result<void>> write_block(ByteView content) override {
-    if (content.size() > protocol::kMaxBlockContent) {
-      co_return make_error_code(errc::transport_large_msg);
-    }
-    (void)enc::pad_into(content, write_buf_);  // cannot fail: the size was checked
-    co_return co_await write_prepared_block();
-  }
-
-  std::span<std::uint8_t> write_buffer() override { return write_buf_; }
-
-  net::awaitable<Result<void>> write_prepared_block() override {
-    if (!enc::unpad(write_buf_)) co_return make_error_code(errc::transport_large_msg);
-    auto [ec, n] = co_await ws_.async_write(net::buffer(write_buf_), kUseTuple);
-    if (ec) co_return make_error_code(websocket_error(ec));
-    co_return Result<void>{};
   }
 
  protected:
@@ -85,10 +69,15 @@ class WebSocketTransport final : public StreamTransport {
     co_return Result<void>{};
   }
 
+  net::awaitable<Result<void>> send_block(ByteView block) override {
+    auto [ec, n] = co_await ws_.async_write(net::buffer(block.data(), block.size()), kUseTuple);
+    if (ec) co_return make_error_code(websocket_error(ec));
+    co_return Result<void>{};
+  }
+
  private:
   websocket::stream<TlsStream> ws_;
-  beast::flat_static_buffer<protocol::kBlockSize> read_buf_;
-  std::array<std::uint8_t, protocol::kBlockSize> write_buf_;
+  beast::flat_buffer read_buf_{protocol::kBlockSize};  // at most one block
 };
 
 }  // namespace

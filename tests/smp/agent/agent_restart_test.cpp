@@ -126,12 +126,15 @@ TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub)
 
 TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
   Connected c = connect_pair(alice_, bob_);
-  constexpr int kCount = 30;
+  // Enough that the agent stops with most SENDs not yet run, however fast it is. Their corr
+  // ids are not numbers, which TestAgent::command uses for its own.
+  constexpr int kCount = 200;
   for (int i = 0; i < kCount; ++i) {
-    alice_.agent().submit(fmt::format("{}", i), c.alice, cmd::Send{to_bytes(fmt::format("m{}", i))});
+    alice_.agent().submit(fmt::format("s{}", i), c.alice,
+                          cmd::Send{to_bytes(fmt::format("m{}", i))});
   }
   // Stop once some MIDs are out, most messages still pending.
-  ASSERT_TRUE(alice_.events().take([](const AgentEvent& e) { return e.corr_id == "2"; }, 10s));
+  ASSERT_TRUE(alice_.events().take([](const AgentEvent& e) { return e.corr_id == "s2"; }, 10s));
   alice_.stop();
   int mids = 0;
   for (const auto& e : alice_.events().pending()) {

@@ -34,6 +34,17 @@ TEST(QueueStore, AddsAndFindsByEveryId) {
   EXPECT_FALSE(store.by_recipient(make_id(2, 1)));
 }
 
+TEST(QueueStore, ContainsOnlyRecipientIdsOfLiveQueues) {
+  QueueStore store;
+  QueueRecord q = make_queue(1);
+  EXPECT_FALSE(store.contains(q.recipient_id));
+  ASSERT_TRUE(store.add(q));
+  EXPECT_TRUE(store.contains(q.recipient_id));
+  EXPECT_FALSE(store.contains(q.sender_id));  // a sender id is not a recipient id
+  ASSERT_TRUE(store.remove(q.recipient_id));
+  EXPECT_FALSE(store.contains(q.recipient_id));
+}
+
 TEST(QueueStore, KeepsEd448KeysAndDhSecret) {
   QueueStore store;
   QueueRecord q = make_queue(4);

@@ -34,6 +34,22 @@ TEST(SendQueueTest, KeepsOrderAcrossWrapAround) {
   }
 }
 
+TEST(SendQueueTest, HoldsNoSlotsWhileEmpty) {
+  SendQueue q(4);
+  EXPECT_EQ(q.allocated_slots(), 0u);
+  q.push_back().kind = Outgoing::Kind::pong;
+  q.push_back().kind = Outgoing::Kind::ok;
+  EXPECT_GE(q.allocated_slots(), 2u);
+  q.pop_front();
+  EXPECT_GE(q.allocated_slots(), 1u);  // one record still waits
+  EXPECT_EQ(q.front().kind, Outgoing::Kind::ok);
+  q.pop_front();
+  EXPECT_EQ(q.allocated_slots(), 0u);
+  // And it works again after the release.
+  q.push_back().kind = Outgoing::Kind::end;
+  EXPECT_EQ(q.front().kind, Outgoing::Kind::end);
+}
+
 TEST(SendQueueTest, GrowingKeepsOrderWhenTheRingHasWrapped) {
   SendQueue q(8);
   std::uint8_t next_in = 0, next_out = 0;

@@ -1,0 +1,28 @@
+// BlockBuffer: one kBlockSize byte buffer taken from the heap only while a block is being
+// read or written, so an idle connection holds none. Not thread-safe (one per connection
+// side, used on its strand); owns its memory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "smp/protocol/wire_format.h"
+
+namespace smp::transport {
+
+class BlockBuffer {
+ public:
+  // The buffer, allocated (uninitialised) on first use after a release.
+  std::span<std::uint8_t> get() {
+    if (!data_) data_ = std::make_unique_for_overwrite<std::uint8_t[]>(protocol::kBlockSize);
+    return {data_.get(), protocol::kBlockSize};
+  }
+  bool held() const { return data_ != nullptr; }
+  void release() { data_.reset(); }
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+};
+
+}  // namespace smp::transport

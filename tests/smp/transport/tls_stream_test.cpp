@@ -1,0 +1,290 @@
+#include "smp/transport/tls_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include "loopback.h"
+#include "smp/transport/stream_transport.h"
+#include "support/run_awaitable.h"
+
+namespace smp::transport {
+namespace {
+
+using test::kUseTuple;
+using test::make_identity;
+using test::ServerIdentity;
+using namespace std::chrono_literals;
+
+Bytes pattern(std::size_t n) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 13 + i / 251);
+  return b;
+}
+
+// Runs two coroutines until both have finished (other work, such as a relay, may go on).
+template <class A, class B>
+std::pair<std::optional<A>, std::optional<B>> run_both(net::io_context& io, net::awaitable<A> a,
+                                                       net::awaitable<B> b,
+                                                       std::chrono::seconds limit = 10s) {
+  std::optional<A> out_a;
+  std::optional<B> out_b;
+  net::co_spawn(io, std::move(a), [&](std::exception_ptr e, A v) {
+    if (!e) out_a.emplace(std::move(v));
+  });
+  net::co_spawn(io, std::move(b), [&](std::exception_ptr e, B v) {
+    if (!e) out_b.emplace(std::move(v));
+  });
+  io.restart();
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while ((!out_a || !out_b) && std::chrono::steady_clock::now() < deadline) {
+    io.run_one_for(100ms);
+  }
+  EXPECT_TRUE(out_a && out_b) << "did not finish in time";
+  return {std::move(out_a), std::move(out_b)};
+}
+
+net::awaitable<void> pause(std::chrono::milliseconds d) {
+  net::steady_timer t(co_await net::this_coro::executor, d);
+  co_await t.async_wait(kUseTuple);
+}
+
+// Forwards client → server bytes in small pieces (3 bytes, then up to 1000, with a pause
+// after each), so records and even record headers arrive split; server → client as read.
+// Once `limit` bytes have gone client → server it closes both sides.
+class Relay {
+ public:
+  explicit Relay(net::io_context& io) : acceptor_(io, Tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::size_t forwarded() const { return forwarded_; }
+  void set_limit(std::size_t limit) { limit_ = limit; }
+
+  net::awaitable<void> run(Tcp::endpoint server) {
+    auto [ec, from_client] = co_await acceptor_.async_accept(kUseTuple);
+    if (ec) co_return;
+    client_ = std::make_unique<Tcp::socket>(std::move(from_client));
+    server_ = std::make_unique<Tcp::socket>(acceptor_.get_executor());
+    std::tie(ec) = co_await server_->async_connect(server, kUseTuple);
+    if (ec) co_return;
+    net::co_spawn(acceptor_.get_executor(), back(), net::detached);
+    Bytes buf(1000);
+    bool small = true;
+    for (;;) {
+      std::size_t want = small ? 3 : buf.size();
+      small = !small;
+      if (limit_) want = std::min(want, *limit_ - forwarded_);
+      if (want == 0) break;
+      auto [rec, n] = co_await client_->async_read_some(net::buffer(buf.data(), want), kUseTuple);
+      if (rec) break;
+      auto [wec, m] = co_await net::async_write(*server_, net::buffer(buf.data(), n), kUseTuple);
+      if (wec) break;
+      forwarded_ += n;
+      co_await pause(1ms);
+    }
+    error_code ignored;
+    server_->close(ignored);
+    client_->close(ignored);
+  }
+
+ private:
+  net::awaitable<void> back() {
+    Bytes buf(4096);
+    for (;;) {
+      auto [rec, n] = co_await server_->async_read_some(net::buffer(buf), kUseTuple);
+      if (rec) co_return;
+      auto [wec, m] = co_await net::async_write(*client_, net::buffer(buf.data(), n), kUseTuple);
+      if (wec) co_return;
+    }
+  }
+
+  Tcp::acceptor acceptor_;
+  std::unique_ptr<Tcp::socket> client_, server_;
+  std::size_t forwarded_ = 0;
+  std::optional<std::size_t> limit_;
+};
+
+// A handshaked client/server pair of TlsStreams, directly or through a Relay.
+class TlsStreamTest : public ::testing::Test {
+ protected:
+  void connect(bool through_relay) {
+    id_ = make_identity(CertificateAlgorithm::ed25519);
+    ASSERT_TRUE(id_.context.has_value());
+    auto ctx = shared_client_context();
+    ASSERT_TRUE(ctx.has_value());
+    std::uint16_t port = net_.acceptor.local_endpoint().port();
+    if (through_relay) {
+      relay_ = std::make_unique<Relay>(net_.io);
+      net::co_spawn(net_.io, relay_->run(net_.acceptor.local_endpoint()), net::detached);
+      port = relay_->port();
+    }
+    client_.emplace(net_.io, **ctx);
+    auto server_side = [&]() -> net::awaitable<error_code> {
+      auto [ec, socket] = co_await net_.acceptor.async_accept(kUseTuple);
+      if (ec) co_return ec;
+      server_.emplace(std::move(socket), *id_.context);
+      std::tie(ec) = co_await server_->async_handshake(ssl::stream_base::server, kUseTuple);
+      co_return ec;
+    };
+    auto client_side = [&, port]() -> net::awaitable<error_code> {
+      auto [ec] = co_await client_->next_layer().async_connect(
+          Tcp::endpoint(net::ip::make_address("127.0.0.1"), port), kUseTuple);
+      if (ec) co_return ec;
+      if (!expect_server(client_->native_handle(), "127.0.0.1", id_.key_hash)) {
+        co_return make_error_code(errc::tls_failure);
+      }
+      std::tie(ec) = co_await client_->async_handshake(ssl::stream_base::client, kUseTuple);
+      co_return ec;
+    };
+    auto [s, c] = run_both(net_.io, server_side(), client_side(), 10s);
+    ASSERT_TRUE(s && c);
+    ASSERT_FALSE(*s) << s->message();
+    ASSERT_FALSE(*c) << c->message();
+  }
+
+  // Writes `data` from the client while the server reads `expected` bytes.
+  std::pair<error_code, Bytes> transfer(const Bytes& data, std::size_t expected) {
+    Bytes got(expected);
+    auto writer = [&]() -> net::awaitable<error_code> {
+      auto [ec, n] = co_await net::async_write(*client_, net::buffer(data), kUseTuple);
+      co_return ec;
+    };
+    auto reader = [&]() -> net::awaitable<error_code> {
+      auto [ec, n] = co_await net::async_read(*server_, net::buffer(got), kUseTuple);
+      got.resize(n);
+      co_return ec;
+    };
+    auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
+    if (!w || !r) return {make_error_code(errc::timeout), {}};
+    return {*r, got};
+  }
+
+  test::Loopback net_;
+  ServerIdentity id_;
+  std::unique_ptr<Relay> relay_;
+  std::optional<TlsStream> client_, server_;
+};
+
+TEST_F(TlsStreamTest, RecordsArrivingInPiecesAreReassembled) {
+  connect(true);
+  Bytes data = pattern(40000);  // three records, split into 3- and 1000-byte pieces
+  auto [ec, got] = transfer(data, data.size());
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(got, data);
+}
+
+TEST_F(TlsStreamTest, PeerClosingMidRecordIsATruncatedStream) {
+  connect(true);
+  relay_->set_limit(relay_->forwarded() + 5000);  // a third of the next record, then close
+  auto [ec, got] = transfer(pattern(16384), 16384);
+  EXPECT_EQ(ec, ssl::error::stream_truncated) << ec.message();
+  EXPECT_TRUE(got.empty());  // no byte of an unauthenticated record is delivered
+  EXPECT_EQ(detail::stream_error(ec), errc::connection_closed);
+}
+
+TEST_F(TlsStreamTest, LargeWriteIsSplitIntoRecordsAndArrivesWhole) {
+  connect(false);
+  Bytes data = pattern(1 << 20);
+  auto [ec, got] = transfer(data, data.size());
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(got, data);
+}
+
+TEST_F(TlsStreamTest, WriteWaitsWhileThePeerDoesNotReadAndThenCompletes) {
+  connect(false);
+  // A small send buffer makes OpenSSL meet EAGAIN (WANT_WRITE) part-way through records.
+  // (The receive buffer keeps its size: a tiny one on loopback stalls TCP itself.)
+  client_->next_layer().set_option(net::socket_base::send_buffer_size(4096));
+  Bytes data = pattern(16 << 20);  // far more than the socket buffers hold
+  Bytes got(data.size());
+  bool written = false;
+  bool written_before_reading = true;
+  auto writer = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_write(*client_, net::buffer(data), kUseTuple);
+    written = true;
+    co_return ec;
+  };
+  auto reader = [&]() -> net::awaitable<error_code> {
+    co_await pause(200ms);
+    written_before_reading = written;
+    auto [ec, n] = co_await net::async_read(*server_, net::buffer(got), kUseTuple);
+    co_return ec;
+  };
+  auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
+  ASSERT_TRUE(w && r);
+  EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
+  EXPECT_FALSE(*w) << w->message();
+  EXPECT_FALSE(*r) << r->message();
+  EXPECT_EQ(got, data);
+}
+
+TEST_F(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
+  connect(false);
+  Bytes data = pattern(8 << 20);
+  auto writer = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_write(*client_, net::buffer(data), kUseTuple);
+    co_return ec;
+  };
+  auto closer = [&]() -> net::awaitable<bool> {
+    co_await pause(100ms);
+    client_->next_layer().close();
+    co_return true;
+  };
+  auto [w, c] = run_both(net_.io, writer(), closer());
+  ASSERT_TRUE(w && c);
+  EXPECT_EQ(detail::stream_error(*w), errc::connection_closed) << w->message();
+}
+
+TEST_F(TlsStreamTest, CloseNotifyReadsAsEndOfStream) {
+  connect(false);
+  server_->send_close_notify();
+  Bytes buf(100);
+  auto r = test::run_awaitable(net_.io, [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await client_->async_read_some(net::buffer(buf), kUseTuple);
+    co_return ec;
+  }());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, net::error::eof);
+}
+
+TEST_F(TlsStreamTest, ReadsAfterOwnCloseFailWithoutTouchingTheDescriptor) {
+  connect(false);
+  client_->next_layer().close();
+  Bytes buf(100);
+  auto r = test::run_awaitable(net_.io, [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await client_->async_read_some(net::buffer(buf), kUseTuple);
+    co_return ec;
+  }());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, net::error::bad_descriptor);
+}
+
+TEST_F(TlsStreamTest, HandshakeWithAPlainTcpPeerFails) {
+  id_ = make_identity(CertificateAlgorithm::ed25519);
+  ASSERT_TRUE(id_.context.has_value());
+  auto server_side = [&]() -> net::awaitable<error_code> {
+    auto [ec, socket] = co_await net_.acceptor.async_accept(kUseTuple);
+    if (ec) co_return ec;
+    server_.emplace(std::move(socket), *id_.context);
+    std::tie(ec) = co_await server_->async_handshake(ssl::stream_base::server, kUseTuple);
+    co_return ec;
+  };
+  Tcp::socket plain(net_.io);
+  auto client_side = [&]() -> net::awaitable<error_code> {
+    auto [ec] = co_await plain.async_connect(net_.acceptor.local_endpoint(), kUseTuple);
+    if (ec) co_return ec;
+    std::string junk = "GET / HTTP/1.1\r\n\r\n";
+    auto [wec, n] = co_await net::async_write(plain, net::buffer(junk), kUseTuple);
+    co_return wec;
+  };
+  auto [s, c] = run_both(net_.io, server_side(), client_side());
+  ASSERT_TRUE(s && c);
+  EXPECT_TRUE(*s);  // an error, and no hang
+}
+
+}  // namespace
+}  // namespace smp::transport
