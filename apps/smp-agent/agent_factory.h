@@ -6,14 +6,20 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "smp/agent/agent_config.h"
 #include "smp/agent/agent_options.h"
 #include "smp/agent/agent_session.h"
 #include "smp/server/app_error.h"
 
 namespace smp::agent {
 
-// The factory of the agents that the executable's sessions use (one per client connection),
-// all running on `executor`. A failure to set up (say, the database) is one line.
+// The settings of every agent of the executable: the options' servers, key algorithm and
+// database file; the reference's defaults for everything else.
+AgentConfig agent_config_of(const AgentOptions& options);
+
+// Opens (or creates) the database file once, then makes the factory of the agents that the
+// executable's sessions use (one per client connection, all sharing that database), running
+// on `executor`. A database that cannot be opened is one line.
 server::AppResult<AgentFactory> make_agent_factory(const AgentOptions& options,
                                                    boost::asio::any_io_executor executor);
 

@@ -136,6 +136,20 @@ TEST(AgentProcess, IncompleteCertificateDirectoryIsOneErrorLine) {
   expect_one_error_line(f, "agent.crt, agent.key missing");
 }
 
+TEST(AgentProcess, DatabaseThatCannotBeOpenedEndsTheStartWithAnErrorLine) {
+  TempDir dir;
+  Finished f = run_failing(
+      dir, {"--host", "127.0.0.1", "--port", "0", "--cert-dir", (dir.path() / "certs").string(),
+            "--db", (dir.path() / "missing" / "agent.db").string()});
+  // The store logs its own error first; the last line is the one the operator acts on.
+  EXPECT_EQ(f.status, 1) << f.err;
+  auto lines = lines_of(f.err);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().rfind("Error: cannot open the agent database ", 0), 0u) << f.err;
+  EXPECT_NE(lines.back().find("missing/agent.db"), std::string::npos) << f.err;
+  EXPECT_EQ(f.out.find("listening"), std::string::npos) << f.out;
+}
+
 TEST(AgentProcess, VersionPrintsTheAgentVersion) {
   TempDir dir;
   ChildProcess p(smp_agent_binary(), {"--version"}, {}, dir.path() / "out", dir.path() / "err");

@@ -29,6 +29,7 @@
 #include "smp/agent/agent_envelope.h"
 #include "smp/agent/agent_message.h"
 #include "smp/agent/async_mutex.h"
+#include "smp/agent/client_envelope.h"
 #include "smp/agent/ratchet.h"
 #include "smp/agent/retry_schedule.h"
 #include "smp/agent/server_clients.h"
@@ -163,6 +164,10 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   net::awaitable<AResult<void>> secure_rcv_queue(const RcvQueue& rq,
                                                  const crypto::PublicKey& sender_key,
                                                  const crypto::PublicKey& e2e_pub_key);
+  // KEY with the sender's key, then status secured. `again`: for a copy of a confirmation
+  // handled before the agent stopped, so a KEY refused with AUTH was sent then.
+  net::awaitable<AResult<void>> key_rcv_queue(const RcvQueue& rq,
+                                              const crypto::PublicKey& sender_key, bool again);
   // After the joining party's HELLO went through: reply queue, duplex, REPLY enqueued.
   net::awaitable<AResult<void>> create_reply_queue(const ConnId& conn_id, const SndQueue& sq);
   AResult<SndQueue> new_snd_queue(const protocol::SmpQueueUri& queue);
@@ -183,6 +188,9 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
                                                      const crypto::PublicKey& e2e_pub_key,
                                                      const AgentConfirmation& confirmation);
   AResult<void> process_invitation(const Connection& conn, const AgentInvitation& invitation);
+  // A copy of the inviting party's confirmation on our reply queue (step 8) that was handled
+  // before the agent stopped short of its ACK: its key gives the E2E secret stored then.
+  bool confirmation_again(const Connection& conn, const ClientMsgEnvelope& env) const;
   // HELLO / REPLY once stored; also for a stored one the server delivers again.
   // `again`: the server delivered it again after the agent stored it, so what was done
   // before the agent stopped is not an error.

@@ -175,10 +175,18 @@ net::awaitable<AResult<void>> AgentCore::secure_rcv_queue(const RcvQueue& rq,
     return s.set_rcv_queue_confirmed_e2e(rq.server, rq.rcv_id, *secret);
   }));
   if (!stored) co_return stored.error();
+  co_return co_await key_rcv_queue(rq, sender_key, false);
+}
+
+net::awaitable<AResult<void>> AgentCore::key_rcv_queue(const RcvQueue& rq,
+                                                       const crypto::PublicKey& sender_key,
+                                                       bool again) {
   auto c = co_await smp(rq.server);
   if (!c) co_return c.error();
   auto secured = co_await (*c)->secure_queue(rq.rcv_private_key, rq.rcv_id, sender_key);
-  if (!secured) co_return smp_agent_error(secured.error());
+  // A queue with a sender key already is refused with AUTH: ours, from before the stop.
+  const bool done_before = again && !secured && secured.error() == make_error_code(errc::smp_auth);
+  if (!secured && !done_before) co_return smp_agent_error(secured.error());
   co_return from_store(db([&](AgentStore& s) {
     return s.set_rcv_queue_status(rq.server, rq.rcv_id, QueueStatus::secured);
   }));

@@ -70,6 +70,7 @@ AgentCommandLine parse_agent_command_line(int argc, const char* const* argv, con
   std::optional<std::string> port_text, db, cert_dir;
   std::string host = "127.0.0.1";
   std::string log_level = "info";
+  std::string key_algorithm = "ed448";
   app.add_option("-s,--server", servers,
                  "SMP server address smp://<fingerprint>@host[:port], repeatable (default "
                  "$SMP_SERVERS, comma-separated, or " +
@@ -84,6 +85,10 @@ AgentCommandLine parse_agent_command_line(int argc, const char* const* argv, con
                  "$SMP_AGENT_CFG_PATH or /etc/opt/simplex-agent)");
   app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}, CLI::ignore_case))
+      ->capture_default_str();
+  app.add_option("--key-algorithm", key_algorithm,
+                 "Signature algorithm of new queues' keys: ed448 or ed25519")
+      ->check(CLI::IsMember({"ed448", "ed25519"}, CLI::ignore_case))
       ->capture_default_str();
 
   AgentCommandLine result;
@@ -131,6 +136,11 @@ AgentCommandLine parse_agent_command_line(int argc, const char* const* argv, con
   if (cert_dir) options.cert_dir = *cert_dir;
   for (char& c : log_level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   options.log_level = kLogLevels.at(log_level);  // IsMember checked it
+  for (char& c : key_algorithm) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  options.key_algorithm =
+      key_algorithm == "ed25519" ? crypto::KeyAlgorithm::ed25519 : crypto::KeyAlgorithm::ed448;
   result.options = std::move(options);
   return result;
 }

@@ -6,6 +6,7 @@
 //   --db FILE                  SMP_AGENT_DB                   smp-agent.db
 //   --cert-dir DIR             SMP_AGENT_CFG_PATH             /etc/opt/simplex-agent
 //   --log-level LEVEL                                         info
+//   --key-algorithm ALG (ed448 | ed25519)                     ed448
 // plus -h/--help and -v/--version. Pure function of its inputs; thread-safe.
 #pragma once
 
@@ -20,6 +21,7 @@
 
 #include "smp/agent/agent_credentials.h"
 #include "smp/agent/agent_server.h"
+#include "smp/crypto/keys.h"
 #include "smp/protocol/server_address.h"
 
 namespace smp::agent {
@@ -38,6 +40,8 @@ struct AgentOptions {
   std::filesystem::path db_file = "smp-agent.db";
   std::filesystem::path cert_dir = std::filesystem::path(kDefaultAgentCertDir);
   LogLevel log_level = LogLevel::info;
+  // Signature algorithm of the keys of new queues (the reference's cmdSignAlg).
+  crypto::KeyAlgorithm key_algorithm = crypto::KeyAlgorithm::ed448;
 };
 
 // Looks up an environment variable (nullopt when unset). Tests pass a map; main passes getenv.

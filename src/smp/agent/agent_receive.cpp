@@ -11,6 +11,7 @@
 #include "smp/agent/ratchet.h"
 #include "smp/agent/x3dh.h"
 #include "smp/client/message_crypto.h"
+#include "smp/crypto/dh.h"
 
 namespace smp::agent::detail {
 
@@ -86,7 +87,8 @@ net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
   }
   const bool confirmation_phase = !rq.e2e_dh_secret && env->header.e2e_key;
   const bool message_phase = rq.e2e_dh_secret && !env->header.e2e_key;
-  if (!confirmation_phase && !message_phase) co_return prohibited();
+  const bool again = !confirmation_phase && !message_phase && confirmation_again(conn, *env);
+  if (!confirmation_phase && !message_phase && !again) co_return prohibited();
   auto key = confirmation_phase ? crypto::CbKey::from_keys(*env->header.e2e_key, rq.e2e_priv_key)
                                 : crypto::CbKey::from_dh_secret(rq.e2e_dh_secret->view());
   if (!key) co_return to_agent_error(key.error());
@@ -99,7 +101,15 @@ net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
   }
 
   AResult<void> r = prohibited();
-  if (confirmation_phase) {
+  if (again) {
+    auto* c = std::get_if<AgentConfirmation>(&*envelope);
+    if (c == nullptr || c->e2e || !cm->header.sender_key) co_return prohibited();
+    // INFO went out the first time; what is left is KEY, unless that was done too.
+    r = AResult<void>{};
+    if (rq.status == QueueStatus::confirmed) {
+      r = co_await key_rcv_queue(rq, *cm->header.sender_key, true);
+    }
+  } else if (confirmation_phase) {
     if (auto* c = std::get_if<AgentConfirmation>(&*envelope); c && cm->header.sender_key) {
       r = co_await process_confirmation(conn, *cm->header.sender_key, *env->header.e2e_key, *c);
     } else if (auto* i = std::get_if<AgentInvitation>(&*envelope); i && !cm->header.sender_key) {
@@ -111,6 +121,16 @@ net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
   if (!r) co_return r;
   acked = true;
   co_return co_await ack_handled(rq);
+}
+
+bool AgentCore::confirmation_again(const Connection& conn, const ClientMsgEnvelope& env) const {
+  const RcvQueue& rq = *rcv_queue_of(conn);
+  if (conn_type(conn) != ConnType::duplex || !rq.e2e_dh_secret || !env.header.e2e_key) {
+    return false;
+  }
+  if (rq.status != QueueStatus::confirmed && rq.status != QueueStatus::secured) return false;
+  auto secret = crypto::dh(*env.header.e2e_key, rq.e2e_priv_key);
+  return secret && constant_time_equal(secret->view(), rq.e2e_dh_secret->view());
 }
 
 net::awaitable<AResult<void>> AgentCore::ack_handled(const RcvQueue& rq) {
@@ -196,6 +216,9 @@ net::awaitable<AResult<void>> AgentCore::process_agent_message(const Connection&
     co_return AResult<void>{};
   }
   auto handled = co_await handle_control_message(conn_id, am.message, false);
+  // Cut short by close(): kept (and not ACKed), so that after a restart the server's copy
+  // is handled again as `redelivered`.
+  if (!handled && closing_) co_return handled;
   (void)db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, stored->internal_id); });
   if (!handled) co_return handled;
   acked = true;
@@ -217,6 +240,7 @@ net::awaitable<AResult<void>> AgentCore::redelivered(const Connection& conn,
     co_return AResult<void>{};
   }
   auto handled = co_await handle_control_message(conn_id, am->message, true);
+  if (!handled && closing_) co_return handled;  // kept for the next delivery, as above
   (void)db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, internal_id); });
   if (!handled) co_return handled;
   acked = true;
@@ -314,15 +338,31 @@ net::awaitable<AResult<void>> AgentCore::process_confirmation(const Connection& 
     auto opened = open_ratchet(conn_id, confirmation.enc_conn_info);
     if (!opened) co_return opened.error();
     if (!*opened) co_return prohibited();
-    auto saved = save_ratchet(conn_id, **opened);
-    if (!saved) co_return saved;
-    if (!(*opened)->plaintext) co_return to_agent_error((*opened)->plaintext.error());
-    auto pt = decode_agent_plaintext(*(*opened)->plaintext);
-    if (!pt) co_return bad_message();
-    auto* info = std::get_if<AgentConnInfo>(&*pt);
-    if (info == nullptr) co_return prohibited();
+    const DecryptResult& dec = **opened;
+    if (!dec.plaintext) {
+      (void)save_ratchet(conn_id, dec);  // quirk Q8: the advanced state is kept
+      co_return to_agent_error(dec.plaintext.error());
+    }
+    auto pt = decode_agent_plaintext(*dec.plaintext);
+    const auto* info = pt ? std::get_if<AgentConnInfo>(&*pt) : nullptr;
+    if (info == nullptr) {
+      (void)save_ratchet(conn_id, dec);
+      co_return pt ? prohibited() : bad_message();
+    }
+    auto secret = crypto::dh(e2e_pub_key, rq.e2e_priv_key);
+    if (!secret) co_return to_agent_error(secret.error());
+    // The advanced ratchet and the E2E secret in one transaction, before INFO: if the agent
+    // stops before the ACK, the copy the server delivers again is known by that secret
+    // (confirmation_again) rather than refused, and KEY is sent then.
+    auto stored = from_store(db([&](AgentStore& s) {
+      return s.atomically([&](AgentStore& t) -> Result<void> {
+        SMP_TRY_VOID(t.update_ratchet(conn_id, dec.state, dec.skipped));
+        return t.set_rcv_queue_confirmed_e2e(rq.server, rq.rcv_id, *secret);
+      });
+    }));
+    if (!stored) co_return stored;
     notify(conn_id, cmd::Info{info->conn_info});
-    co_return co_await secure_rcv_queue(rq, sender_key, e2e_pub_key);
+    co_return co_await key_rcv_queue(rq, sender_key, false);
   }
   co_return prohibited();
 }

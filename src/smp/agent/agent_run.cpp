@@ -1,6 +1,7 @@
 #include "smp/agent/agent_run.h"
 
 #include <csignal>
+#include <memory>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -62,16 +63,21 @@ int run_agent(const AgentOptions& options, const AgentFactoryMaker& make_factory
     if (!credentials) return fail(err, credentials.error().message);
 
     net::io_context io(1);
-    auto factory = make_factory(options, io.get_executor());
-    if (!factory) return fail(err, factory.error().message);
+    // Made once the port is bound, so that a busy port is one line, before the database says
+    // anything; no session asks for an agent before io.run().
+    auto factory = std::make_shared<AgentFactory>();
+    auto forward = [factory](AgentEventSink sink) { return (*factory)(std::move(sink)); };
 
     // Installed before listening, so that a signal right after the banner stops cleanly.
     net::signal_set signals(io, SIGINT, SIGTERM);
     AgentServerConfig config;
     config.host = options.host;
     config.port = options.port;
-    AgentServer server(io, config, std::move(credentials->tls), std::move(*factory));
+    AgentServer server(io, config, std::move(credentials->tls), forward);
     if (auto started = server.start(); !started) return fail(err, started.error().message);
+    auto made = make_factory(options, io.get_executor());
+    if (!made) return fail(err, made.error().message);
+    *factory = std::move(*made);
     out << "SMP agent listening on port " << server.port() << std::endl;
     // Logged once started, so that a failed start prints nothing but its error line.
     if (credentials->created) {

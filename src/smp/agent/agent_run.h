@@ -1,5 +1,5 @@
-// Running the smp-agent executable (spec §7.10): load or create the TLS credentials, make the
-// agent factory, listen, print "SMP agent listening on port N" (the actual port), serve until
+// Running the smp-agent executable (spec §7.10): load or create the TLS credentials, listen,
+// make the agent factory, print "SMP agent listening on port N" (the actual port), serve until
 // SIGINT or SIGTERM, stop cleanly. Logs go to stderr at the chosen level.
 //
 // A failure to start is one "Error: …" line on `err` and status 1, never an exception. Not

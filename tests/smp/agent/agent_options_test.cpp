@@ -52,12 +52,13 @@ TEST(AgentOptions, DefaultsAreTheReferences) {
   EXPECT_EQ(o.db_file, "smp-agent.db");
   EXPECT_EQ(o.cert_dir, "/etc/opt/simplex-agent");
   EXPECT_EQ(o.log_level, LogLevel::info);
+  EXPECT_EQ(o.key_algorithm, crypto::KeyAlgorithm::ed448);
 }
 
 TEST(AgentOptions, FlagsSetEverySetting) {
-  Parsed p =
-      parse({"--server", std::string(kServerA), "--server", std::string(kServerB), "--port", "0",
-             "--host", "::1", "--db", "/tmp/a.db", "--cert-dir", "/tmp/c", "--log-level", "DEBUG"});
+  Parsed p = parse({"--server", std::string(kServerA), "--server", std::string(kServerB), "--port",
+                    "0", "--host", "::1", "--db", "/tmp/a.db", "--cert-dir", "/tmp/c",
+                    "--log-level", "DEBUG", "--key-algorithm", "Ed25519"});
   ASSERT_TRUE(p.result.options) << p.err;
   const AgentOptions& o = *p.result.options;
   ASSERT_EQ(o.servers.size(), 2u);
@@ -68,6 +69,7 @@ TEST(AgentOptions, FlagsSetEverySetting) {
   EXPECT_EQ(o.db_file, "/tmp/a.db");
   EXPECT_EQ(o.cert_dir, "/tmp/c");
   EXPECT_EQ(o.log_level, LogLevel::debug);
+  EXPECT_EQ(o.key_algorithm, crypto::KeyAlgorithm::ed25519);
 }
 
 TEST(AgentOptions, EnvironmentSetsWhatNoFlagDoes) {
@@ -147,6 +149,9 @@ TEST(AgentOptions, UnknownFlagsAndLogLevelsFail) {
   Parsed level = parse({"--log-level", "loud"});
   EXPECT_FALSE(level.result.options);
   EXPECT_NE(level.result.exit_status, 0);
+  Parsed algorithm = parse({"--key-algorithm", "x25519"});  // cannot sign
+  EXPECT_FALSE(algorithm.result.options);
+  EXPECT_NE(algorithm.result.exit_status, 0);
 }
 
 TEST(AgentOptions, VersionAndHelpExitZero) {

@@ -65,6 +65,48 @@ TEST_F(AgentRestartTest, JoiningPartyStoppedRightAfterLetFinishesOnSub) {
   next_of<cmd::Con>(alice_, "a");
 }
 
+// The joining party stops right after telling INFO, before KEY and the ACK of the
+// confirmation: after SUB the server delivers the confirmation again, which secures the
+// queue (no ERR), so the initiator's HELLO gets through and both reach CON.
+TEST_F(AgentRestartTest, JoiningPartyStoppedRightAfterInfoSecuresItsQueueOnSub) {
+  bob_.stop();
+  test::EventLog log;
+  auto agent_slot = std::make_shared<std::shared_ptr<Agent>>();
+  AgentEventSink to_log = log.sink();
+  AgentEventSink sink = [agent_slot, to_log](AgentEvent e) {
+    // The agent stops here, as a killed process would; closed before the test can see INFO
+    // (and drop the agent).
+    if (std::holds_alternative<cmd::Info>(e.command)) (*agent_slot)->close();
+    to_log(std::move(e));
+  };
+  AgentConfig config;
+  config.servers = servers();
+  config.store_path = bob_.db_path();
+  config.smp_client.command_timeout = 2s;
+  auto made = Agent::create(io_.executor(), config, sink);
+  ASSERT_TRUE(made);
+  *agent_slot = *made;
+
+  auto inv = alice_.command("a", cmd::New{ConnectionMode::invitation});
+  (*agent_slot)
+      ->submit("1", "b", cmd::Join{std::get<cmd::Inv>(inv.command).request, to_bytes("b")});
+  auto joined = log.take([](const AgentEvent& e) { return e.corr_id == "1"; }, 10s);
+  ASSERT_TRUE(joined && std::holds_alternative<cmd::Ok>(joined->command));
+  auto conf = next_of<cmd::Conf>(alice_, "a");
+  alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("alice's info")});
+  EXPECT_EQ(expect_next<cmd::Info>(log, "b", 10s).conn_info, to_bytes("alice's info"));
+  agent_slot->reset();
+  made->reset();
+
+  bob_.start();
+  bob_.ok("b", cmd::Sub{});
+  next_of<cmd::Con>(bob_, "b");  // not ERR AGENT A_PROHIBITED first
+  next_of<cmd::Con>(alice_, "a");
+  exchange(alice_, "a", bob_, "b", to_bytes("secured"));
+  exchange(bob_, "b", alice_, "a", to_bytes("and back"));
+  for (const auto& e : bob_.events().pending()) ADD_FAILURE() << "unexpected " << test::describe(e);
+}
+
 TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub) {
   Connected c = connect_pair(alice_, bob_);
   bob_.stop();
