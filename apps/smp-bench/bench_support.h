@@ -32,11 +32,10 @@ namespace smp::bench {
 
 namespace net = boost::asio;
 
-// Runs make(io)'s awaitable on an io_context served by `threads` threads and returns its
-// result; errc::io_error if it threw.
+// Runs make(io)'s awaitable on `io`, served by `threads` threads, and returns its result;
+// errc::io_error if it threw. The threads are joined before it returns.
 template <class T, class Make>
-Result<T> run_on_io(std::size_t threads, Make make) {
-  net::io_context io;
+Result<T> run_on_io(net::io_context& io, std::size_t threads, Make make) {
   auto work = net::make_work_guard(io);
   std::vector<std::thread> pool;
   for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
@@ -57,6 +56,13 @@ Result<T> run_on_io(std::size_t threads, Make make) {
   for (auto& t : pool) t.join();
   if (!result) return make_error_code(errc::io_error);
   return std::move(*result);
+}
+
+// The same on an io_context of its own.
+template <class T, class Make>
+Result<T> run_on_io(std::size_t threads, Make make) {
+  net::io_context io;
+  return run_on_io<T>(io, threads, std::move(make));
 }
 
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit now in force.

@@ -17,6 +17,7 @@
 #include <boost/asio/use_future.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bench_support.h"
 #include "latency_recorder.h"
 #include "proc_stats.h"
 #include "smp/client/smp_client.h"
@@ -203,28 +204,11 @@ class Run {
 }  // namespace
 
 Result<ThroughputResult> run_throughput(const ThroughputOptions& options) {
+  // Declared before the run, so the run's clients go before the io_context does.
   net::io_context io;
-  auto work = net::make_work_guard(io);
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < std::max<std::size_t>(options.threads, 1); ++i) {
-    threads.emplace_back([&io] { io.run(); });
-  }
   Run run(options);
-  auto wrapped = [&]() -> net::awaitable<std::optional<Result<ThroughputResult>>> {
-    co_return co_await run.main(io);
-  };
-  auto future = net::co_spawn(io, wrapped(), net::use_future);
-  std::optional<Result<ThroughputResult>> result;
-  try {
-    result = future.get();
-  } catch (const std::exception& e) {
-    spdlog::error("benchmark failed: {}", e.what());
-  }
-  work.reset();
-  io.stop();
-  for (auto& t : threads) t.join();
-  if (!result) return make_error_code(errc::io_error);
-  return std::move(*result);
+  return run_on_io<ThroughputResult>(io, options.threads,
+                                     [&](net::io_context& ctx) { return run.main(ctx); });
 }
 
 }  // namespace smp::bench
