@@ -5,6 +5,7 @@
 
 #include "smp/agent/agent_core.h"
 #include "smp/agent/client_envelope.h"
+#include "smp/agent/snd_message_body.h"
 #include "smp/encoding/base64.h"
 
 namespace smp::agent::detail {
@@ -132,6 +133,12 @@ net::awaitable<void> AgentCore::deliver(const std::shared_ptr<Worker>& worker,
     drop();
     co_return;
   }
+  auto envelope = snd_message_envelope(*m);
+  if (!envelope) {
+    notify(conn_id, cmd::Merr{p.internal_id, to_agent_error(envelope.error())});
+    drop();
+    co_return;
+  }
   RetrySchedule schedule =
       m->type == AgentMsgType::hello
           ? RetrySchedule::fast_start(config_.retry_interval, config_.fast_retry_initial)
@@ -144,7 +151,7 @@ net::awaitable<void> AgentCore::deliver(const std::shared_ptr<Worker>& worker,
       worker->stopped = true;
       co_return;
     }
-    auto sent = co_await send_agent_message(*sq, m->body);
+    auto sent = co_await send_agent_message(*sq, *envelope);
     if (worker->stopped || closing_) co_return;
     if (sent) {
       co_await delivered(conn_id, *m);

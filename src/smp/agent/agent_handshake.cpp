@@ -8,6 +8,7 @@
 #include "smp/agent/client_envelope.h"
 #include "smp/agent/envelope_format.h"
 #include "smp/agent/ratchet.h"
+#include "smp/agent/snd_message_body.h"
 #include "smp/agent/x3dh.h"
 #include "smp/crypto/dh.h"
 #include "smp/crypto/hash.h"
@@ -18,11 +19,6 @@ namespace {
 
 enc::Timestamp now() {
   return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-Bytes sha256_bytes(ByteView b) {
-  auto d = crypto::sha256(b);
-  return Bytes(d.begin(), d.end());
 }
 
 AgentError crypto_error(error_code e) { return to_agent_error(e); }
@@ -214,10 +210,8 @@ AResult<std::int64_t> AgentCore::enqueue_message(const ConnId& conn_id, const Sn
           SMP_TRY(Ratchet rc, s.get_ratchet(conn_id));
           AgentMessage am{APrivHeader{next.internal_snd_id, next.prev_msg_hash}, message};
           SMP_TRY(Bytes plain, encode_agent_plaintext(am));
-          SMP_TRY(auto enc, rc_encrypt(rc, kUserMsgPaddedLength, plain));
-          SMP_TRY(Bytes envelope,
-                  encode_agent_envelope(AgentMsgEnvelope{kAgentVersion, std::move(enc.message)}));
-          return SndMsgContent{std::move(envelope), sha256_bytes(plain), std::move(enc.state)};
+          // Stored small: the body is encrypted when it is sent (snd_message_body.h).
+          return prepare_snd_content(rc, kUserMsgPaddedLength, plain);
         });
   });
   if (!ids) return to_agent_error(ids.error());

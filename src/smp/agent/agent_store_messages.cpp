@@ -144,10 +144,12 @@ Result<SndMsgIds> AgentStore::create_snd_message(std::string_view conn_id, Agent
                                 ids.internal_snd_id, type, content.body));
     {
       SMP_TRY(auto st, db_.cached("INSERT INTO snd_messages (conn_id, internal_id,"
-                                  " internal_snd_id, internal_hash, previous_msg_hash)"
-                                  " VALUES (?, ?, ?, ?, ?)"));
+                                  " internal_snd_id, internal_hash, previous_msg_hash, body_keys)"
+                                  " VALUES (?, ?, ?, ?, ?, ?)"));
+      std::optional<ByteView> body_keys;
+      if (!content.body_keys.empty()) body_keys = content.body_keys.view();
       st->bind_all(id_blob(conn_id), ids.internal_id, ids.internal_snd_id, content.internal_hash,
-                   ids.prev_msg_hash);
+                   ids.prev_msg_hash, body_keys);
       SMP_TRY_VOID(st->run());
     }
     if (content.ratchet)
@@ -214,7 +216,8 @@ Result<std::vector<ConnId>> AgentStore::connections_with_pending_messages() {
 
 Result<SndMessage> AgentStore::get_snd_message(std::string_view conn_id, std::int64_t internal_id) {
   SMP_TRY(auto st, db_.cached("SELECT s.internal_snd_id, m.internal_ts, m.msg_type, m.msg_body,"
-                              " s.internal_hash, s.previous_msg_hash FROM snd_messages s"
+                              " s.internal_hash, s.previous_msg_hash, s.body_keys"
+                              " FROM snd_messages s"
                               " JOIN messages m ON m.conn_id = s.conn_id"
                               " AND m.internal_id = s.internal_id"
                               " WHERE s.conn_id = ? AND s.internal_id = ?"));
@@ -228,7 +231,8 @@ Result<SndMessage> AgentStore::get_snd_message(std::string_view conn_id, std::in
                     type,
                     st->column_blob(3),
                     st->column_blob(4),
-                    st->column_blob(5)};
+                    st->column_blob(5),
+                    st->column_secret(6)};
 }
 
 Result<void> AgentStore::delete_snd_message(std::string_view conn_id, std::int64_t internal_id) {

@@ -4,6 +4,7 @@
 // copy is needed); the rest are copyable values. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -158,22 +159,32 @@ struct SndMsgIds {
 // What the agent builds once the ids are known (see AgentStore::create_snd_message).
 // Move-only.
 struct SndMsgContent {
-  Bytes body;           // what the delivery worker sends: the AgentMsgEnvelope
+  // What the delivery worker sends, the AgentMsgEnvelope; or, with body_keys, the AgentMessage
+  // it encrypts when it sends it.
+  Bytes body;
   Bytes internal_hash;  // SHA-256 of the AgentMessage; the next message's prevMsgHash
-  // The ratchet after encrypting body, saved in the same transaction.
+  // The ratchet after encrypting body (or taking body_keys), saved in the same transaction.
   std::optional<Ratchet> ratchet;
+  // encode_body_keys (ratchet_codec.h), or empty when body is already encrypted.
+  SecretBytes body_keys{};
 };
 
-// Copyable.
+// Move-only.
 struct SndMessage {
   std::int64_t internal_id;
   std::int64_t internal_snd_id;
   enc::Timestamp internal_ts;
   AgentMsgType type;
-  Bytes body;
+  Bytes body;  // as SndMsgContent::body
   Bytes internal_hash;
   Bytes prev_msg_hash;
-  friend bool operator==(const SndMessage&, const SndMessage&) = default;
+  SecretBytes body_keys{};  // as SndMsgContent::body_keys
+  friend bool operator==(const SndMessage& a, const SndMessage& b) {
+    return a.internal_id == b.internal_id && a.internal_snd_id == b.internal_snd_id &&
+           a.internal_ts == b.internal_ts && a.type == b.type && a.body == b.body &&
+           a.internal_hash == b.internal_hash && a.prev_msg_hash == b.prev_msg_hash &&
+           std::ranges::equal(a.body_keys.view(), b.body_keys.view());
+  }
 };
 
 // A message waiting for delivery. Copyable.

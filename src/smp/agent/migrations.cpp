@@ -44,8 +44,9 @@ Result<std::span<const Migration>> pending(sqlite::Database& db,
 }  // namespace
 
 std::span<const Migration> agent_migrations() {
-  static const std::array<Migration, 1> kMigrations{
+  static const std::array<Migration, 2> kMigrations{
       Migration{"0001_initial", detail::migration_0001_initial()},
+      Migration{"0002_body_keys", detail::migration_0002_body_keys()},
   };
   return kMigrations;
 }

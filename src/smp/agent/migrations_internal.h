@@ -7,5 +7,6 @@
 namespace smp::agent::detail {
 
 std::string_view migration_0001_initial();
+std::string_view migration_0002_body_keys();
 
 }  // namespace smp::agent::detail

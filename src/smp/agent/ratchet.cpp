@@ -149,38 +149,54 @@ class Decryption {
 
 }  // namespace
 
-Result<EncryptResult> rc_encrypt(const Ratchet& rc, std::size_t padded_len, ByteView msg) {
+Result<PreparedEncrypt> rc_prepare(const Ratchet& rc, std::size_t padded_len,
+                                   std::size_t msg_size) {
   if (!rc.snd) return make_error_code(errc::ratchet_state);
-  if (msg.size() + 2 > padded_len) return make_error_code(errc::crypto_large_msg);
+  if (msg_size + 2 > padded_len) return make_error_code(errc::crypto_large_msg);
   SMP_TRY(ChainKdfKeys k, chain_kdf(rc.snd->ck_s.view()));
   Bytes header =
       encode_msg_header(MsgHeader{rc.version.max(), rc.dh_rs.public_key(), rc.pn, rc.ns});
   SMP_TRY(crypto::AeadCiphertext enc_header,
           crypto::encrypt_aead(rc.snd->hk_s.view(), k.header_iv.view(), kPaddedHeaderLen, rc.ad,
                                header));
-  enc::Writer hw(kEncMessageHeaderLen);
+  enc::Writer hw(kEncMessageHeaderLen + 1);
+  hw.u8(0);  // the length, set below
   write_enc_message_header(hw, rc.version.min(), k.header_iv.view(), enc_header.tag,
                            enc_header.ciphertext);
-  SMP_TRY(Bytes em_header, std::move(hw).finish());
-
-  // short(EncMessageHeader) ‖ body tag ‖ body, the body encrypted in place.
-  const std::size_t body_at = 1 + em_header.size() + crypto::kAuthTagSize;
-  Bytes out;
-  out.reserve(body_at + padded_len);
-  out.push_back(static_cast<std::uint8_t>(em_header.size()));
-  append(out, em_header);
-  out.resize(body_at + padded_len);  // the tag and the body are written below
-  SMP_TRY(
-      crypto::AuthTag tag,
-      crypto::encrypt_aead_into(k.message_key.view(), k.message_iv.view(), concat(rc.ad, em_header),
-                                msg, std::span<std::uint8_t>(out).subspan(body_at)));
-  std::copy(tag.begin(), tag.end(),
-            out.begin() + static_cast<std::ptrdiff_t>(1 + em_header.size()));
+  SMP_TRY(Bytes short_header, std::move(hw).finish());
+  if (short_header.size() - 1 > 255) return make_error_code(errc::value_too_large);
+  short_header[0] = static_cast<std::uint8_t>(short_header.size() - 1);
 
   Ratchet state = rc.clone();
   state.snd->ck_s = std::move(k.chain_key);
   state.ns += 1;
-  return EncryptResult{std::move(out), std::move(state)};
+  return PreparedEncrypt{RatchetBodyKeys{std::move(short_header), std::move(k.message_key),
+                                         std::move(k.message_iv), rc.ad, padded_len},
+                         std::move(state)};
+}
+
+Result<Bytes> rc_seal(const RatchetBodyKeys& keys, ByteView msg) {
+  if (msg.size() + 2 > keys.padded_len) return make_error_code(errc::crypto_large_msg);
+  if (keys.header.empty()) return make_error_code(errc::crypto_header);
+  // short(EncMessageHeader) ‖ body tag ‖ body, the body encrypted in place.
+  const ByteView em_header = ByteView(keys.header).subspan(1);
+  const std::size_t body_at = keys.header.size() + crypto::kAuthTagSize;
+  Bytes out;
+  out.reserve(body_at + keys.padded_len);
+  append(out, keys.header);
+  out.resize(body_at + keys.padded_len);  // the tag and the body are written below
+  SMP_TRY(crypto::AuthTag tag,
+          crypto::encrypt_aead_into(keys.message_key.view(), keys.message_iv.view(),
+                                    concat(keys.ad, em_header), msg,
+                                    std::span<std::uint8_t>(out).subspan(body_at)));
+  std::copy(tag.begin(), tag.end(), out.begin() + static_cast<std::ptrdiff_t>(keys.header.size()));
+  return out;
+}
+
+Result<EncryptResult> rc_encrypt(const Ratchet& rc, std::size_t padded_len, ByteView msg) {
+  SMP_TRY(PreparedEncrypt p, rc_prepare(rc, padded_len, msg.size()));
+  SMP_TRY(Bytes message, rc_seal(p.keys, msg));
+  return EncryptResult{std::move(message), std::move(p.state)};
 }
 
 Result<DecryptResult> rc_decrypt(const Ratchet& rc, const SkippedMsgKeys& skipped, ByteView msg,

@@ -36,6 +36,29 @@ struct EncryptResult {
 // msg.size() + 2 > padded_len.
 Result<EncryptResult> rc_encrypt(const Ratchet& rc, std::size_t padded_len, ByteView msg);
 
+// rc_encrypt in two steps, so a message waiting to be sent can be stored small: the ratchet
+// step (the next message key, the encrypted header) is taken, and stored with the new state,
+// when the message is queued; the padded body is encrypted from these keys when it is sent.
+// rc_seal is deterministic: every call gives rc_encrypt's bytes for the same state and
+// message, so a message sent again is the same ratchet message.
+// Move-only (holds the message key).
+struct RatchetBodyKeys {
+  Bytes header;            // short(EncMessageHeader), as the ratchet message starts
+  SecretBytes message_key;
+  SecretBytes message_iv;  // 16 bytes
+  Bytes ad;                // the ratchet's AD; the body's AD is AD ‖ EncMessageHeader
+  std::size_t padded_len = 0;
+};
+// Move-only.
+struct PreparedEncrypt {
+  RatchetBodyKeys keys;
+  Ratchet state;  // as EncryptResult::state
+};
+// The errors of rc_encrypt, for a message of msg_size bytes.
+Result<PreparedEncrypt> rc_prepare(const Ratchet& rc, std::size_t padded_len, std::size_t msg_size);
+// The EncRatchetMessage; errc::crypto_large_msg when msg.size() + 2 > keys.padded_len.
+Result<Bytes> rc_seal(const RatchetBodyKeys& keys, ByteView msg);
+
 // Move-only.
 struct DecryptResult {
   // The message, or an error found after the header was accepted:

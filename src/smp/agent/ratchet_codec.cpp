@@ -2,6 +2,7 @@
 
 #include "smp/agent/ratchet_internal.h"
 #include "smp/agent/ratchet_kdf.h"
+#include "smp/crypto/aead.h"
 #include "smp/crypto/dh.h"
 #include "smp/encoding/binary.h"
 
@@ -143,6 +144,38 @@ Result<SkippedMsgKeys> decode_skipped_keys(ByteView in) {
   r.expect_end();
   if (!r.ok()) return make_error_code(r.error());
   return keys;
+}
+
+}  // namespace smp::agent
+
+namespace smp::agent {
+
+Result<SecretBytes> encode_body_keys(const RatchetBodyKeys& keys) {
+  if (keys.padded_len > 0xffff) return make_error_code(errc::value_too_large);
+  enc::Writer w(1 + 2 + short_size(keys.header) + 1 + short_size(keys.message_key.view()) +
+                short_size(keys.message_iv.view()) + short_size(keys.ad));
+  w.u8(kBodyKeysFormat).u16(static_cast<std::uint16_t>(keys.padded_len));
+  w.short_bytes(keys.header).short_bytes(keys.message_key.view());
+  w.short_bytes(keys.message_iv.view()).short_bytes(keys.ad);
+  return detail::finish_secret(std::move(w));
+}
+
+Result<RatchetBodyKeys> decode_body_keys(ByteView in) {
+  enc::Reader r(in);
+  if (r.u8() != kBodyKeysFormat) r.fail(errc::bad_tag);
+  const std::uint16_t padded_len = r.u16();
+  ByteView header = r.short_bytes();
+  // The header keeps its own length byte, which must agree.
+  if (r.ok() && (header.empty() || std::size_t{header[0]} != header.size() - 1))
+    r.fail(errc::bad_syntax);
+  SecretBytes mk = read_key(r);
+  ByteView iv = r.short_bytes();
+  if (r.ok() && iv.size() != crypto::kGcmIvSize) r.fail(errc::bad_key_size);
+  ByteView ad = r.short_bytes();
+  r.expect_end();
+  if (!r.ok()) return make_error_code(r.error());
+  return RatchetBodyKeys{Bytes(header.begin(), header.end()), std::move(mk), SecretBytes(iv),
+                         Bytes(ad.begin(), ad.end()), padded_len};
 }
 
 }  // namespace smp::agent

@@ -10,6 +10,7 @@
 #include "smp/agent/agent_store.h"
 #include "smp/agent/agent_test_util.h"
 #include "smp/agent/client_envelope.h"
+#include "smp/agent/snd_message_body.h"
 #include "smp/client/blocking_client.h"
 
 namespace smp::agent {
@@ -192,7 +193,7 @@ TEST_F(AgentRestartTest, CopyOfAMessageAlreadyReceivedIsDroppedSilently) {
   auto mid = alice_.send(c.alice, "the original");
   auto store = AgentStore::open(alice_.db_path());
   ASSERT_TRUE(store);
-  Bytes body = store->get_snd_message(c.alice, mid).value().body;
+  Bytes body = snd_message_envelope(store->get_snd_message(c.alice, mid).value()).value();
   Connection conn = store->get_connection(c.alice).value();
   const SndQueue& sq = *snd_queue_of(conn);
   ASSERT_TRUE(server_.restart());

@@ -537,6 +537,23 @@ TEST_F(StoreFixture, AddedSkippedKeysReplaceStoredOnesWithTheSameNumber) {
 
 // ---- Messages ----
 
+TEST_F(StoreFixture, SentMessageKeepsItsBodyKeysUntilDeleted) {
+  ASSERT_TRUE(store_.create_snd_connection("a", make_snd_queue(kServer, "s1"), nullptr));
+  const enc::Timestamp ts{std::chrono::milliseconds(1'700'000'000'123)};
+  ASSERT_TRUE(store_.create_snd_message(
+      "a", AgentMsgType::a_msg, ts, [&](const SndMsgIds&) -> Result<SndMsgContent> {
+        return SndMsgContent{to_bytes("plain"), Bytes(32, 0xa1), std::nullopt,
+                             SecretBytes(Bytes(5, 0x4b))};
+      }));
+  auto m = store_.get_snd_message("a", 1);
+  ASSERT_TRUE(m) << store_.last_error();
+  EXPECT_EQ(m->body, to_bytes("plain"));
+  EXPECT_EQ(to_hex(m->body_keys.view()), "4b4b4b4b4b");
+  ASSERT_TRUE(store_.delete_snd_message("a", 1));
+  EXPECT_EQ(count_rows(store_, "snd_messages"), 0);
+  EXPECT_EQ(count_rows(store_, "messages"), 0);
+}
+
 TEST_F(StoreFixture, SentMessagesGetIdsAndChainTheirHashes) {
   ASSERT_TRUE(store_.create_snd_connection("a", make_snd_queue(kServer, "s1"), nullptr));
   EXPECT_EQ(store_.next_snd_ids("a").value(), (SndMsgIds{1, 1, {}}));

@@ -13,6 +13,7 @@
 #include "smp/agent/envelope_format.h"
 #include "smp/agent/ratchet.h"
 #include "smp/agent/ratchet_test_util.h"
+#include "smp/agent/snd_message_body.h"
 #include "smp/agent/store_test_util.h"
 #include "smp/common/try.h"
 #include "smp/crypto/hash.h"
@@ -132,7 +133,10 @@ inline Result<Received> receive(AgentStore& store, std::string_view conn_id, Byt
 inline Bytes pending_body(AgentStore& store, std::string_view conn_id, std::int64_t id) {
   auto m = store.get_snd_message(conn_id, id);
   EXPECT_TRUE(m) << store.last_error();
-  return m ? m->body : Bytes{};
+  if (!m) return Bytes{};
+  auto envelope = snd_message_envelope(*m);
+  EXPECT_TRUE(envelope) << envelope.error().message();
+  return envelope ? std::move(*envelope) : Bytes{};
 }
 
 inline std::int64_t count_rows(AgentStore& store, std::string_view table,

@@ -209,5 +209,61 @@ TEST(RatchetCodec, SkippedKeysDecoderRefusesHeaderKeysOutOfOrder) {
   EXPECT_EQ(decoded.value().size(), 2u);
 }
 
+RatchetBodyKeys body_keys_of(KeyAlgorithm alg) {
+  test::PeerPair p = talked_peers(alg);
+  return std::move(rc_prepare(p.bob.state, 15856, 100).value().keys);
+}
+
+TEST(RatchetCodec, BodyKeysRoundTripAndSealTheSameBytes) {
+  for (KeyAlgorithm alg : {KeyAlgorithm::x448, KeyAlgorithm::x25519}) {
+    RatchetBodyKeys keys = body_keys_of(alg);
+    auto encoded = encode_body_keys(keys);
+    ASSERT_TRUE(encoded);
+    EXPECT_EQ(encoded.value().view()[0], kBodyKeysFormat);
+    auto decoded = decode_body_keys(encoded.value().view());
+    ASSERT_TRUE(decoded) << decoded.error().message();
+    EXPECT_EQ(decoded.value().header, keys.header);
+    EXPECT_EQ(to_hex(decoded.value().message_key.view()), to_hex(keys.message_key.view()));
+    EXPECT_EQ(to_hex(decoded.value().message_iv.view()), to_hex(keys.message_iv.view()));
+    EXPECT_EQ(decoded.value().ad, keys.ad);
+    EXPECT_EQ(decoded.value().padded_len, 15856u);
+    Bytes msg(100, 'm');
+    EXPECT_EQ(rc_seal(decoded.value(), msg).value(), rc_seal(keys, msg).value());
+    // A few hundred bytes instead of the 16 KB message.
+    EXPECT_LT(encoded.value().size(), 400u);
+  }
+}
+
+TEST(RatchetCodec, BodyKeysDecoderRefusesMalformedInput) {
+  const SecretBytes good = encode_body_keys(body_keys_of(KeyAlgorithm::x448)).value();
+  const Bytes g(good.view().begin(), good.view().end());
+  EXPECT_TRUE(decode_body_keys(g));
+  auto error_of = [](const Bytes& b) { return decode_body_keys(b).error(); };
+  Bytes bad_format = g;
+  bad_format[0] = 2;
+  EXPECT_EQ(error_of(bad_format), make_error_code(errc::bad_tag));
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, g.size() / 2, g.size() - 1})
+    EXPECT_FALSE(decode_body_keys(ByteView(g).first(n))) << n;
+  Bytes trailing = g;
+  trailing.push_back(0);
+  EXPECT_FALSE(decode_body_keys(trailing));
+  // The header's own length byte must match its field.
+  Bytes bad_header = g;
+  bad_header[4] ^= 1;
+  EXPECT_EQ(error_of(bad_header), make_error_code(errc::bad_syntax));
+  // A message key of 31 bytes.
+  RatchetBodyKeys short_key = body_keys_of(KeyAlgorithm::x25519);
+  short_key.message_key = SecretBytes(Bytes(31, 1));
+  EXPECT_EQ(decode_body_keys(encode_body_keys(short_key).value().view()).error(),
+            make_error_code(errc::bad_key_size));
+  RatchetBodyKeys short_iv = body_keys_of(KeyAlgorithm::x25519);
+  short_iv.message_iv = SecretBytes(Bytes(12, 1));
+  EXPECT_EQ(decode_body_keys(encode_body_keys(short_iv).value().view()).error(),
+            make_error_code(errc::bad_key_size));
+  RatchetBodyKeys too_long = body_keys_of(KeyAlgorithm::x25519);
+  too_long.padded_len = 70000;
+  EXPECT_EQ(encode_body_keys(too_long).error(), make_error_code(errc::value_too_large));
+}
+
 }  // namespace
 }  // namespace smp::agent

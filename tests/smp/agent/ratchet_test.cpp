@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "smp/agent/ratchet_kdf.h"
+#include "smp/agent/ratchet_test_util.h"
 #include "smp/agent/ratchet_vectors.h"
 #include "support/vectors.h"
 
@@ -260,6 +261,49 @@ TEST_F(RatchetTranscript, EncryptRefusesAMessageLongerThanItsPaddedLength) {
   auto ok = rc_encrypt(party("bob").state, 102, msg);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok.value().message.size(), kRatchetMessageOverhead + 102);
+}
+
+TEST_F(RatchetTranscript, PrepareThenSealGivesTheBytesAndStateOfEncrypt) {
+  const Ratchet& bob = party("bob").state;
+  Bytes msg = to_bytes("a message sealed when it is sent");
+  auto whole = rc_encrypt(bob, 15856, msg);
+  ASSERT_TRUE(whole);
+  auto prepared = rc_prepare(bob, 15856, msg.size());
+  ASSERT_TRUE(prepared);
+  EXPECT_TRUE(prepared.value().state == whole.value().state);
+  auto first = rc_seal(prepared.value().keys, msg);
+  auto again = rc_seal(prepared.value().keys, msg);
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(to_hex(first.value()), to_hex(whole.value().message));
+  EXPECT_EQ(to_hex(again.value()), to_hex(first.value()));
+}
+
+TEST_F(RatchetTranscript, SealedMessageOpensAtThePeerOnceAndItsCopyIsRefused) {
+  auto rng = std::make_shared<std::mt19937>(7);
+  test::PeerPair p = test::make_peers(test::seeded_key_generator(rng));
+  auto prepared = rc_prepare(p.bob.state, 256, 5);
+  ASSERT_TRUE(prepared);
+  p.bob.state = std::move(prepared.value().state);
+  Bytes sealed = rc_seal(prepared.value().keys, as_bytes("hello")).value();
+  EXPECT_EQ(test::text_of(p.alice.decrypt(sealed)), "hello");
+  // Sent again after a restart: the same bytes, whose key is used up.
+  Bytes copy = rc_seal(prepared.value().keys, as_bytes("hello")).value();
+  EXPECT_EQ(copy, sealed);
+  EXPECT_FALSE(p.alice.decrypt(copy));
+}
+
+TEST_F(RatchetTranscript, PrepareAndSealRefuseWhatEncryptRefuses) {
+  EXPECT_EQ(rc_prepare(party("alice").state, 15856, 2).error(),
+            make_error_code(errc::ratchet_state));
+  EXPECT_EQ(rc_prepare(party("bob").state, 101, 100).error(),
+            make_error_code(errc::crypto_large_msg));
+  auto prepared = rc_prepare(party("bob").state, 102, 100);
+  ASSERT_TRUE(prepared);
+  EXPECT_EQ(rc_seal(prepared.value().keys, Bytes(101, 'x')).error(),
+            make_error_code(errc::crypto_large_msg));
+  RatchetBodyKeys no_header;
+  no_header.padded_len = 256;
+  EXPECT_EQ(rc_seal(no_header, Bytes{}).error(), make_error_code(errc::crypto_header));
 }
 
 }  // namespace
