@@ -20,7 +20,7 @@ struct AgentBenchOptions {
   std::size_t connections = 1;
   std::uint64_t messages = 1000;  // in total, shared out over the connections
   std::size_t size = 100;         // body bytes, at most the agent's maximum (15811)
-  crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed448;  // queue keys
+  crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519;  // queue keys
   // Every message of a connection submitted at once; otherwise at most `window` per
   // connection wait for their MSG.
   bool burst = false;

@@ -49,7 +49,7 @@ AgentSubcommand::AgentSubcommand(CLI::App& app) {
   command_->add_option("--size", o.size, "message body bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, kMaxAgentMessage));
-  command_->add_option("--alg", o.alg, "queue key algorithm (default ed448)")
+  command_->add_option("--alg", o.alg, "queue key algorithm (default ed25519)")
       ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
   command_->add_flag("--burst", o.burst, "submit every SEND at once");
   command_->add_option("--window", o.window, "SENDs waiting for their MSG per connection")

@@ -70,7 +70,7 @@ AgentCommandLine parse_agent_command_line(int argc, const char* const* argv, con
   std::optional<std::string> port_text, db, cert_dir;
   std::string host = "127.0.0.1";
   std::string log_level = "info";
-  std::string key_algorithm = "ed448";
+  std::string key_algorithm = "ed25519";
   app.add_option("-s,--server", servers,
                  "SMP server address smp://<fingerprint>@host[:port], repeatable (default "
                  "$SMP_SERVERS, comma-separated, or " +
@@ -87,7 +87,7 @@ AgentCommandLine parse_agent_command_line(int argc, const char* const* argv, con
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}, CLI::ignore_case))
       ->capture_default_str();
   app.add_option("--key-algorithm", key_algorithm,
-                 "Signature algorithm of new queues' keys: ed448 or ed25519")
+                 "Signature algorithm of new queues' keys: ed25519 or ed448")
       ->check(CLI::IsMember({"ed448", "ed25519"}, CLI::ignore_case))
       ->capture_default_str();
 

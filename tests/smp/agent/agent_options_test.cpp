@@ -52,13 +52,13 @@ TEST(AgentOptions, DefaultsAreTheReferences) {
   EXPECT_EQ(o.db_file, "smp-agent.db");
   EXPECT_EQ(o.cert_dir, "/etc/opt/simplex-agent");
   EXPECT_EQ(o.log_level, LogLevel::info);
-  EXPECT_EQ(o.key_algorithm, crypto::KeyAlgorithm::ed448);
+  EXPECT_EQ(o.key_algorithm, crypto::KeyAlgorithm::ed25519);
 }
 
 TEST(AgentOptions, FlagsSetEverySetting) {
   Parsed p = parse({"--server", std::string(kServerA), "--server", std::string(kServerB), "--port",
                     "0", "--host", "::1", "--db", "/tmp/a.db", "--cert-dir", "/tmp/c",
-                    "--log-level", "DEBUG", "--key-algorithm", "Ed25519"});
+                    "--log-level", "DEBUG", "--key-algorithm", "Ed448"});
   ASSERT_TRUE(p.result.options) << p.err;
   const AgentOptions& o = *p.result.options;
   ASSERT_EQ(o.servers.size(), 2u);
@@ -69,7 +69,7 @@ TEST(AgentOptions, FlagsSetEverySetting) {
   EXPECT_EQ(o.db_file, "/tmp/a.db");
   EXPECT_EQ(o.cert_dir, "/tmp/c");
   EXPECT_EQ(o.log_level, LogLevel::debug);
-  EXPECT_EQ(o.key_algorithm, crypto::KeyAlgorithm::ed25519);
+  EXPECT_EQ(o.key_algorithm, crypto::KeyAlgorithm::ed448);
 }
 
 TEST(AgentOptions, EnvironmentSetsWhatNoFlagDoes) {

@@ -295,12 +295,12 @@ TEST(AgentCreateTest, UnreachableServerIsBrokerNetwork) {
   EXPECT_EQ(error_of(e), AgentError(BrokerError{BrokerErrorKind::network}));
 }
 
-TEST(AgentCreateTest, Ed25519QueueKeysWorkToo) {
+TEST(AgentCreateTest, Ed448QueueKeysWorkToo) {
   test::TestServer server;
   test::TempDir dir;
   test::IoThreads io;
-  auto ed25519 = [](AgentConfig& c) { c.queue_key_algorithm = crypto::KeyAlgorithm::ed25519; };
-  TestAgent alice(io.executor(), dir / "a.db", {test::server_of(server)}, ed25519);
+  auto ed448 = [](AgentConfig& c) { c.queue_key_algorithm = crypto::KeyAlgorithm::ed448; };
+  TestAgent alice(io.executor(), dir / "a.db", {test::server_of(server)}, ed448);
   TestAgent bob(io.executor(), dir / "b.db", {test::server_of(server)});
   Connected c = connect_pair(alice, bob);
   exchange(alice, c.alice, bob, c.bob, to_bytes("mixed key algorithms"));
