@@ -69,13 +69,19 @@ class Pair {
     for (Transport* t : {&recipient_, &sender_}) {
       auto c = co_await transport::connect_tls(strand_, o_.server.host, port, o_.server.key_hash,
                                                kConnectTimeout);
-      if (!c) co_return c.error();
+      if (!c) {
+        spdlog::warn("connecting failed: {}", c.error().message());
+        co_return c.error();
+      }
       *t = std::move(*c);
     }
     Bytes body(o_.size, 'x');
     for (std::size_t i = 0; i < queue_count; ++i) {
       auto made = co_await make_queue(body);
-      if (!made) co_return made.error();
+      if (!made) {
+        spdlog::warn("making queue {} failed: {}", i, made.error().message());
+        co_return made.error();
+      }
     }
     co_return Result<void>{};
   }

@@ -22,11 +22,11 @@ namespace smp::bench {
 struct ScalingOptions {
   protocol::SmpServer server;
   std::size_t pairs = 4;    // sender + recipient connection pairs
-  std::size_t queues = 16;  // over all pairs (at least one per pair)
+  std::size_t queues = 64;  // over all pairs (at least one per pair)
   std::uint64_t messages = 20000;
   std::size_t size = 256;   // body bytes, at most 16088
   crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519;
-  std::size_t window = 16;  // per pair: messages sent and not yet delivered
+  std::size_t window = 64;  // per pair: messages sent and not yet delivered
   std::size_t threads = 1;  // io_context threads of the generator
   std::optional<int> server_pid;
   // The run ends when nothing was delivered for this long (lost messages count as errors).
