@@ -4,6 +4,8 @@
 //   smp-bench connections --server ADDR --count K [--parallel P] [--hold S] [--server-pid PID]
 //   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A] [--hold S]
 //                         [--server-pid PID]
+//   smp-bench scaling     --server ADDR --pairs P --queues Q --messages N --size S
+//                         [--alg ed25519|ed448] [--window W] [--server-pid PID] [--threads T]
 //   smp-bench crypto      [--alg ed25519|ed448] [--size S]
 //   smp-bench agent       --server ADDR --connections N --messages M --size S
 //                         [--alg ed448|ed25519] [--burst | --window W] [--server-pid PID]
@@ -20,6 +22,7 @@
 #include "connections.h"
 #include "crypto_floor.h"
 #include "queues.h"
+#include "scaling.h"
 #include "smp/protocol/wire_format.h"
 #include "throughput.h"
 
@@ -127,6 +130,51 @@ int throughput_mode(smp::bench::ThroughputOptions o) {
   return r->errors == 0 ? 0 : 1;
 }
 
+int scaling_mode(const smp::bench::ScalingOptions& o) {
+  auto r = smp::bench::run_scaling(o);
+  if (!r) {
+    fmt::print(stderr, "smp-bench: {}\n", r.error().message());
+    return 1;
+  }
+  fmt::print("pairs {}  queues {}  messages {}  size {} B  {}  window {}\n", o.pairs, o.queues,
+             o.messages, o.size, smp::crypto::algorithm_name(o.alg), o.window);
+  fmt::print("delivered {} of {} sent in {:.3f} s: {:.0f} msgs/s, errors {}\n", r->delivered,
+             r->sent, r->seconds, r->msgs_per_s, r->errors);
+  fmt::print("generator: {:.1f} µs CPU per message, {:.2f} cores busy\n",
+             r->generator_cpu_us_per_msg, r->generator_cores_busy);
+  // With server and generator sharing the cores and both CPU-bound, K cores move at most
+  // K·10⁶ / (server + generator µs) messages per second; one server thread at most 10⁶ /
+  // server µs. The ratio of the two bounds what more server threads can show here.
+  std::optional<double> share, ceiling;
+  if (r->server_cpu_us_per_msg && *r->server_cpu_us_per_msg > 0) {
+    double s = *r->server_cpu_us_per_msg, g = r->generator_cpu_us_per_msg;
+    share = g / (s + g);
+    ceiling = 2 * s / (s + g);
+    fmt::print("server: {:.1f} µs CPU per message, {:.2f} cores busy\n", s,
+               *r->server_cores_busy);
+    fmt::print("generator's share of the CPU per message {:.2f}: on 2 shared cores 2 server "
+               "threads can reach at most {:.2f}x one\n",
+               *share, *ceiling);
+  }
+  JsonLine j;
+  j.add("mode", "scaling")
+      .add("alg", smp::crypto::algorithm_name(o.alg))
+      .add("size", static_cast<std::uint64_t>(o.size))
+      .add("sent", r->sent)
+      .add("delivered", r->delivered)
+      .add("errors", r->errors)
+      .add("seconds", r->seconds)
+      .add("msgs_per_s", r->msgs_per_s)
+      .add("generator_cpu_us_per_msg", r->generator_cpu_us_per_msg)
+      .add("generator_cores_busy", r->generator_cores_busy)
+      .add("server_cpu_us_per_msg", r->server_cpu_us_per_msg)
+      .add("server_cores_busy", r->server_cores_busy)
+      .add("generator_share", share)
+      .add("two_core_ratio_ceiling", ceiling);
+  fmt::print("{}\n", j.str());
+  return r->errors == 0 ? 0 : 1;
+}
+
 int connections_mode(const smp::bench::ConnectionsOptions& o) {
   std::uint64_t limit = smp::bench::raise_open_file_limit();
   if (limit < o.count + 64) {
@@ -208,6 +256,7 @@ int main(int argc, char** argv) {
 
   smp::bench::ThroughputOptions o;
   smp::bench::ConnectionsOptions co;
+  smp::bench::ScalingOptions so;
   smp::bench::QueuesOptions qo;
   std::string server;
   int server_pid = 0;
@@ -241,6 +290,32 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
   tp->add_option("--threads", o.threads, "client io threads")->capture_default_str();
   tp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
+      ->capture_default_str();
+
+  auto* sp = app.add_subcommand(
+      "scaling", "server throughput with a replaying generator that costs little CPU");
+  common(sp);
+  sp->add_option("--pairs", so.pairs, "sender + recipient connection pairs")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+  sp->add_option("--queues", so.queues, "queues over all pairs")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  sp->add_option("--messages", so.messages, "messages in total")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
+  sp->add_option("--size", so.size, "message body bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
+  sp->add_option("--alg", so.alg, "queue key algorithm")
+      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  sp->add_option("--window", so.window, "messages sent and not yet delivered, per pair")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{200}));
+  sp->add_option("--threads", so.threads, "generator io threads")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
+  sp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
       ->capture_default_str();
 
   auto* cp = app.add_subcommand("connections", "idle handshaked connections: rate and memory");
@@ -303,6 +378,13 @@ int main(int argc, char** argv) {
     co.server_pid = pid;
     co.quiet = quiet;
     return connections_mode(co);
+  }
+  if (sp->parsed()) {
+    so.server = std::move(*address);
+    so.server_pid = pid;
+    so.stall_timeout = std::chrono::milliseconds(static_cast<long long>(stall_s * 1000));
+    if (so.queues < so.pairs) so.queues = so.pairs;
+    return scaling_mode(so);
   }
   if (qp->parsed()) {
     qo.server = std::move(*address);

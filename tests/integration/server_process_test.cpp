@@ -11,6 +11,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,34 @@ TEST_F(ServerProcessTest, StartsPrintsItsAddressAnswersPingAndStopsOnSigterm) {
   expect_pong(*client);
   client.reset();
   stop(*server);
+}
+
+// Threads of a process named `name` (the io threads name themselves "smp-server").
+std::size_t threads_named(pid_t pid, const std::string& name) {
+  std::size_t n = 0;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::string comm = read_file(task.path() / "comm");
+    if (comm == name + "\n") ++n;
+  }
+  return n;
+}
+
+TEST_F(ServerProcessTest, TransportThreadsSetsTheNumberOfIoThreads) {
+  init();
+  std::map<int, std::size_t> named;
+  for (int threads : {1, 3}) {
+    set_ini("threads", std::to_string(threads));
+    auto server = start();
+    auto client = connect();  // the server answers on any thread count
+    ASSERT_TRUE(client);
+    expect_pong(*client);
+    named[threads] = threads_named(server->pid(), "smp-server");
+    client.reset();
+    stop(*server);
+  }
+  // The main thread carries the executable's name too; the difference is the io threads.
+  EXPECT_GE(named[1], 1u);
+  EXPECT_EQ(named[3], named[1] + 2);
 }
 
 TEST_F(ServerProcessTest, StoreLogDisabledIsSaidInTheBanner) {

@@ -1,5 +1,6 @@
 // smp-bench against an in-process server: throughput (every message delivered and ACKed, its
-// ratio to the crypto limit), connections (idle handshaked connections and the server's memory
+// ratio to the crypto limit), scaling (the replaying generator: the server's own counters
+// confirm what it claims), connections (idle handshaked connections and the server's memory
 // per connection), queues (NEW rate, the queues left on the server) and crypto (the per-message
 // crypto limit); the last line a JSON summary, remote targets refused unless allowed, counts
 // bounded.
@@ -61,6 +62,69 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_GT(j.at("server_cpu_ratio_to_crypto").to_number<double>(), 0);
   // Every queue was deleted afterwards.
   EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, ScalingDeliversTheMessagesItClaimsAndCleansUp) {
+  const auto& stats = server_.server().stats();
+  const std::uint64_t sent_before = stats.msgs_sent.load(), delivered_before =
+                                                               stats.msgs_delivered.load();
+  // 301 messages over 2 pairs and 5 queues: uneven shares on both counts.
+  ToolRun run = run_tool(tool_, {"scaling", "--server", address(), "--pairs", "2", "--queues",
+                                 "5", "--messages", "301", "--size", "128", "--window", "4",
+                                 "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "scaling");
+  EXPECT_EQ(j.at("alg").as_string(), "ed25519");
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 301);
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 301);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  EXPECT_GE(j.at("generator_cpu_us_per_msg").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("server_cpu_us_per_msg")) << run.output;
+  EXPECT_TRUE(j.contains("server_cores_busy")) << run.output;
+  // The server accepted and delivered exactly as many: every SEND was a real, verified one.
+  EXPECT_EQ(stats.msgs_sent.load() - sent_before, 301u);
+  EXPECT_EQ(stats.msgs_delivered.load() - delivered_before, 301u);
+  // Every queue was deleted and nothing is left undelivered.
+  EXPECT_EQ(server_.queues().size(), 0u);
+  EXPECT_EQ(server_.messages().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, ScalingWithEd448KeysAndSeveralGeneratorThreads) {
+  const auto& stats = server_.server().stats();
+  const std::uint64_t delivered_before = stats.msgs_delivered.load();
+  ToolRun run = run_tool(tool_, {"scaling", "--server", address(), "--pairs", "3", "--queues",
+                                 "3", "--messages", "60", "--alg", "ed448", "--window", "1",
+                                 "--threads", "2"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  EXPECT_EQ(j.at("alg").as_string(), "ed448");
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 60) << run.output;
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_EQ(stats.msgs_delivered.load() - delivered_before, 60u);
+  EXPECT_FALSE(j.contains("server_cpu_us_per_msg"));  // no --server-pid
+  EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+TEST_F(SmpBenchTest, ScalingCountsRefusedSendsAsErrors) {
+  // A quota of one message and a window of 8 over one queue: SENDs beyond the unACKed one
+  // come back as ERR QUOTA, which the generator must report, not hide.
+  TestServer tight([](server::ServerConfig& c) { c.msg_queue_quota = 1; });
+  ASSERT_TRUE(tight.started());
+  std::string tight_address = fmt::format(
+      "smp://{}@127.0.0.1:{}", transport::fingerprint_string(tight.key_hash()), tight.port());
+  ToolRun run = run_tool(tool_, {"scaling", "--server", tight_address, "--pairs", "1",
+                                 "--queues", "1", "--messages", "40", "--window", "8",
+                                 "--stall-timeout", "2"});
+  EXPECT_EQ(run.status, 1) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_GT(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_EQ(j.at("sent").to_number<std::int64_t>() + j.at("errors").to_number<std::int64_t>(),
+            40)
+      << run.output;
 }
 
 TEST_F(SmpBenchTest, Ed448QueuesWork) {

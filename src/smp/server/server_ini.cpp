@@ -23,6 +23,7 @@ constexpr std::array kKnownKeys{
     KnownKey{"STORE_LOG", "enable"},          KnownKey{"STORE_LOG", "restore_messages"},
     KnownKey{"STORE_LOG", "expire_messages_days"}, KnownKey{"TRANSPORT", "host"},
     KnownKey{"TRANSPORT", "port"},            KnownKey{"TRANSPORT", "websockets"},
+    KnownKey{"TRANSPORT", "threads"},
     KnownKey{"QUEUES", "msg_queue_quota"},    KnownKey{"STATS", "log_interval_seconds"},
     KnownKey{"STATS", "prometheus_port"},
 };
@@ -135,6 +136,7 @@ class SettingsReader {
 };
 
 constexpr std::uint16_t kWebSocketPort = 80;
+constexpr std::size_t kMaxThreads = 1024;
 
 }  // namespace
 
@@ -157,6 +159,7 @@ SettingsResult read_server_ini(const Ini& ini) {
   r.text("TRANSPORT", "host", s.host);
   r.number<std::uint16_t>("TRANSPORT", "port", true, 0, 65535, s.port);
   r.on_off("TRANSPORT", "websockets", true, s.websockets);
+  r.number<std::size_t>("TRANSPORT", "threads", false, 0, kMaxThreads, s.threads);
   r.number<std::size_t>("QUEUES", "msg_queue_quota", false, 1, 1'000'000, s.msg_queue_quota);
   r.number<std::uint32_t>("STATS", "log_interval_seconds", false, 0, 31'536'000,
                           s.log_interval_seconds);
@@ -204,6 +207,8 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "port: {}\n"
       "# WebSockets on port 80.\n"
       "websockets: {}\n"
+      "# Threads serving connections; 0 = one per CPU the server may run on.\n"
+      "threads: {}\n"
       "\n"
       "[QUEUES]\n"
       "# Messages a queue holds before SEND is refused with ERR QUOTA.\n"
@@ -216,7 +221,7 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "prometheus_port:{}{}\n",
       // `off  # on` is how the reference writes a disabled store log.
       s.store_log ? "on" : "off  # on", on_off(s.restore_messages), s.expire_messages_days,
-      s.host.empty() ? "" : " ", s.host, s.port, on_off(s.websockets), s.msg_queue_quota,
+      s.host.empty() ? "" : " ", s.host, s.port, on_off(s.websockets), s.threads, s.msg_queue_quota,
       s.log_interval_seconds, s.prometheus_port ? " " : "",
       s.prometheus_port ? std::to_string(*s.prometheus_port) : std::string());
 }
@@ -235,6 +240,7 @@ ServerConfig make_server_config(const ServerIniSettings& s,
   cfg.server_cert_file = config_dir / transport::kServerCertFile;
   cfg.server_key_file = config_dir / transport::kServerKeyFile;
   cfg.msg_queue_quota = s.msg_queue_quota;
+  cfg.threads = s.threads;
   cfg.message_ttl_seconds = static_cast<std::int64_t>(s.expire_messages_days) * 86400;
   return cfg;
 }

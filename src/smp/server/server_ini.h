@@ -4,7 +4,7 @@
 //
 // Sections and keys (the reference's, then ours):
 //   [STORE_LOG]  enable (required), restore_messages, expire_messages_days
-//   [TRANSPORT]  host, port (required), websockets (required)
+//   [TRANSPORT]  host, port (required), websockets (required), threads
 //   [QUEUES]     msg_queue_quota
 //   [STATS]      log_interval_seconds, prometheus_port
 // On/off values are exactly `on` or `off`. Unknown sections and keys are errors, so a typo
@@ -33,6 +33,7 @@ struct ServerIniSettings {
   std::string host;                   // listen address; "" = all interfaces
   std::uint16_t port = 5223;          // 0 = any free port (tests)
   bool websockets = false;            // also listen on port 80 (WebSockets)
+  std::size_t threads = 0;            // io threads; 0 = one per CPU the process may use
   // [QUEUES]
   std::size_t msg_queue_quota = 256;
   // [STATS]

@@ -25,6 +25,8 @@ IniError parse_error(std::string_view text) {
 
 constexpr std::string_view kMinimal = "[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 5223\nwebsockets: off\n";
 
+std::string with(std::string_view extra) { return std::string(kMinimal) + std::string(extra); }
+
 TEST(ServerIni, ReferenceKeysAloneGiveOurDefaults) {
   ServerIniSettings s = parse_ok(kMinimal);
   EXPECT_TRUE(s.store_log);
@@ -34,7 +36,13 @@ TEST(ServerIni, ReferenceKeysAloneGiveOurDefaults) {
   EXPECT_EQ(s.port, 5223);
   EXPECT_FALSE(s.websockets);
   EXPECT_EQ(s.msg_queue_quota, 256u);
+  EXPECT_EQ(s.threads, 0u);
   EXPECT_FALSE(s.prometheus_port.has_value());
+}
+
+TEST(ServerIni, ReadsTheThreadCount) {
+  EXPECT_EQ(parse_ok(with("[TRANSPORT]\nthreads: 2\n")).threads, 2u);
+  EXPECT_EQ(parse_ok(with("[TRANSPORT]\nthreads: 0\n")).threads, 0u);
 }
 
 TEST(ServerIni, ReadsTheReferenceInitFileWithStoreLogOff) {
@@ -53,6 +61,7 @@ TEST(ServerIni, FormattedFileReadsBackEqual) {
   s.port = 15223;
   s.websockets = true;
   s.msg_queue_quota = 128;
+  s.threads = 2;
   s.log_interval_seconds = 60;
   s.prometheus_port = 9100;
   ServerIniSettings back = parse_ok(format_server_ini(s));
@@ -85,8 +94,6 @@ TEST_P(ServerIniErrors, AreRefusedWithAClearMessage) {
   EXPECT_NE(e.message.find(GetParam().message_part), std::string::npos) << e.message;
 }
 
-std::string with(std::string_view extra) { return std::string(kMinimal) + std::string(extra); }
-
 INSTANTIATE_TEST_SUITE_P(
     Invalid, ServerIniErrors,
     ::testing::Values(
@@ -112,6 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettings{with("[STATS]\nlog_interval_seconds: 1.5\n"), 7, "log_interval_seconds"},
         BadSettings{with("[STORE_LOG]\nexpire_messages_days: 0\n"), 7, "expire_messages_days"},
         BadSettings{with("[TRANSPORT]\nhost: a b\n"), 7, "host"},
+        BadSettings{with("[TRANSPORT]\nthreads: two\n"), 7, "`threads` must be a number"},
+        BadSettings{with("[TRANSPORT]\nthreads: 1025\n"), 7, "from 0 to 1024"},
         BadSettings{with("[TRANSPORT]\nhots: 1.2.3.4\n"), 7, "unknown key `hots`"},
         BadSettings{with("[AUTH]\nnew_queues: on\n"), 7, "unknown section [AUTH]"},
         BadSettings{"[STORE_LOG]\nenable on\n", 2, "key: value"}));
@@ -122,6 +131,7 @@ TEST(ServerIni, ConfigHasTlsListenerAndWebSocketsWhenEnabled) {
   s.port = 15223;
   s.msg_queue_quota = 10;
   s.expire_messages_days = 2;
+  s.threads = 3;
   ServerConfig cfg = make_server_config(s, "/cfg");
   ASSERT_EQ(cfg.listeners.size(), 1u);
   EXPECT_EQ(cfg.listeners[0].host, "127.0.0.1");
@@ -132,6 +142,7 @@ TEST(ServerIni, ConfigHasTlsListenerAndWebSocketsWhenEnabled) {
   EXPECT_EQ(cfg.server_key_file, std::filesystem::path("/cfg/server.key"));
   EXPECT_EQ(cfg.msg_queue_quota, 10u);
   EXPECT_EQ(cfg.message_ttl_seconds, 2 * 86400);
+  EXPECT_EQ(cfg.threads, 3u);
 
   s.websockets = true;
   cfg = make_server_config(s, "/cfg");
