@@ -475,6 +475,45 @@ TEST_F(AgentServerTest, StopClosesEveryClientAndReleasesTheAgents) {
   EXPECT_FALSE(late);
 }
 
+TEST_F(AgentServerTest, StopWritesWhatTheAgentAlreadyGaveBeforeClosing) {
+  start_server();
+  auto c = connect();
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(sessions_become(1));
+  // More than one write's worth, all given just before the stop: none may be lost.
+  constexpr int kEvents = 40;
+  const Bytes body = to_bytes(as_bytes(patterned(15000)));
+  for (int i = 0; i < kEvents; ++i) {
+    agent(0)->emit(AgentEvent{"", "conn" + std::to_string(i), cmd::Info{body}});
+  }
+  server_->stop();
+  for (int i = 0; i < kEvents; ++i) {
+    auto t = c->receive(5s);
+    ASSERT_TRUE(t) << "event " << i << " was lost";
+    EXPECT_EQ(t->conn_id, "conn" + std::to_string(i));
+    ASSERT_TRUE(t->ok());
+    EXPECT_EQ(t->command(), AgentCommand(cmd::Info{body}));
+  }
+  EXPECT_TRUE(c->wait_closed(5s));
+  EXPECT_TRUE(server_->wait_stopped(5s));
+  EXPECT_TRUE(weak_agent(0).expired());
+}
+
+TEST_F(AgentServerTest, StopClosesAClientThatDoesNotReadWithinTheDrainTime) {
+  AgentServerConfig config;
+  config.session.max_queued_bytes = 64 * 1024 * 1024;  // never reached
+  start_server(config);
+  auto c = connect();  // and never read from below
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(sessions_become(1));
+  const Bytes body = to_bytes(as_bytes(patterned(15000)));
+  for (int i = 0; i < 600; ++i) agent(0)->emit(AgentEvent{"", "conn", cmd::Info{body}});
+  const auto started = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_TRUE(server_->wait_stopped(10s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
 TEST_F(AgentServerTest, SecondServerOnABusyPortFailsWithOneLine) {
   start_server();
   net::io_context other_io;

@@ -52,8 +52,8 @@ class AgentServer {
   // The bound port (the actual one when config.port is 0); 0 before start().
   std::uint16_t port() const;
 
-  // Stops accepting and closes every session (queued output is dropped; each session drops
-  // its agent). Returns at once; `on_stopped` (optional) runs on an io_context thread once
+  // Stops accepting and stops every session: each stops its agent, writes the answers and
+  // notifications already given (for up to a second) and closes. Returns at once; `on_stopped` (optional) runs on an io_context thread once
   // the acceptor and every session are closed. Idempotent: later calls only add callbacks.
   void stop(std::function<void()> on_stopped = {});
 

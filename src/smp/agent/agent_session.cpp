@@ -57,7 +57,8 @@ AgentSession::AgentSession(std::unique_ptr<transport::StreamTransport> transport
       limits_(limits),
       parser_(Party::client, limits.protocol),
       writer_wake_(executor_, std::chrono::steady_clock::time_point::max()),
-      reader_wake_(executor_, std::chrono::steady_clock::time_point::max()) {}
+      reader_wake_(executor_, std::chrono::steady_clock::time_point::max()),
+      drain_deadline_(executor_) {}
 
 AgentSession::~AgentSession() {
   if (!closed_ && on_closed_) on_closed_();  // never started
@@ -82,8 +83,28 @@ void AgentSession::start(const AgentFactory& factory) {
   spawn(writer(), "writer");
 }
 
-void AgentSession::post_stop() {
-  net::post(executor_, [self = shared_from_this()] { self->close(); });
+void AgentSession::post_stop(std::chrono::steady_clock::duration drain_timeout) {
+  net::post(executor_, [self = shared_from_this(), drain_timeout] { self->drain(drain_timeout); });
+}
+
+void AgentSession::drain(std::chrono::steady_clock::duration timeout) {
+  if (closed_ || draining_) return;
+  draining_ = true;
+  // Stops the agent (this session holds it). Once that has returned the agent gives no more
+  // events, and those it gave are already posted to this strand, ahead of the marker below.
+  agent_.reset();
+  net::post(executor_, [self = shared_from_this()] {
+    self->drained_ = true;
+    self->writer_wake_.cancel();
+  });
+  drain_deadline_.expires_after(timeout);
+  drain_deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      if (!self->closed_) spdlog::info("agent session: output not written in time; closing");
+      self->close();
+    }
+  });
 }
 
 void AgentSession::spawn(net::awaitable<void> coroutine, const char* name) {
@@ -100,6 +121,7 @@ void AgentSession::close() {
   transport_->close();
   writer_wake_.cancel();
   reader_wake_.cancel();
+  drain_deadline_.cancel();
   // Queued buffers stay until the writer has finished with them (a write may be pending).
   agent_.reset();
   if (on_closed_) on_closed_();
@@ -126,7 +148,7 @@ net::awaitable<void> AgentSession::reader() {
 }
 
 void AgentSession::handle_input(ByteView input) {
-  while (!input.empty() && !closed_) {
+  while (!input.empty() && !closed_ && !draining_) {
     ParseStep step = parser_.parse(input);
     input = input.subspan(step.consumed);
     if (step.transmission) {
@@ -190,6 +212,10 @@ net::awaitable<Result<void>> AgentSession::write_front(std::size_t count) {
 net::awaitable<void> AgentSession::writer() {
   for (;;) {
     while (queue_.empty() && !closed_) {
+      if (drained_) {
+        close();
+        co_return;
+      }
       writer_wake_.expires_at(std::chrono::steady_clock::time_point::max());
       co_await writer_wake_.async_wait(kUseTuple);
     }

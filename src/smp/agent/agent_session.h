@@ -62,8 +62,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   // session's strand.
   void start(const AgentFactory& factory);
 
-  // From any thread: closes the connection (what is still queued is dropped).
-  void post_stop();
+  // From any thread: stops taking commands and stops the agent, writes what it has already
+  // answered or notified (for at most `drain_timeout`), then closes the connection. A MSG
+  // the agent reported is not lost to a stopping agent this way.
+  void post_stop(std::chrono::steady_clock::duration drain_timeout = std::chrono::seconds(1));
 
  private:
   AgentSession(std::unique_ptr<transport::StreamTransport> transport, AgentSessionLimits limits,
@@ -78,6 +80,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void on_event(AgentEvent event);
   void enqueue(Bytes data);
   void close();
+  void drain(std::chrono::steady_clock::duration timeout);
 
   const std::function<void()> on_closed_;  // declared before transport_: outlives it
   const std::unique_ptr<transport::StreamTransport> transport_;
@@ -90,6 +93,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::size_t queued_bytes_ = 0;   // their total size
   net::steady_timer writer_wake_;  // parked at max(); cancelled when the queue gains a record
   net::steady_timer reader_wake_;  // parked at max(); cancelled when the queue drains
+  net::steady_timer drain_deadline_;
+  bool draining_ = false;  // stopping: input is ignored, the agent is gone
+  bool drained_ = false;   // ...and every event it gave is queued: close once written
   bool closed_ = false;
 };
 
