@@ -24,6 +24,7 @@
 
 #include "smp/crypto/aead.h"
 #include "smp/crypto/cbox.h"
+#include "smp/crypto/dh.h"
 #include "smp/crypto/hash.h"
 #include "smp/crypto/keys.h"
 #include "smp/crypto/openssl_handles.h"
@@ -254,6 +255,59 @@ struct AesGcm16KVsPreallocated : AesGcmBase {
   }
 };
 
+// ---- X25519: what NEW does for the server's DH key (spec §4.6) ----
+// Here "ours" is the libsodium path the server takes and "raw" OpenSSL's EVP X25519, to
+// decide which one the server should use: a ratio above 1 means OpenSSL is faster.
+
+struct X25519KeyGen {
+  static constexpr int kBatch = 8;
+  Bytes seed = random_bytes(kX25519SecretSize);
+  std::array<std::uint8_t, 32> pub{};
+  std::size_t bytes() const { return 0; }
+
+  // The server's key: random seed, then the public key (crypto_scalarmult_base).
+  void ours() {
+    KeyPair kp = generate_key_pair(KeyAlgorithm::x25519);
+    benchmark::DoNotOptimize(kp.public_key.raw().data());
+  }
+  void raw() {
+    random_bytes(std::span<std::uint8_t>(seed.data(), seed.size()));
+    EvpPkeyPtr key{
+        EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, seed.data(), seed.size())};
+    std::size_t len = pub.size();
+    bool ok = key && EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) == 1;
+    benchmark::DoNotOptimize(ok);
+    benchmark::ClobberMemory();
+  }
+};
+
+// The shared secret with the recipient's key; OpenSSL's side keeps both keys loaded.
+struct X25519Dh {
+  static constexpr int kBatch = 8;
+  KeyPair ours_kp = generate_key_pair(KeyAlgorithm::x25519);
+  KeyPair peer = generate_key_pair(KeyAlgorithm::x25519);
+  EvpPkeyPtr key{EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr,
+                                              ours_kp.private_key.raw().data(), 32)};
+  EvpPkeyPtr peer_key{
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer.public_key.raw().data(), 32)};
+  std::array<std::uint8_t, 32> secret{};
+  std::size_t bytes() const { return 0; }
+
+  void ours() {
+    auto s = dh(peer.public_key, ours_kp.private_key);
+    benchmark::DoNotOptimize(s.value().data());
+  }
+  void raw() {
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+    std::size_t len = secret.size();
+    bool ok = ctx && EVP_PKEY_derive_init(ctx.get()) == 1 &&
+              EVP_PKEY_derive_set_peer(ctx.get(), peer_key.get()) == 1 &&
+              EVP_PKEY_derive(ctx.get(), secret.data(), &len) == 1;
+    benchmark::DoNotOptimize(ok);
+    benchmark::ClobberMemory();
+  }
+};
+
 // ---- registration ----
 
 template <class F>
@@ -332,6 +386,18 @@ void self_check() {
   Bytes ours_gcm = a.out;
   a.raw();
   check(ours_gcm == a.out, "AES-GCM output differs from OpenSSL");
+  X25519KeyGen g;
+  KeyPair kp = generate_key_pair(KeyAlgorithm::x25519);
+  EvpPkeyPtr loaded{
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, kp.private_key.raw().data(), 32)};
+  std::size_t len = g.pub.size();
+  check(loaded && EVP_PKEY_get_raw_public_key(loaded.get(), g.pub.data(), &len) == 1 &&
+            std::ranges::equal(g.pub, kp.public_key.raw()),
+        "X25519 public key differs between libsodium and OpenSSL");
+  X25519Dh x;
+  x.raw();
+  check(std::ranges::equal(x.secret, dh(x.peer.public_key, x.ours_kp.private_key).value().view()),
+        "X25519 shared secret differs between libsodium and OpenSSL");
 }
 
 const bool kRegistered = [] {
@@ -345,6 +411,8 @@ const bool kRegistered = [] {
   register_primitive<AesGcmInto16K>("AesGcmInto16K");
   register_primitive<AesGcm16K>("AesGcm16K");
   register_primitive<AesGcm16KVsPreallocated>("AesGcm16KVsPreallocated");
+  register_primitive<X25519KeyGen>("X25519KeyGen");
+  register_primitive<X25519Dh>("X25519Dh");
   return true;
 }();
 

@@ -1,6 +1,7 @@
 // TLS contexts with the reference's parameters (spec §3.1) and the client's certificate
 // chain rules (spec §3.2): TLS 1.2 only, ECDHE-ECDSA-CHACHA20-POLY1305, ed448/ed25519
-// signatures, X448/X25519 groups, no resumption, no renegotiation.
+// signatures, X448/X25519 groups, no resumption, no renegotiation. Clients list X448 first, as
+// the reference does; the server chooses by its own order, X25519 first.
 //
 // A context is immutable once made and may be shared by every connection on any thread; it
 // must outlive the streams created from it. Per-connection settings go on the SSL object.

@@ -5,10 +5,14 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <vector>
 
+#include "loopback.h"
+#include "smp/transport/tls_stream.h"
 #include "smp/transport/x509.h"
-#include "support/vectors.h"
+#include "support/run_awaitable.h"
 #include "support/temp_dir.h"
+#include "support/vectors.h"
 
 namespace smp::transport {
 namespace {
@@ -191,6 +195,86 @@ TEST(ServerContext, RejectsMismatchedKeyMalformedPemAndShortChain) {
   EXPECT_EQ(make_server_context(garbage).error(), errc::bad_der);
   ServerCredentials no_key{a->server_cert_pem + a->ca_cert_pem, SecretBytes(as_bytes("x"))};
   EXPECT_EQ(make_server_context(no_key).error(), errc::bad_der);
+}
+
+// What one TLS handshake between a server context and a client context agreed on.
+struct KeyExchange {
+  int client_saw = EVP_PKEY_NONE;  // the type of the server's ephemeral key, at the client
+  int server_used = NID_undef;     // the group the server negotiated
+  std::vector<int> offered;        // the client's groups, in its order, as the server read them
+};
+
+// A handshake with a server of `alg`; `client_groups` replaces the client's group list unless
+// it is null. Fields stay at their defaults for a side whose handshake failed.
+KeyExchange key_exchange(CertificateAlgorithm alg, const char* client_groups) {
+  KeyExchange kx;
+  test::Loopback net;
+  test::ServerIdentity id = test::make_identity(alg);
+  auto client_ctx = make_client_context();
+  if (!id.context || !client_ctx) return kx;
+  TlsStream client(net.io, *client_ctx);
+  if (client_groups != nullptr) {
+    EXPECT_EQ(SSL_ctrl(client.native_handle(), SSL_CTRL_SET_GROUPS_LIST, 0,
+                       const_cast<char*>(client_groups)),
+              1);
+  }
+  EXPECT_TRUE(expect_server(client.native_handle(), "127.0.0.1", id.key_hash).has_value());
+  std::optional<TlsStream> server;
+  auto server_side = [&]() -> net::awaitable<bool> {
+    auto [ec, socket] = co_await net.acceptor.async_accept(test::kUseTuple);
+    if (ec) co_return false;
+    server.emplace(std::move(socket), *id.context);
+    std::tie(ec) = co_await server->async_handshake(ssl::stream_base::server, test::kUseTuple);
+    if (ec) co_return false;
+    SSL* ssl = server->native_handle();
+    kx.server_used = static_cast<int>(SSL_ctrl(ssl, SSL_CTRL_GET_NEGOTIATED_GROUP, 0, nullptr));
+    // SSL_get1_groups: on a server, the groups the client sent.
+    kx.offered.resize(static_cast<std::size_t>(SSL_ctrl(ssl, SSL_CTRL_GET_GROUPS, 0, nullptr)));
+    SSL_ctrl(ssl, SSL_CTRL_GET_GROUPS, 0, kx.offered.data());
+    co_return true;
+  };
+  auto client_side = [&]() -> net::awaitable<bool> {
+    auto [ec] = co_await client.next_layer().async_connect(net.acceptor.local_endpoint(),
+                                                           test::kUseTuple);
+    if (!ec) {
+      std::tie(ec) = co_await client.async_handshake(ssl::stream_base::client, test::kUseTuple);
+    }
+    if (ec) co_return false;
+    EVP_PKEY* key = nullptr;
+    if (SSL_get_peer_tmp_key(client.native_handle(), &key) == 1 && key != nullptr) {
+      kx.client_saw = EVP_PKEY_get_id(key);
+    }
+    EVP_PKEY_free(key);
+    co_return true;
+  };
+  test::run_both(net.io, server_side(), client_side());
+  return kx;
+}
+
+TEST(ServerContext, ChoosesX25519FromOurClientsX448FirstList) {
+  for (auto alg : {CertificateAlgorithm::ed25519, CertificateAlgorithm::ed448}) {
+    KeyExchange kx = key_exchange(alg, nullptr);
+    EXPECT_EQ(kx.offered, (std::vector<int>{NID_X448, NID_X25519}));
+    EXPECT_EQ(kx.server_used, NID_X25519);
+    EXPECT_EQ(kx.client_saw, EVP_PKEY_X25519);
+  }
+  EXPECT_EQ(key_exchange(CertificateAlgorithm::ed25519, "X25519:X448").client_saw,
+            EVP_PKEY_X25519);
+}
+
+TEST(ServerContext, StillAgreesOnX448WithAClientOfferingOnlyX448) {
+  for (auto alg : {CertificateAlgorithm::ed25519, CertificateAlgorithm::ed448}) {
+    KeyExchange kx = key_exchange(alg, "X448");
+    EXPECT_EQ(kx.server_used, NID_X448);
+    EXPECT_EQ(kx.client_saw, EVP_PKEY_X448);
+  }
+  EXPECT_EQ(key_exchange(CertificateAlgorithm::ed448, "X25519").client_saw, EVP_PKEY_X25519);
+}
+
+TEST(ServerContext, RefusesAClientWithNoCommonGroup) {
+  KeyExchange kx = key_exchange(CertificateAlgorithm::ed25519, "P-256");
+  EXPECT_EQ(kx.client_saw, EVP_PKEY_NONE);
+  EXPECT_EQ(kx.server_used, NID_undef);
 }
 
 TEST(ClientContext, OffersOnlyTheReferenceParameters) {
