@@ -19,6 +19,7 @@
 #include "proc_stats.h"
 #include "smp/agent/agent.h"
 #include "smp/agent/agent_command.h"
+#include "smp/common/try.h"
 
 namespace smp::bench {
 
@@ -71,17 +72,16 @@ Bytes body_of(std::uint64_t k, std::size_t size) {
   return Bytes(s.begin(), s.end());
 }
 
-// Database and WAL file sizes of a store after a checkpoint.
-std::uint64_t store_bytes(agent::SharedAgentStore& store, const std::filesystem::path& db) {
-  (void)store.with(
-      [](agent::AgentStore& s) { return s.database().exec("PRAGMA wal_checkpoint(TRUNCATE)"); });
-  std::uint64_t total = 0;
-  for (const auto& p : {db, std::filesystem::path(db.string() + "-wal")}) {
-    std::error_code ec;
-    auto n = std::filesystem::file_size(p, ec);
-    if (!ec) total += n;
-  }
-  return total;
+// Bytes of a store's pages that hold content (tables, indexes, their cell overhead; not free
+// space, which the file keeps after deletions), from SQLite's dbstat table after a checkpoint.
+std::uint64_t store_bytes(agent::SharedAgentStore& store) {
+  auto used = store.with([](agent::AgentStore& s) -> Result<std::int64_t> {
+    SMP_TRY_VOID(s.database().exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    SMP_TRY(auto st, s.database().prepare("SELECT sum(pgsize - unused) FROM dbstat"));
+    SMP_TRY(bool row, st.step());
+    return row ? st.column_int64(0) : 0;
+  });
+  return used ? static_cast<std::uint64_t>(std::max<std::int64_t>(*used, 0)) : 0;
 }
 
 struct Connection {
@@ -140,8 +140,8 @@ class Bench {
         make_agent("bob.db", bob_store_, [this](agent::AgentEvent e) { on_bob(std::move(e)); });
     if (!b) return b.error();
     bob_ = *b;
-    const std::uint64_t alice_empty = store_bytes(*alice_store_, dir_.path() / "alice.db");
-    const std::uint64_t bob_empty = store_bytes(*bob_store_, dir_.path() / "bob.db");
+    const std::uint64_t alice_empty = store_bytes(*alice_store_);
+    const std::uint64_t bob_empty = store_bytes(*bob_store_);
 
     AgentBenchResult result;
     const auto handshake_start = Clock::now();
@@ -149,8 +149,8 @@ class Bench {
     result.handshake_seconds = seconds_since(handshake_start);
     result.join_con_p50_ms = join_con_.percentile_ms(50);
     result.join_con_max_ms = join_con_.percentile_ms(100);
-    const std::uint64_t alice_bytes = store_bytes(*alice_store_, dir_.path() / "alice.db");
-    const std::uint64_t bob_bytes = store_bytes(*bob_store_, dir_.path() / "bob.db");
+    const std::uint64_t alice_bytes = store_bytes(*alice_store_);
+    const std::uint64_t bob_bytes = store_bytes(*bob_store_);
     const auto grown = static_cast<double>((alice_bytes - std::min(alice_bytes, alice_empty)) +
                                            (bob_bytes - std::min(bob_bytes, bob_empty)));
     result.sqlite_bytes_per_conn = grown / static_cast<double>(2 * o_.connections);

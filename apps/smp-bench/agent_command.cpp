@@ -105,7 +105,7 @@ int AgentSubcommand::run(const std::function<bool(const std::string&)>& is_loopb
              o.messages, r->sent, r->seconds, r->msgs_per_s, r->errors);
   fmt::print("latency SEND→MSG: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms,
              r->p90_ms, r->p99_ms);
-  fmt::print("SQLite: {:.0f} bytes per idle connection per agent (database + WAL)\n",
+  fmt::print("SQLite: {:.0f} bytes per idle connection per agent (page content)\n",
              r->sqlite_bytes_per_conn);
   fmt::print("agents: {:.1f} µs CPU per message (both, this process)\n", r->agents_cpu_us_per_msg);
   if (r->server_cpu_us_per_msg) {
