@@ -9,9 +9,12 @@
 //   smp-bench crypto      [--alg ed25519|ed448] [--size S]
 //   smp-bench agent       --server ADDR --connections N --messages M --size S
 //                         [--alg ed448|ed25519] [--burst | --window W] [--server-pid PID]
+//   smp-bench storelog    --count N --out FILE [--alg A] [--secure-percent P] [--delete-percent P]
+//   smp-bench startup     --server-bin BIN [--server-bin BIN2] --store-log FILE [--rounds R]
 // Targets off this machine need --allow-remote. Progress lines go to stderr while a run goes
 // on; the summary to stdout, its last line one JSON object.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
@@ -23,6 +26,8 @@
 #include "crypto_floor.h"
 #include "queues.h"
 #include "scaling.h"
+#include "startup.h"
+#include "store_log_gen.h"
 #include "smp/protocol/wire_format.h"
 #include "throughput.h"
 
@@ -243,6 +248,61 @@ int queues_mode(const smp::bench::QueuesOptions& o) {
   return r->errors == 0 ? 0 : 1;
 }
 
+int storelog_mode(const smp::bench::StoreLogGenOptions& o) {
+  auto r = smp::bench::generate_store_log(o);
+  if (!r) {
+    fmt::print(stderr, "smp-bench: cannot write {}: {}\n", o.out.string(), r.error().message());
+    return 1;
+  }
+  fmt::print("store log {}: {} CREATE, {} SECURE, {} DELETE lines, {} live queues, {} bytes\n",
+             o.out.string(), r->creates, r->secures, r->deletes, r->live_queues, r->bytes);
+  JsonLine j;
+  j.add("mode", "storelog")
+      .add("creates", r->creates)
+      .add("secures", r->secures)
+      .add("deletes", r->deletes)
+      .add("live_queues", r->live_queues)
+      .add("bytes", r->bytes);
+  fmt::print("{}\n", j.str());
+  return 0;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int startup_mode(const smp::bench::StartupOptions& o) {
+  auto runs = smp::bench::run_startup(o);
+  if (!runs) {
+    fmt::print(stderr, "smp-bench: start-up run failed (see the server's stderr): {}\n",
+               runs.error().message());
+    return 1;
+  }
+  JsonLine j;
+  j.add("mode", "startup").add("rounds", static_cast<std::uint64_t>(o.rounds));
+  for (std::size_t b = 0; b < o.server_bins.size(); ++b) {
+    std::vector<double> wall, cpu, rss;
+    for (const auto& r : *runs) {
+      if (r.bin != b) continue;
+      wall.push_back(r.wall_s);
+      cpu.push_back(r.cpu_s);
+      rss.push_back(static_cast<double>(r.rss_bytes));
+    }
+    fmt::print("bin {} ({}): median of {}: {:.3f} s wall to Listening, {:.3f} s CPU, RSS {:.0f} KB\n",
+               b, o.server_bins[b].string(), wall.size(), median(wall), median(cpu),
+               median(rss) / 1024);
+    std::string suffix = b == 0 ? "" : fmt::format("_{}", b);
+    j.add("wall_s" + suffix, median(wall))
+        .add("cpu_s" + suffix, median(cpu))
+        .add("rss_bytes" + suffix, static_cast<std::uint64_t>(median(rss)));
+  }
+  fmt::print("{}\n", j.str());
+  return 0;
+}
+
 // Bounds that keep a run finite on one machine.
 constexpr std::size_t kMaxConnections = 100000;
 constexpr std::size_t kMaxQueues = 5000000;
@@ -352,10 +412,44 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
 
+  smp::bench::StoreLogGenOptions go;
+  auto* gp = app.add_subcommand("storelog", "write a store log of N queues without a server");
+  gp->add_option("--count", go.count, "CREATE lines")
+      ->required()
+      ->check(CLI::Range(std::size_t{1}, kMaxQueues));
+  gp->add_option("--out", go.out, "file to write")->required();
+  gp->add_option("--alg", go.alg, "recipient and sender key algorithm")
+      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  gp->add_option("--secure-percent", go.secure_percent, "SECURE lines per 100 CREATEs")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100u));
+  gp->add_option("--delete-percent", go.delete_percent, "DELETE lines per 100 CREATEs")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100u));
+  gp->add_option("--seed", go.seed, "random seed")->capture_default_str();
+
+  smp::bench::StartupOptions uo;
+  auto* up = app.add_subcommand("startup", "smp-server start-up time and CPU on a store log");
+  up->add_option("--server-bin", uo.server_bins,
+                 "smp-server executable; give two or more to alternate between them")
+      ->required()
+      ->check(CLI::ExistingFile);
+  up->add_option("--store-log", uo.store_log, "store log to start on")
+      ->required()
+      ->check(CLI::ExistingFile);
+  up->add_option("--rounds", uo.rounds, "starts per executable")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100}));
+  up->add_option("--port", uo.port, "port on 127.0.0.1")->capture_default_str();
+  up->add_option("--timeout", uo.timeout_s, "seconds to wait for Listening")->capture_default_str();
+  up->add_flag("--quiet", uo.quiet, "no line per start");
+
   smp::bench::AgentSubcommand agent(app);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   if (agent.parsed()) return agent.run(is_loopback_host);
+  if (gp->parsed()) return storelog_mode(go);
+  if (up->parsed()) return startup_mode(uo);
 
   if (kp->parsed()) return crypto_mode(crypto_alg, crypto_size);
 

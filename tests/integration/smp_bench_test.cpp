@@ -6,14 +6,22 @@
 // bounded.
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <variant>
 #include <string>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
 
 #include <gtest/gtest.h>
 
+#include "smp/server/store_log.h"
 #include "smp/transport/certificates.h"
+#include "support/temp_dir.h"
+#include "child_process.h"
 #include "support/test_server.h"
 #include "tool_process.h"
 
@@ -247,6 +255,91 @@ TEST_F(SmpBenchTest, RefusesNonLoopbackTargetsUnlessAllowed) {
   ToolRun run = run_tool(tool_, {"throughput", "--server", remote, "--messages", "1"});
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("--allow-remote"), std::string::npos) << run.output;
+}
+
+// storelog: every line is one the server's parser takes, in the counts the summary gives,
+// and the same seed gives the same file.
+TEST(SmpBenchStoreLog, WritesWellFormedLinesOfEveryKindReproducibly) {
+  std::filesystem::path tool = tool_path("smp-bench");
+  ASSERT_TRUE(std::filesystem::exists(tool)) << "build smp-bench first: " << tool;
+  TempDir dir;
+  auto path = (dir.path() / "store.log").string();
+  ToolRun run = run_tool(tool, {"storelog", "--count", "2000", "--out", path, "--secure-percent",
+                                "30", "--delete-percent", "10", "--alg", "ed448"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  std::string text = read_file(path);
+  EXPECT_EQ(j.at("bytes").to_number<std::uint64_t>(), text.size());
+  std::map<std::size_t, std::uint64_t> kinds;
+  std::uint64_t lines = 0;
+  for (const std::string& line : lines_of(text)) {
+    auto rec = server::parse_store_log_line(line);
+    ASSERT_TRUE(rec) << line;
+    ++kinds[rec->index()];
+    ++lines;
+    if (auto* c = std::get_if<server::StoreLogCreate>(&*rec)) {
+      EXPECT_EQ(c->queue.recipient_key.algorithm(), crypto::KeyAlgorithm::ed448);
+    }
+  }
+  EXPECT_EQ(kinds[0], 2000u);
+  EXPECT_EQ(kinds[0], j.at("creates").to_number<std::uint64_t>());
+  EXPECT_EQ(kinds[1], j.at("secures").to_number<std::uint64_t>());
+  EXPECT_EQ(kinds[3], j.at("deletes").to_number<std::uint64_t>());
+  EXPECT_GT(kinds[1], 300u);
+  EXPECT_GT(kinds[3], 100u);
+  EXPECT_EQ(j.at("live_queues").to_number<std::uint64_t>(), kinds[0] - kinds[3]);
+
+  auto again = (dir.path() / "again.log").string();
+  ASSERT_EQ(run_tool(tool, {"storelog", "--count", "2000", "--out", again, "--secure-percent",
+                            "30", "--delete-percent", "10", "--alg", "ed448"})
+                .status,
+            0);
+  EXPECT_EQ(read_file(again), text);
+}
+
+// startup: both alternating servers start on the log and reach Listening, and the summary
+// has the wall and CPU time to its Listening line.
+TEST(SmpBenchStartup, TimesTheServerToListeningOnAStoreLog) {
+  std::filesystem::path tool = tool_path("smp-bench");
+  std::filesystem::path server = tool_path("smp-server");
+  ASSERT_TRUE(std::filesystem::exists(tool)) << "build smp-bench first: " << tool;
+  ASSERT_TRUE(std::filesystem::exists(server)) << "build smp-server first: " << server;
+  TempDir dir;
+  auto log = (dir.path() / "store.log").string();
+  ASSERT_EQ(run_tool(tool, {"storelog", "--count", "3000", "--out", log}).status, 0);
+  std::uint16_t port = 0;
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  ToolRun run = run_tool(tool, {"startup", "--server-bin", server.string(), "--server-bin",
+                                server.string(), "--store-log", log, "--rounds", "1", "--port",
+                                std::to_string(port)});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "startup");
+  for (const char* key : {"wall_s", "wall_s_1"}) {
+    EXPECT_GT(j.at(key).to_number<double>(), 0) << key;
+    EXPECT_LT(j.at(key).to_number<double>(), 60) << key;
+  }
+  EXPECT_GE(j.at("cpu_s").to_number<double>(), 0);
+  EXPECT_GT(j.at("rss_bytes").to_number<std::uint64_t>(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(log + ".tmp"));
+  EXPECT_EQ(read_file(log).size(), std::filesystem::file_size(log));  // the input is untouched
+}
+
+TEST(SmpBenchStartup, FailsWhenTheServerCannotStart) {
+  std::filesystem::path tool = tool_path("smp-bench");
+  TempDir dir;
+  auto log = (dir.path() / "store.log").string();
+  { std::ofstream(log, std::ios::binary); }
+  // A "server" that exits at once never prints Listening.
+  ToolRun run = run_tool(tool, {"startup", "--server-bin", "/bin/true", "--store-log", log,
+                                "--rounds", "1", "--timeout", "10"});
+  EXPECT_NE(run.status, 0) << run.output;
 }
 
 }  // namespace

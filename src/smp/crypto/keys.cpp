@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <type_traits>
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -155,6 +156,16 @@ Bytes encode_public_key_der(const PublicKey& key) {
   append(out, prefix);
   append(out, key.raw());
   return out;
+}
+
+std::size_t encode_public_key_der_to(const PublicKey& key,
+                                     std::array<std::uint8_t, kMaxPublicKeyDerSize>& out) {
+  const auto& prefix = der_template(key.algorithm()).spki_prefix;
+  static_assert(std::tuple_size_v<std::decay_t<decltype(prefix)>> == kSpkiPrefixSize);
+  ByteView raw = key.raw();
+  std::copy(prefix.begin(), prefix.end(), out.begin());
+  std::copy(raw.begin(), raw.end(), out.begin() + kSpkiPrefixSize);
+  return kSpkiPrefixSize + raw.size();
 }
 
 Result<PublicKey> decode_public_key_der(ByteView der, AlgorithmSet allowed) {

@@ -135,6 +135,11 @@ KeyPair generate_key_pair(KeyAlgorithm alg);
 // (truncated, trailing bytes, unknown OID, wrong lengths); errc::wrong_algorithm for a
 // well-formed key whose algorithm is not in `allowed`.
 Bytes encode_public_key_der(const PublicKey& key);
+// The same DER written into a caller's buffer (no allocation); returns its length.
+inline constexpr std::size_t kSpkiPrefixSize = 12;
+inline constexpr std::size_t kMaxPublicKeyDerSize = kSpkiPrefixSize + kMaxPublicKeySize;
+std::size_t encode_public_key_der_to(const PublicKey& key,
+                                     std::array<std::uint8_t, kMaxPublicKeyDerSize>& out);
 Result<PublicKey> decode_public_key_der(ByteView der, AlgorithmSet allowed);
 inline Result<PublicKey> decode_public_key_der(ByteView der) {
   return decode_public_key_der(der, kAnyAlgorithm);

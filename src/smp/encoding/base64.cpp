@@ -1,6 +1,8 @@
 #include "smp/encoding/base64.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 namespace smp::enc {
 namespace {
@@ -27,26 +29,32 @@ constexpr DecodeTable make_table(std::string_view alphabet) {
 constexpr DecodeTable kUrlTable = make_table(kUrlAlphabet);
 constexpr DecodeTable kStdTable = make_table(kStdAlphabet);
 
-std::string encode(ByteView data, std::string_view alphabet) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+void encode_append(std::string& out, ByteView data, std::string_view alphabet) {
+  std::size_t at = out.size();
+  out.resize(at + (data.size() + 2) / 3 * 4);
+  char* o = out.data() + at;
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     std::uint32_t w = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out += alphabet[(w >> 18) & 63];
-    out += alphabet[(w >> 12) & 63];
-    out += alphabet[(w >> 6) & 63];
-    out += alphabet[w & 63];
+    *o++ = alphabet[(w >> 18) & 63];
+    *o++ = alphabet[(w >> 12) & 63];
+    *o++ = alphabet[(w >> 6) & 63];
+    *o++ = alphabet[w & 63];
   }
   std::size_t rest = data.size() - i;
   if (rest > 0) {
     std::uint32_t w = std::uint32_t{data[i]} << 16;
     if (rest == 2) w |= std::uint32_t{data[i + 1]} << 8;
-    out += alphabet[(w >> 18) & 63];
-    out += alphabet[(w >> 12) & 63];
-    out += rest == 2 ? alphabet[(w >> 6) & 63] : '=';
-    out += '=';
+    *o++ = alphabet[(w >> 18) & 63];
+    *o++ = alphabet[(w >> 12) & 63];
+    *o++ = rest == 2 ? alphabet[(w >> 6) & 63] : '=';
+    *o++ = '=';
   }
+}
+
+std::string encode(ByteView data, std::string_view alphabet) {
+  std::string out;
+  encode_append(out, data, alphabet);
   return out;
 }
 
@@ -57,40 +65,82 @@ std::string encode(ByteView data, std::string_view alphabet) {
 // "YW+/" and "YW Jj" are "non-canonical encoding detected" on the token "YW". The same
 // library version is the one that refuses "YQ=" (≡ 3 ending in '='), a rule the spec keeps.
 // `text` as if followed by `pad` '=' characters (so unpadded input needs no copy).
-Result<Bytes> decode_padded(std::string_view text, const DecodeTable& table,
-                            std::size_t pad = 0) {
+// Writes at most (text.size() + pad) / 4 * 3 bytes to `out` and returns how many it wrote.
+Result<std::size_t> decode_padded_to(std::string_view text, const DecodeTable& table,
+                                     std::size_t pad, std::uint8_t* out) {
   const auto fail = make_error_code(errc::bad_base64);
   const std::size_t size = text.size() + pad;
-  Bytes out;
-  out.reserve(size / 4 * 3);
-  for (std::size_t i = 0; i < size; i += 4) {
-    std::uint8_t q[4];
-    for (std::size_t j = 0; j < 4; ++j) {
-      q[j] = i + j < text.size() ? table[static_cast<unsigned char>(text[i + j])] : kPad;
-    }
-    const bool last = i + 4 == size;
-    const bool pad2 = last && q[2] == kPad && q[3] == kPad;
-    const bool pad1 = last && q[2] != kPad && q[3] == kPad;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const bool pad_allowed = (j == 2 && pad2) || (j == 3 && (pad1 || pad2));
-      if (q[j] == kInvalid || (q[j] == kPad && !pad_allowed)) return fail;
-    }
-    std::uint32_t w = (std::uint32_t{q[0]} << 18) | (std::uint32_t{q[1]} << 12);
-    out.push_back(static_cast<std::uint8_t>(w >> 16));
-    if (pad2) {
-      if ((q[1] & 0x0f) != 0) return fail;
-      break;
-    }
-    w |= std::uint32_t{q[2]} << 6;
-    out.push_back(static_cast<std::uint8_t>(w >> 8));
-    if (pad1) {
-      if ((q[2] & 0x03) != 0) return fail;
-      break;
-    }
-    w |= q[3];
-    out.push_back(static_cast<std::uint8_t>(w));
+  if (size == 0) return std::size_t{0};
+  std::uint8_t* o = out;
+  // Every group but the last: four alphabet characters (no '=' allowed).
+  std::size_t i = 0;
+  for (; i + 4 < size; i += 4) {
+    const std::uint8_t a = table[static_cast<unsigned char>(text[i])];
+    const std::uint8_t b = table[static_cast<unsigned char>(text[i + 1])];
+    const std::uint8_t c = table[static_cast<unsigned char>(text[i + 2])];
+    const std::uint8_t d = table[static_cast<unsigned char>(text[i + 3])];
+    if (((a | b | c | d) & 0xc0) != 0) return fail;  // kInvalid or kPad
+    const std::uint32_t w = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
+                            (std::uint32_t{c} << 6) | d;
+    *o++ = static_cast<std::uint8_t>(w >> 16);
+    *o++ = static_cast<std::uint8_t>(w >> 8);
+    *o++ = static_cast<std::uint8_t>(w);
   }
+  // The last group, with the '=' (given or implied by `pad`) allowed only at its end.
+  std::uint8_t q[4];
+  for (std::size_t j = 0; j < 4; ++j) {
+    q[j] = i + j < text.size() ? table[static_cast<unsigned char>(text[i + j])] : kPad;
+  }
+  const bool pad2 = q[2] == kPad && q[3] == kPad;
+  const bool pad1 = q[2] != kPad && q[3] == kPad;
+  for (std::size_t j = 0; j < 4; ++j) {
+    const bool pad_allowed = (j == 2 && pad2) || (j == 3 && (pad1 || pad2));
+    if (q[j] == kInvalid || (q[j] == kPad && !pad_allowed)) return fail;
+  }
+  std::uint32_t w = (std::uint32_t{q[0]} << 18) | (std::uint32_t{q[1]} << 12);
+  *o++ = static_cast<std::uint8_t>(w >> 16);
+  if (pad2) {
+    if ((q[1] & 0x0f) != 0) return fail;
+    return static_cast<std::size_t>(o - out);
+  }
+  w |= std::uint32_t{q[2]} << 6;
+  *o++ = static_cast<std::uint8_t>(w >> 8);
+  if (pad1) {
+    if ((q[2] & 0x03) != 0) return fail;
+    return static_cast<std::size_t>(o - out);
+  }
+  w |= q[3];
+  *o++ = static_cast<std::uint8_t>(w);
+  return static_cast<std::size_t>(o - out);
+}
+
+// Upper bound of what decode_padded_to writes.
+std::size_t decoded_capacity(std::size_t text_size, std::size_t pad) {
+  return (text_size + pad) / 4 * 3;
+}
+
+Result<Bytes> decode_padded(std::string_view text, const DecodeTable& table,
+                            std::size_t pad = 0) {
+  Bytes out(decoded_capacity(text.size(), pad));
+  auto n = decode_padded_to(text, table, pad, out.data());
+  if (!n) return n.error();
+  out.resize(*n);
   return out;
+}
+
+// base64url's padding rule (see b64url_decode): how many '=' to imply, or nullopt to refuse.
+std::optional<std::size_t> b64url_implied_pad(std::string_view text) {
+  switch (text.size() % 4) {
+    case 0:
+      return 0;
+    case 2:
+      return 2;
+    case 3:
+      if (text.back() == '=') return std::nullopt;
+      return 1;
+    default:
+      return std::nullopt;
+  }
 }
 
 // Which bytes a token may hold: Latin-1 alphanumerics plus two extra characters.
@@ -144,20 +194,16 @@ Result<Bytes> parse_token(std::string_view& in, const TokenTable& allowed, Decod
 
 std::string b64url_encode(ByteView data) { return encode(data, kUrlAlphabet); }
 
+void b64url_encode_append(std::string& out, ByteView data) {
+  encode_append(out, data, kUrlAlphabet);
+}
+
 std::string b64_encode(ByteView data) { return encode(data, kStdAlphabet); }
 
 Result<Bytes> b64url_decode(std::string_view text) {
-  switch (text.size() % 4) {
-    case 0:
-      return decode_padded(text, kUrlTable);
-    case 2:
-      return decode_padded(text, kUrlTable, 2);
-    case 3:
-      if (text.back() == '=') return make_error_code(errc::bad_base64);
-      return decode_padded(text, kUrlTable, 1);
-    default:
-      return make_error_code(errc::bad_base64);
-  }
+  auto pad = b64url_implied_pad(text);
+  if (!pad) return make_error_code(errc::bad_base64);
+  return decode_padded(text, kUrlTable, *pad);
 }
 
 Result<Bytes> b64_decode(std::string_view text) {
@@ -167,6 +213,26 @@ Result<Bytes> b64_decode(std::string_view text) {
 
 Result<Bytes> parse_b64url_token(std::string_view& in) {
   return parse_token(in, kUrlTokenTable, b64url_decode);
+}
+
+Result<std::size_t> parse_b64url_token_into(std::string_view& in, std::span<std::uint8_t> out) {
+  std::string_view token = scan_token(in, kUrlTokenTable);
+  if (token.empty()) return make_error_code(errc::bad_base64);
+  auto pad = b64url_implied_pad(token);
+  if (!pad) return make_error_code(errc::bad_base64);
+  std::size_t n = 0;
+  if (decoded_capacity(token.size(), *pad) <= out.size()) {
+    auto r = decode_padded_to(token, kUrlTable, *pad, out.data());
+    if (!r) return r.error();
+    n = *r;
+  } else {  // too long for `out`, unless padding shortens it: decode aside
+    auto r = decode_padded(token, kUrlTable, *pad);
+    if (!r) return r.error();
+    n = r->size();
+    if (n <= out.size()) std::copy(r->begin(), r->end(), out.begin());
+  }
+  in.remove_prefix(token.size());
+  return n;
 }
 
 Result<Bytes> parse_b64_token(std::string_view& in) {

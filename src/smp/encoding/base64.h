@@ -8,6 +8,8 @@
 // thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,8 @@ namespace smp::enc {
 
 // base64url (RFC 4648 §5) with '=' padding; "" for empty input.
 std::string b64url_encode(ByteView data);
+// The same, appended to `out` (no temporary string).
+void b64url_encode_append(std::string& out, ByteView data);
 
 // Decodes a whole base64url text; errc::bad_base64 on failure. "" decodes to empty bytes.
 // Length ≡ 0 (mod 4) is taken as padded; ≡ 2 or 3 gets the missing '=' appended, except
@@ -29,6 +33,11 @@ Result<Bytes> b64url_decode(std::string_view text);
 // Latin-1 letters and digits (e.g. 0xE9) are taken into the token and then fail to decode.
 // On success `in` is advanced past the token; on error `in` is unchanged.
 Result<Bytes> parse_b64url_token(std::string_view& in);
+// The same token parser decoding into `out` instead of a new Bytes: returns the decoded
+// length n (snprintf-like: when n > out.size() the token is valid but did not fit, `out`
+// holds nothing useful and `in` is still advanced). Errors and the advance of `in` are
+// exactly those of parse_b64url_token.
+Result<std::size_t> parse_b64url_token_into(std::string_view& in, std::span<std::uint8_t> out);
 
 // Standard base64 (RFC 4648 §4), padded.
 std::string b64_encode(ByteView data);

@@ -14,6 +14,8 @@
 namespace smp::enc {
 
 std::string str_encode(const crypto::PublicKey& key);
+// The same text appended to `out`.
+void str_encode_append(std::string& out, const crypto::PublicKey& key);
 
 // From the front of `in`; errc::bad_base64, bad_der or wrong_algorithm; `in` unchanged on error.
 Result<crypto::PublicKey> parse_public_key(std::string_view& in, crypto::AlgorithmSet allowed);

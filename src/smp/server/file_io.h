@@ -38,6 +38,11 @@ class Fd {
 
 // O_RDWR | O_CREAT | O_APPEND (mode 0600): read access lets last_byte() look at the end.
 Result<Fd> open_for_append(const std::filesystem::path& path);
+// O_RDONLY, for reading from the start (advised sequential).
+Result<Fd> open_for_reading(const std::filesystem::path& path);
+// Reads until `size` bytes or the end of the file, retrying short reads and EINTR; returns
+// how many were read (fewer than `size` only at the end of the file).
+Result<std::size_t> read_up_to(int fd, char* data, std::size_t size);
 // Writes all of `data`, retrying short writes and EINTR.
 Result<void> write_all(int fd, std::string_view data);
 // fdatasync (data_only) or fsync.

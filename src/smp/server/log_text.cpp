@@ -17,12 +17,12 @@ Result<void> expect(std::string_view& in, std::string_view literal) {
 
 Result<QueueId> parse_id(std::string_view& in) {
   std::string_view rest = in;
-  auto bytes = enc::parse_b64url_token(rest);
-  if (!bytes) return bytes.error();
-  auto id = queue_id_from(*bytes);
-  if (!id) return make_error_code(errc::bad_syntax);
+  QueueId id;
+  auto n = enc::parse_b64url_token_into(rest, id);
+  if (!n) return n.error();
+  if (*n != id.size()) return make_error_code(errc::bad_syntax);
   in = rest;
-  return *id;
+  return id;
 }
 
 Result<std::int64_t> parse_decimal(std::string_view& in) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "smp/server/queue_slots.h"
 
@@ -300,6 +302,67 @@ void QueueStore::for_each(const std::function<void(const QueueRecord&)>& f) cons
   for (const auto& s : impl_->shards) {
     std::lock_guard lock(s->mu);
     for (std::uint32_t slot : s->by_rid) f(impl_->record(*s, slot));
+  }
+}
+
+void QueueStore::reserve(std::size_t queues) {
+  // Ids are random, so each shard gets its share; a little over, for the spread.
+  const std::size_t per_shard = queues / kShards + queues / kShards / 8 + 16;
+  for (auto& s : impl_->shards) {
+    std::lock_guard lock(s->mu);
+    s->by_rid.reserve(per_shard);
+    s->by_sid.reserve(per_shard);
+  }
+}
+
+namespace {
+
+// Sorts by the first 8 bytes of the recipient id read big-endian (bytewise order); ids are
+// random, so equal prefixes are rare and then the whole ids are compared.
+struct SortEntry {
+  std::uint64_t prefix;
+  std::uint32_t slot;
+};
+
+std::uint64_t big_endian_prefix(const QueueId& id) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | id[i];
+  return v;
+}
+
+}  // namespace
+
+void QueueStore::for_each_sorted(const std::function<void(const QueueRecord&)>& f) const {
+  // All shards, in index order as ShardLocks takes them.
+  std::array<std::unique_lock<std::mutex>, kShards> locks;
+  for (std::size_t i = 0; i < kShards; ++i) locks[i] = std::unique_lock(impl_->shards[i]->mu);
+  const QueueSlotArena& arena = impl_->arena;
+  std::size_t total = 0;
+  for (const auto& s : impl_->shards) total += s->by_rid.size();
+  std::vector<SortEntry> order;
+  order.reserve(total);
+  for (const auto& s : impl_->shards)
+    for (std::uint32_t slot : s->by_rid) order.push_back({0, slot});
+  // Read the ids in memory order, then visit the slots in id order fetching a few ahead.
+  std::sort(order.begin(), order.end(),
+            [](const SortEntry& a, const SortEntry& b) { return a.slot < b.slot; });
+  for (SortEntry& e : order) e.prefix = big_endian_prefix(arena.at(e.slot).rid);
+  constexpr std::size_t kAhead = 16;
+  std::sort(order.begin(), order.end(), [&](const SortEntry& a, const SortEntry& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return arena.at(a.slot).rid < arena.at(b.slot).rid;
+  });
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i + kAhead < order.size()) {
+      const auto* p = reinterpret_cast<const char*>(&arena.at(order[i + kAhead].slot));
+      static_assert(sizeof(QueueSlot) <= 4 * 64);
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+      __builtin_prefetch(p + sizeof(QueueSlot) - 1);
+    }
+    const QueueSlot& qs = arena.at(order[i].slot);
+    f(impl_->record(impl_->shard(qs.rid), order[i].slot));
   }
 }
 

@@ -40,6 +40,8 @@ using StoreLogRecord =
 
 // One line, without the trailing newline.
 std::string format_store_log_record(const StoreLogRecord& record);
+// The same line and its newline, appended to `out`.
+void append_store_log_line(std::string& out, const StoreLogRecord& record);
 
 // Parses one line (a trailing \r is stripped) as the reference's parseAll strP does: fields
 // separated by exactly one space, nothing after the last. Errors: errc::bad_tag for an unknown
@@ -84,6 +86,18 @@ class StoreLog {
   std::unique_ptr<State> state_;
 };
 
+// How start-up reads the log. The result does not depend on these (tests vary them).
+struct StoreLogLoadOptions {
+  // Threads parsing each block of lines (this one included); 0 = one per CPU, at most
+  // kMaxParseThreads. Records are applied to the store in file order on the calling thread.
+  std::size_t parse_threads = 0;
+  // Bytes read at a time (a longer line grows the buffer).
+  std::size_t read_block_bytes = std::size_t{4} << 20;
+  // A block is split between threads only if each gets at least this many lines.
+  std::size_t min_lines_per_thread = 256;
+};
+inline constexpr std::size_t kMaxParseThreads = 4;
+
 struct StoreLogLoadReport {
   std::size_t lines = 0;          // lines read (empty lines included)
   std::size_t queues = 0;         // live queues after replay, now in the store
@@ -99,6 +113,7 @@ inline constexpr std::size_t kMaxLoadErrors = 100;
 // SUSPEND for a suspended queue (the reference drops suspended queues here; we keep them) —
 // to <path>.tmp, fsyncs it, renames it over <path>, fsyncs the directory and returns the log
 // reopened for appending. A torn or garbled line is skipped and reported, never fatal.
+// Lines are parsed on `load.parse_threads` threads and applied in file order on this one.
 //
 // Replay: CREATE inserts (replacing a queue with the same rid, as the reference does); SECURE,
 // NOTIFIER, SUSPEND and DELETE for an unknown rid are ignored like the reference's M.adjust.
@@ -108,6 +123,7 @@ inline constexpr std::size_t kMaxLoadErrors = 100;
 // to another live queue is skipped and reported.
 // REQUIRES: `store` is empty. errc::io_error when reading or writing the files fails.
 Result<std::pair<std::unique_ptr<StoreLog>, StoreLogLoadReport>> load_and_compact_store_log(
-    const std::filesystem::path& path, QueueStore& store, StoreLogOptions options = {});
+    const std::filesystem::path& path, QueueStore& store, StoreLogOptions options = {},
+    StoreLogLoadOptions load = {});
 
 }  // namespace smp::server

@@ -172,6 +172,17 @@ TEST(Keys, FromRawRejectsWrongSize) {
   }
 }
 
+TEST(Keys, DerIntoABufferIsTheAllocatedDer) {
+  for (KeyAlgorithm alg : kAllAlgorithms) {
+    SCOPED_TRACE(algorithm_name(alg));
+    KeyPair kp = generate_key_pair(alg);
+    std::array<std::uint8_t, kMaxPublicKeyDerSize> buf;
+    buf.fill(0xAA);
+    std::size_t n = encode_public_key_der_to(kp.public_key, buf);
+    EXPECT_EQ(to_hex(ByteView(buf.data(), n)), to_hex(encode_public_key_der(kp.public_key)));
+  }
+}
+
 TEST(Keys, GeneratedKeysRoundTripThroughDer) {
   for (KeyAlgorithm alg : kAllAlgorithms) {
     SCOPED_TRACE(algorithm_name(alg));

@@ -172,5 +172,53 @@ TEST(Base64Std, TokenParserTakesPlusAndSlash) {
   EXPECT_FALSE(parse_b64_token(in));
 }
 
+
+// The no-allocation token parser is the allocating one: same errors, same advance of the
+// input, same bytes, for every buffer size (a too-small buffer reports the full length).
+void expect_into_matches(std::string_view input) {
+  std::string_view a = input;
+  auto want = parse_b64url_token(a);
+  for (std::size_t cap = 0; cap <= 40; ++cap) {
+    SCOPED_TRACE(testing::Message() << "input '" << input << "' buffer " << cap);
+    std::string_view b = input;
+    Bytes buf(cap, 0xAA);
+    auto got = parse_b64url_token_into(b, buf);
+    ASSERT_EQ(got.has_value(), want.has_value());
+    EXPECT_EQ(b, a);  // advanced exactly as far (or not at all)
+    if (!want) {
+      EXPECT_EQ(got.error(), want.error());
+      continue;
+    }
+    ASSERT_EQ(*got, want->size());
+    if (*got <= cap) {
+      EXPECT_EQ(to_hex(ByteView(buf.data(), *got)), to_hex(*want));
+    }
+  }
+}
+
+TEST(Base64Url, TokenIntoBufferAgreesWithTheAllocatingParserOnEveryVector) {
+  SMP_LOAD_VECTORS(v, "encoding.json");
+  const auto& cases = v.at("str_bytestring_decode").as_array();
+  ASSERT_FALSE(cases.empty());
+  for (const auto& c : cases) expect_into_matches(str(c.at("input")));
+}
+
+TEST(Base64Url, TokenIntoBufferAgreesOnPaddingLengthsAndGarbage) {
+  for (std::string_view input :
+       {"", "Y", "YQ", "YQ=", "YQ==", "YWI", "YWI=", "YWJj", "YWJjZA", "YWJjZA==", "YW=j",
+        "YW Jj", "YW+/", "YWJj,rest", "YWJj==x", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "_-_-_-_-", "\xe9YWJj", "YWJj\xe9", "!"})
+    expect_into_matches(input);
+}
+
+TEST(Base64Url, EncodeAppendAddsToTheEnd) {
+  std::string out = "prefix ";
+  b64url_encode_append(out, b("ab"));
+  b64url_encode_append(out, b(""));
+  b64url_encode_append(out, b("abc"));
+  EXPECT_EQ(out, "prefix YWI=YWJj");
+}
+
 }  // namespace
 }  // namespace smp::enc

@@ -62,6 +62,24 @@ TEST(KeyString, ParseStopsAfterTokenAndLeavesInputOnError) {
   EXPECT_EQ(in, text);
 }
 
+TEST(KeyString, EncodeAppendIsStrEncode) {
+  for (KeyAlgorithm alg :
+       {KeyAlgorithm::ed25519, KeyAlgorithm::ed448, KeyAlgorithm::x25519, KeyAlgorithm::x448}) {
+    auto pair = crypto::generate_key_pair(alg);
+    std::string out = "x=";
+    str_encode_append(out, pair.public_key);
+    EXPECT_EQ(out, "x=" + str_encode(pair.public_key));
+  }
+}
+
+TEST(KeyString, TokenLongerThanAnyKeyIsBadDer) {
+  Bytes long_der(200, 0x30);
+  std::string text = b64url_encode(long_der);
+  std::string_view in = text;
+  EXPECT_EQ(parse_public_key(in, crypto::kAnyAlgorithm).error(), make_error_code(errc::bad_der));
+  EXPECT_EQ(in, text);
+}
+
 TEST(KeyString, RejectsMalformedText) {
   auto pair = crypto::generate_key_pair(KeyAlgorithm::x25519);
   std::string good = str_encode(pair.public_key);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
@@ -232,6 +233,55 @@ TEST(QueueStore, ConcurrentAddsLookupsAndRemovals) {
     if (i % 8 == 0) q.notifier = NotifierCredentials{make_id(seed, 3), make_key(seed)};
     EXPECT_EQ(got, q);
   }
+}
+
+TEST(QueueStore, ForEachSortedVisitsEveryQueueOnceInRecipientIdOrder) {
+  QueueStore store;
+  store.reserve(10);  // a hint smaller than what follows: still correct
+  std::vector<QueueRecord> expected;
+  for (std::uint32_t i = 0; i < 500; ++i) {
+    QueueRecord q = make_queue(i);
+    if (i % 3 == 0) q.sender_key = make_key(100 + i);
+    if (i % 7 == 0) q.notifier = NotifierCredentials{make_id(i, 3), make_key(200 + i)};
+    ASSERT_TRUE(store.add(q));
+    if (i % 5 == 0) {
+      ASSERT_TRUE(store.suspend(q.recipient_id));
+      q.status = QueueStatus::off;
+    }
+    expected.push_back(q);
+  }
+  // Removed queues leave free slots that are reused: memory order is not id order.
+  for (std::uint32_t i = 0; i < 500; i += 9) ASSERT_TRUE(store.remove(make_queue(i).recipient_id));
+  std::erase_if(expected, [](const QueueRecord& q) {
+    for (std::uint32_t i = 0; i < 500; i += 9)
+      if (q.recipient_id == make_queue(i).recipient_id) return true;
+    return false;
+  });
+  for (std::uint32_t i = 1000; i < 1050; ++i) {
+    ASSERT_TRUE(store.add(make_queue(i)));
+    expected.push_back(make_queue(i));
+  }
+  std::sort(expected.begin(), expected.end(),
+            [](const QueueRecord& a, const QueueRecord& b) { return a.recipient_id < b.recipient_id; });
+  std::vector<QueueRecord> seen;
+  store.for_each_sorted([&](const QueueRecord& q) { seen.push_back(q); });
+  EXPECT_EQ(seen, expected);
+}
+
+TEST(QueueStore, ForEachSortedOrdersIdsThatShareTheirFirstBytes) {
+  QueueStore store;
+  std::vector<QueueId> rids;
+  for (std::uint32_t last : {7u, 3u, 250u, 0u, 128u}) {
+    QueueRecord q = make_queue(last);
+    q.recipient_id.fill(0x42);  // same first 8 bytes (and shard): only the tail differs
+    q.recipient_id[23] = static_cast<std::uint8_t>(last);
+    ASSERT_TRUE(store.add(q));
+    rids.push_back(q.recipient_id);
+  }
+  std::sort(rids.begin(), rids.end());
+  std::vector<QueueId> order;
+  store.for_each_sorted([&](const QueueRecord& q) { order.push_back(q.recipient_id); });
+  EXPECT_EQ(order, rids);
 }
 
 }  // namespace

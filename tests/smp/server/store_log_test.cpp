@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "server_test_util.h"
 #include "smp/encoding/base64.h"
@@ -391,6 +392,117 @@ TEST(StoreLogLoad, RefusedReplacementKeepsTheEarlierQueue) {
   EXPECT_EQ(loaded.report.skipped_lines, 1u);
   EXPECT_EQ(store.by_recipient(a.recipient_id), a);
   EXPECT_EQ(store.by_sender(b.sender_id), b);
+}
+
+// --- parallel parse --------------------------------------------------------------------------
+
+// A log with every kind of record interleaved, queues replaced, secured twice, deleted and
+// re-created, garbled and empty lines, CRLF endings, a line longer than a read block and a
+// torn last line: what the start-up replay has to get right in file order.
+std::string mixed_log() {
+  std::string text;
+  auto put = [&](const StoreLogRecord& r) { text += format_store_log_record(r) + "\n"; };
+  for (std::uint32_t i = 0; i < 400; ++i) {
+    QueueRecord q = make_queue(i);
+    put(StoreLogCreate{q});
+    if (i % 3 == 0) put(StoreLogSecure{q.recipient_id, make_key(1000 + i)});
+    if (i % 7 == 0) put(StoreLogSecure{q.recipient_id, make_key(2000 + i)});  // refused
+    if (i % 11 == 0) put(StoreLogNotifier{q.recipient_id, {make_id(i, 3), make_key(3000 + i)}});
+    if (i % 13 == 0) put(StoreLogSuspend{q.recipient_id});
+    if (i % 5 == 0 && i > 0) put(StoreLogDelete{make_queue(i - 1).recipient_id});
+    if (i % 17 == 0) put(StoreLogCreate{make_queue(i / 2)});  // replaces (or re-creates)
+    if (i % 19 == 0) {
+      QueueRecord clash = make_queue(5000 + i);
+      clash.sender_id = make_queue(i).sender_id;  // sender id of another queue: skipped
+      put(StoreLogCreate{clash});
+    }
+    if (i % 23 == 0) text += "CREATE rid=garbled\n";
+    if (i % 29 == 0) text += "\n";
+    if (i % 31 == 0) text += format_store_log_record(StoreLogCreate{make_queue(7000 + i)}) + "\r\n";
+    if (i % 37 == 0) text += std::string(3000, 'A') + "\n";  // longer than a small block
+    if (i % 41 == 0) put(StoreLogDelete{make_id(9999, 1)});  // unknown queue
+  }
+  std::string torn = format_store_log_record(StoreLogCreate{make_queue(9000)});
+  text += torn.substr(0, torn.size() / 3);
+  return text;
+}
+
+struct LoadOutcome {
+  StoreLogLoadReport report;
+  std::string compacted;
+};
+
+LoadOutcome load_with(const std::string& text, StoreLogLoadOptions options) {
+  TempDir dir;
+  auto path = dir / "store.log";
+  test::write_file(path, text);
+  QueueStore store;
+  auto r = load_and_compact_store_log(path, store, {}, options);
+  EXPECT_TRUE(r) << r.error().message();
+  if (!r) return {};
+  EXPECT_TRUE(r->first->close());
+  return LoadOutcome{std::move(r->second), test::read_file(path)};
+}
+
+TEST(StoreLogLoad, ParallelParseGivesTheStoreAndReportOfASerialOne) {
+  const std::string text = mixed_log();
+  LoadOutcome serial = load_with(text, {.parse_threads = 1, .read_block_bytes = 1 << 24});
+  EXPECT_GT(serial.report.queues, 300u);
+  EXPECT_GT(serial.report.skipped_lines, 50u);
+  EXPECT_FALSE(serial.compacted.empty());
+  // Blocks of a few lines split between threads, a line longer than the block, a line cut
+  // by every block boundary: the same store (its compacted log) and the same report.
+  for (std::size_t threads : {2u, 3u, 4u}) {
+    for (std::size_t block : {64u, 997u, 4096u, 1u << 20}) {
+      SCOPED_TRACE(testing::Message() << threads << " threads, " << block << "-byte blocks");
+      LoadOutcome parallel = load_with(
+          text, {.parse_threads = threads, .read_block_bytes = block, .min_lines_per_thread = 1});
+      EXPECT_EQ(parallel.compacted, serial.compacted);
+      EXPECT_EQ(parallel.report.lines, serial.report.lines);
+      EXPECT_EQ(parallel.report.queues, serial.report.queues);
+      EXPECT_EQ(parallel.report.skipped_lines, serial.report.skipped_lines);
+      EXPECT_EQ(parallel.report.errors, serial.report.errors);
+    }
+  }
+}
+
+TEST(StoreLogLoad, LinesAreCountedAsGetlineCountsThem) {
+  // A final newline ends the last line; a last line without one (torn) is a line too.
+  std::string create = format_store_log_record(StoreLogCreate{make_queue(1)});
+  for (std::size_t block : {8u, 1u << 20}) {
+    StoreLogLoadOptions o{.parse_threads = 2, .read_block_bytes = block, .min_lines_per_thread = 1};
+    EXPECT_EQ(load_with(create + "\n", o).report.lines, 1u);
+    EXPECT_EQ(load_with(create + "\n\n", o).report.lines, 2u);
+    EXPECT_EQ(load_with(create + "\nDEL", o).report.lines, 2u);
+    EXPECT_EQ(load_with("", o).report.lines, 0u);
+  }
+}
+
+TEST(StoreLogLoad, CompactedLogIsInRecipientIdOrderWithSuspendAfterItsCreate) {
+  std::string text;
+  std::vector<QueueId> rids;
+  for (std::uint32_t i = 0; i < 300; ++i) {
+    QueueRecord q = make_queue(i);
+    rids.push_back(q.recipient_id);
+    text += format_store_log_record(StoreLogCreate{q}) + "\n";
+    if (i % 4 == 0) text += format_store_log_record(StoreLogSuspend{q.recipient_id}) + "\n";
+  }
+  std::sort(rids.begin(), rids.end());
+  LoadOutcome out = load_with(text, {});
+  std::vector<QueueId> order;
+  std::istringstream lines(out.compacted);
+  for (std::string line; std::getline(lines, line);) {
+    auto rec = parse_store_log_line(line);
+    ASSERT_TRUE(rec) << line;
+    if (auto* c = std::get_if<StoreLogCreate>(&*rec)) {
+      order.push_back(c->queue.recipient_id);
+    } else {
+      auto& s = std::get<StoreLogSuspend>(*rec);
+      ASSERT_FALSE(order.empty());
+      EXPECT_EQ(s.rid, order.back());
+    }
+  }
+  EXPECT_EQ(order, rids);
 }
 
 TEST(StoreLogLoad, ThousandQueuesSurviveAReopen) {
