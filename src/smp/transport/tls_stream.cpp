@@ -221,15 +221,14 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
       o.in_used += static_cast<std::size_t>(got);
       continue;
     }
+    int e = errno;
+    if (o.in_used == 0) o.in.reset();  // nothing held while the connection waits
     if (got == 0) {
       ec = ssl::error::stream_truncated;  // TCP closed without close_notify
       return TlsStep::done;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      if (o.in_used == 0) o.in.reset();  // nothing held while the connection waits
-      return TlsStep::want_read;
-    }
-    ec = errno_failure(errno);
+    if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) return TlsStep::want_read;
+    ec = errno_failure(e);
     return TlsStep::done;
   }
 }
