@@ -222,13 +222,15 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
       continue;
     }
     int e = errno;
-    if (o.in_used == 0) o.in.reset();  // nothing held while the connection waits
-    if (got == 0) {
-      ec = ssl::error::stream_truncated;  // TCP closed without close_notify
-      return TlsStep::done;
+    if (got < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) {
+      if (o.in_used == 0) o.in.reset();  // nothing held while the connection waits
+      return TlsStep::want_read;
     }
-    if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) return TlsStep::want_read;
-    ec = errno_failure(e);
+    // The stream has ended: a partial record will never be completed.
+    o.in.reset();
+    o.in_used = 0;
+    ec = got == 0 ? error_code(ssl::error::stream_truncated)  // TCP closed, no close_notify
+                  : errno_failure(e);
     return TlsStep::done;
   }
 }
@@ -363,6 +365,12 @@ bool TlsStream::use_own_records(TlsRole role) {
 }
 
 bool TlsStream::uses_own_records() const { return state_->own != nullptr; }
+
+std::size_t TlsStream::held_record_bytes() const {
+  const auto& o = state_->own;
+  if (!o) return 0;
+  return (o->in ? kMaxRecordSize : 0) + (o->out ? o->out_size : 0);
+}
 
 void TlsStream::prepare_handshake(ssl::stream_base::handshake_type type) {
   if (type == ssl::stream_base::client) {

@@ -139,6 +139,9 @@ class TlsStream {
   // False, changing nothing, when the connection does not qualify (TlsRecords::from_handshake).
   bool use_own_records(TlsRole role);
   bool uses_own_records() const;
+  // Bytes of record buffers the own record layer holds now: none while it waits for the
+  // peer or after the stream has ended. 0 with OpenSSL (whose buffers are its own).
+  std::size_t held_record_bytes() const;
 
   // True when OpenSSL holds bytes not yet returned by a read (a record, or part of one).
   bool has_buffered_input() const;

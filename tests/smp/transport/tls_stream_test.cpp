@@ -346,12 +346,23 @@ TEST_P(TlsStreamTest, ClientCloseNotifyReadsAsEndOfStreamAfterTheData) {
   }
 }
 
-TEST_P(TlsStreamTest, IdleServerHasNoBufferedInputAfterReadingEverything) {
+TEST_P(TlsStreamTest, IdleServerHoldsNoBuffersAfterReadingAndWritingEverything) {
   connect(false);
   Bytes data = pattern(20000);
   auto [ec, got] = transfer(data, data.size());
   ASSERT_FALSE(ec) << ec.message();
+  auto [back_ec, back] = transfer(data, data.size(), false);
+  ASSERT_FALSE(back_ec) << back_ec.message();
   EXPECT_FALSE(server_->has_buffered_input());
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+}
+
+TEST_P(TlsStreamTest, ServerHoldsNoBuffersOnceThePeerHasGone) {
+  connect(true);
+  relay_->set_limit(relay_->forwarded() + 5000);  // part of a record, then the TCP close
+  auto [ec, got] = transfer(pattern(16384), 16384);
+  EXPECT_EQ(ec, ssl::error::stream_truncated) << ec.message();
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
 }
 
 // Bytes written to the client's socket directly, bypassing its TLS; the server's next read.
