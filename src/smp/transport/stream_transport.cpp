@@ -11,6 +11,8 @@ net::awaitable<Result<void>> StreamTransport::start(TlsRole role) {
   auto id = tls_unique(tls().native_handle(), role);
   if (!id) co_return id.error();
   set_session_id(*id);
+  // A server holds many idle connections: it keeps TLS's keys, not OpenSSL's SSL object.
+  if (role == TlsRole::server) (void)tls().use_own_records(role);
   co_return co_await upgrade(role);
 }
 

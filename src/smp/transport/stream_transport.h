@@ -29,7 +29,8 @@ class StreamTransport : public BlockTransport {
 
   // Call once the TLS handshake is done: records tls-unique as the session id (the server
   // takes the peer's Finished, the client its own), then, for WebSockets, performs the
-  // client request or accepts the server side. errc::tls_failure without a Finished message;
+  // client request or accepts the server side. The server side then uses its own record
+  // layer where it can (TlsStream::use_own_records), so tls().native_handle() may be null. errc::tls_failure without a Finished message;
   // WebSocket upgrade failures: errc::connection_closed / errc::network.
   net::awaitable<Result<void>> start(TlsRole role);
 

@@ -5,14 +5,36 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <new>
+
+#include "smp/transport/tls_records.h"
 
 namespace smp::transport {
 
 namespace detail {
+
+// The record layer after use_own_records(): the keys, and buffers held only while bytes
+// wait in them (an idle connection has neither).
+struct OwnRecords {
+  explicit OwnRecords(TlsRecords r) : records(std::move(r)) {}
+
+  TlsRecords records;
+  std::unique_ptr<std::uint8_t[]> in;  // kMaxRecordSize bytes: received, not yet returned
+  std::size_t in_used = 0;
+  std::size_t record_end = 0;  // > 0: in[0, record_end) is an opened application record
+  std::size_t plain_begin = 0, plain_end = 0;  // its plaintext not yet returned
+  std::unique_ptr<std::uint8_t[]> out;  // a sealed record being sent
+  std::size_t out_size = 0, out_sent = 0, out_plain = 0;
+  bool peer_closed = false;  // close_notify received
+  error_code failure;        // sticky: a record failed to authenticate or was not allowed
+};
 
 struct TlsState {
   TlsState(Tcp::socket s, SSL* native) : socket(std::move(s)), ssl(native) {}
@@ -21,7 +43,8 @@ struct TlsState {
   TlsState& operator=(const TlsState&) = delete;
 
   Tcp::socket socket;
-  SSL* ssl;
+  SSL* ssl;                          // null once own records are used
+  std::unique_ptr<OwnRecords> own;
   int last_errno = 0;  // set by the BIO when a send or recv fails for good
 };
 
@@ -113,6 +136,148 @@ error_code ssl_failure(TlsState& s) {
   return error_code(static_cast<int>(e), net::error::get_ssl_category());
 }
 
+// --- Our own record layer (after use_own_records) ---
+
+using detail::OwnRecords;
+using detail::TlsStep;
+
+error_code record_failure(OwnRecords& o, const char* why) {
+  spdlog::debug("tls: connection failed: {}", why);
+  o.failure = make_error_code(errc::tls_failure);
+  o.in.reset();
+  o.in_used = o.record_end = o.plain_begin = o.plain_end = 0;
+  return o.failure;
+}
+
+error_code errno_failure(int e) { return error_code(e, net::error::get_system_category()); }
+
+// Drops the record whose plaintext has all been returned; keeps what follows it.
+void drop_record(OwnRecords& o) {
+  std::size_t rest = o.in_used - o.record_end;
+  if (rest > 0) std::memmove(o.in.get(), o.in.get() + o.record_end, rest);
+  o.in_used = rest;
+  o.record_end = o.plain_begin = o.plain_end = 0;
+  if (rest == 0) o.in.reset();
+}
+
+TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t& n,
+                 error_code& ec) {
+  OwnRecords& o = *s.own;
+  for (;;) {
+    if (o.plain_begin < o.plain_end) {
+      n = std::min(size, o.plain_end - o.plain_begin);
+      std::memcpy(data, o.in.get() + o.plain_begin, n);
+      o.plain_begin += n;
+      if (o.plain_begin == o.plain_end) drop_record(o);
+      return TlsStep::done;
+    }
+    if (o.record_end > 0) drop_record(o);  // an empty record
+    if (o.failure) {
+      ec = o.failure;
+      return TlsStep::done;
+    }
+    if (o.peer_closed) {
+      ec = net::error::eof;
+      return TlsStep::done;
+    }
+    std::size_t need = kRecordHeaderSize;
+    if (o.in_used >= kRecordHeaderSize) {
+      auto size_or = TlsRecords::record_size(ByteView(o.in.get(), kRecordHeaderSize));
+      if (!size_or) {
+        ec = record_failure(o, "bad record header");
+        return TlsStep::done;
+      }
+      need = *size_or;
+    }
+    if (o.in_used >= need && need > kRecordHeaderSize) {
+      auto opened = o.records.open(std::span<std::uint8_t>(o.in.get(), need));
+      if (!opened) {
+        ec = record_failure(o, "record authentication failed");
+        return TlsStep::done;
+      }
+      o.record_end = need;
+      switch (opened->type) {
+        case ContentType::application_data:
+          o.plain_begin = static_cast<std::size_t>(opened->plaintext.data() - o.in.get());
+          o.plain_end = o.plain_begin + opened->plaintext.size();
+          continue;
+        case ContentType::alert:
+          if (opened->plaintext.size() == 2 && opened->plaintext[1] == SSL_AD_CLOSE_NOTIFY) {
+            o.peer_closed = true;
+            drop_record(o);
+            continue;
+          }
+          ec = record_failure(o, "alert received");
+          return TlsStep::done;
+        default:  // a renegotiation attempt, or a record type with no place here
+          ec = record_failure(o, "unexpected record type");
+          return TlsStep::done;
+      }
+    }
+    if (!o.in) o.in = std::make_unique_for_overwrite<std::uint8_t[]>(kMaxRecordSize);
+    ssize_t got = ::recv(s.socket.native_handle(), o.in.get() + o.in_used,
+                         kMaxRecordSize - o.in_used, MSG_DONTWAIT);
+    if (got > 0) {
+      o.in_used += static_cast<std::size_t>(got);
+      continue;
+    }
+    int e = errno;
+    if (got < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) {
+      if (o.in_used == 0) o.in.reset();  // nothing held while the connection waits
+      return TlsStep::want_read;
+    }
+    // The stream has ended: a partial record will never be completed.
+    o.in.reset();
+    o.in_used = 0;
+    ec = got == 0 ? error_code(ssl::error::stream_truncated)  // TCP closed, no close_notify
+                  : errno_failure(e);
+    return TlsStep::done;
+  }
+}
+
+// Sends the sealed record in `out` until it is all out (want_write meanwhile).
+TlsStep own_flush(TlsState& s, error_code& ec) {
+  OwnRecords& o = *s.own;
+  while (o.out_sent < o.out_size) {
+    ssize_t sent = ::send(s.socket.native_handle(), o.out.get() + o.out_sent,
+                          o.out_size - o.out_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent >= 0) {
+      o.out_sent += static_cast<std::size_t>(sent);
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return TlsStep::want_write;
+    ec = errno_failure(errno);
+    return TlsStep::done;
+  }
+  return TlsStep::done;
+}
+
+TlsStep own_write(TlsState& s, const std::uint8_t* data, std::size_t size, std::size_t& n,
+                  error_code& ec) {
+  OwnRecords& o = *s.own;
+  if (o.failure) {
+    ec = o.failure;
+    return TlsStep::done;
+  }
+  if (!o.out) {
+    std::size_t plain = std::min(size, kMaxRecordPlaintext);
+    o.out = std::make_unique_for_overwrite<std::uint8_t[]>(plain + kRecordHeaderSize +
+                                                           kRecordTagSize);
+    o.out_size = o.records.seal(
+        ContentType::application_data, ByteView(data, plain),
+        std::span<std::uint8_t>(o.out.get(), plain + kRecordHeaderSize + kRecordTagSize));
+    o.out_sent = 0;
+    o.out_plain = plain;
+  }
+  TlsStep step = own_flush(s, ec);
+  if (step == TlsStep::done) {
+    if (!ec) n = o.out_plain;
+    o.out.reset();
+    o.out_size = o.out_sent = o.out_plain = 0;
+  }
+  return step;
+}
+
 }  // namespace
 
 namespace detail {
@@ -126,6 +291,16 @@ TlsStep tls_step(TlsState& s, TlsOp op, void* data, std::size_t size, std::size_
     return TlsStep::done;
   }
   if (op != TlsOp::handshake && size == 0) return TlsStep::done;
+  if (s.own) {
+    switch (op) {
+      case TlsOp::handshake:
+        return TlsStep::done;
+      case TlsOp::read:
+        return own_read(s, static_cast<std::uint8_t*>(data), size, n, ec);
+      case TlsOp::write:
+        return own_write(s, static_cast<const std::uint8_t*>(data), size, n, ec);
+    }
+  }
   s.last_errno = 0;
   ERR_clear_error();
   int rc = 0;
@@ -174,7 +349,28 @@ Tcp::socket& TlsStream::next_layer() { return state_->socket; }
 const Tcp::socket& TlsStream::next_layer() const { return state_->socket; }
 SSL* TlsStream::native_handle() const { return state_->ssl; }
 
-bool TlsStream::has_buffered_input() const { return SSL_has_pending(state_->ssl) == 1; }
+bool TlsStream::has_buffered_input() const {
+  if (state_->own) return state_->own->in_used > 0;
+  return SSL_has_pending(state_->ssl) == 1;
+}
+
+bool TlsStream::use_own_records(TlsRole role) {
+  if (state_->own) return true;
+  auto records = TlsRecords::from_handshake(state_->ssl, role);
+  if (!records) return false;
+  state_->own = std::make_unique<detail::OwnRecords>(std::move(*records));
+  SSL_free(state_->ssl);
+  state_->ssl = nullptr;
+  return true;
+}
+
+bool TlsStream::uses_own_records() const { return state_->own != nullptr; }
+
+std::size_t TlsStream::held_record_bytes() const {
+  const auto& o = state_->own;
+  if (!o) return 0;
+  return (o->in ? kMaxRecordSize : 0) + (o->out ? o->out_size : 0);
+}
 
 void TlsStream::prepare_handshake(ssl::stream_base::handshake_type type) {
   if (type == ssl::stream_base::client) {
@@ -185,7 +381,18 @@ void TlsStream::prepare_handshake(ssl::stream_base::handshake_type type) {
 }
 
 void TlsStream::send_close_notify() noexcept {
-  if (!state_->socket.is_open() || SSL_is_init_finished(state_->ssl) != 1) return;
+  if (!state_->socket.is_open()) return;
+  if (auto& o = state_->own) {
+    // Never in the middle of another record, nor after a failure.
+    if (o->out || o->failure) return;
+    std::array<std::uint8_t, 2> alert{SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY};
+    std::array<std::uint8_t, alert.size() + kRecordHeaderSize + kRecordTagSize> record{};
+    std::size_t size = o->records.seal(ContentType::alert, alert, record);
+    (void)::send(state_->socket.native_handle(), record.data(), size,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
+    return;
+  }
+  if (SSL_is_init_finished(state_->ssl) != 1) return;
   ERR_clear_error();
   (void)SSL_shutdown(state_->ssl);
   ERR_clear_error();

@@ -1,7 +1,8 @@
 // TlsStream: TLS on a TCP socket with OpenSSL driven directly — the SSL object does
 // non-blocking send/recv through a small BIO of ours, and each operation waits with
 // socket.async_wait when OpenSSL wants to read or write. No intermediate buffers, and
-// SSL_MODE_RELEASE_BUFFERS: an idle connection holds no record buffers.
+// SSL_MODE_RELEASE_BUFFERS: an idle connection holds no record buffers. After the handshake
+// use_own_records() may replace OpenSSL with TlsRecords (the server does).
 // Models AsyncReadStream/AsyncWriteStream (async_read, Beast's websocket::stream). Strand-
 // bound: calls on the socket's executor, at most one read and one write side operation at
 // a time; async_write_some sends at most one record of the first non-empty buffer.
@@ -21,6 +22,7 @@
 #include <memory>
 
 #include "smp/common/error.h"
+#include "smp/transport/tls.h"
 
 namespace smp::transport {
 
@@ -126,7 +128,20 @@ class TlsStream {
   Tcp::socket& next_layer();
   const Tcp::socket& next_layer() const;
   lowest_layer_type& lowest_layer() { return next_layer().lowest_layer(); }
+  // Null once use_own_records() has freed it.
   SSL* native_handle() const;
+
+  // Once the handshake is done and before any other I/O or operation is pending: protects
+  // the following records with TlsRecords (the same bytes on the wire) and frees OpenSSL's
+  // SSL object, about 12 KB a connection. Then close_notify reads as eof, a TCP close
+  // without it as stream_truncated; any other alert, a handshake record (renegotiation) or
+  // a record that fails to authenticate fails the stream with errc::tls_failure (sticky).
+  // False, changing nothing, when the connection does not qualify (TlsRecords::from_handshake).
+  bool use_own_records(TlsRole role);
+  bool uses_own_records() const;
+  // Bytes of record buffers the own record layer holds now: none while it waits for the
+  // peer or after the stream has ended. 0 with OpenSSL (whose buffers are its own).
+  std::size_t held_record_bytes() const;
 
   // True when OpenSSL holds bytes not yet returned by a read (a record, or part of one).
   bool has_buffered_input() const;

@@ -59,6 +59,22 @@ TEST_P(ConnectTest, ClientAndServerAgreeOnSessionAndTlsParameters) {
     EXPECT_TRUE(no_delay.value());
   }
 
+  // The server keeps only the record keys after the handshake; the client keeps OpenSSL.
+  EXPECT_TRUE(dynamic_cast<StreamTransport&>(s).tls().uses_own_records());
+  EXPECT_EQ(dynamic_cast<StreamTransport&>(s).tls().native_handle(), nullptr);
+  EXPECT_FALSE(dynamic_cast<StreamTransport&>(c).tls().uses_own_records());
+  // Blocks still move both ways through the two record layers.
+  auto echo = test::run_awaitable(net.io, [&]() -> net::awaitable<bool> {
+    if (!co_await c.write_block(as_bytes("ping"))) co_return false;
+    auto got = co_await s.read_block_view();
+    if (!got || as_chars(*got) != "ping") co_return false;
+    if (!co_await s.write_block(as_bytes("pong"))) co_return false;
+    auto back = co_await c.read_block_view();
+    co_return back && as_chars(*back) == "pong";
+  }());
+  ASSERT_TRUE(echo.has_value());
+  EXPECT_TRUE(*echo);
+
   SSL* ssl = ssl_of(c);
   ASSERT_NE(ssl, nullptr);
   EXPECT_STREQ(SSL_get_version(ssl), "TLSv1.2");

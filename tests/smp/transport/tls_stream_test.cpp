@@ -1,6 +1,7 @@
 #include "smp/transport/tls_stream.h"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -108,8 +109,9 @@ class Relay {
   std::optional<std::size_t> limit_;
 };
 
-// A handshaked client/server pair of TlsStreams, directly or through a Relay.
-class TlsStreamTest : public ::testing::Test {
+// A handshaked client/server pair of TlsStreams, directly or through a Relay. The parameter:
+// the server uses its own record layer after the handshake (as smp-server does), or OpenSSL's.
+class TlsStreamTest : public ::testing::TestWithParam<bool> {
  protected:
   void connect(bool through_relay) {
     id_ = make_identity(CertificateAlgorithm::ed25519);
@@ -144,17 +146,24 @@ class TlsStreamTest : public ::testing::Test {
     ASSERT_TRUE(s && c);
     ASSERT_FALSE(*s) << s->message();
     ASSERT_FALSE(*c) << c->message();
+    if (GetParam()) {
+      ASSERT_TRUE(server_->use_own_records(TlsRole::server));
+      ASSERT_EQ(server_->native_handle(), nullptr);
+    }
   }
 
-  // Writes `data` from the client while the server reads `expected` bytes.
-  std::pair<error_code, Bytes> transfer(const Bytes& data, std::size_t expected) {
+  // Writes `data` from the client (or the server) while the other side reads `expected` bytes.
+  std::pair<error_code, Bytes> transfer(const Bytes& data, std::size_t expected,
+                                        bool to_server = true) {
     Bytes got(expected);
+    TlsStream& from = to_server ? *client_ : *server_;
+    TlsStream& to = to_server ? *server_ : *client_;
     auto writer = [&]() -> net::awaitable<error_code> {
-      auto [ec, n] = co_await net::async_write(*client_, net::buffer(data), kUseTuple);
+      auto [ec, n] = co_await net::async_write(from, net::buffer(data), kUseTuple);
       co_return ec;
     };
     auto reader = [&]() -> net::awaitable<error_code> {
-      auto [ec, n] = co_await net::async_read(*server_, net::buffer(got), kUseTuple);
+      auto [ec, n] = co_await net::async_read(to, net::buffer(got), kUseTuple);
       got.resize(n);
       co_return ec;
     };
@@ -169,7 +178,7 @@ class TlsStreamTest : public ::testing::Test {
   std::optional<TlsStream> client_, server_;
 };
 
-TEST_F(TlsStreamTest, RecordsArrivingInPiecesAreReassembled) {
+TEST_P(TlsStreamTest, RecordsArrivingInPiecesAreReassembled) {
   connect(true);
   Bytes data = pattern(40000);  // three records, split into 3- and 1000-byte pieces
   auto [ec, got] = transfer(data, data.size());
@@ -177,7 +186,7 @@ TEST_F(TlsStreamTest, RecordsArrivingInPiecesAreReassembled) {
   EXPECT_EQ(got, data);
 }
 
-TEST_F(TlsStreamTest, PeerClosingMidRecordIsATruncatedStream) {
+TEST_P(TlsStreamTest, PeerClosingMidRecordIsATruncatedStream) {
   connect(true);
   relay_->set_limit(relay_->forwarded() + 5000);  // a third of the next record, then close
   auto [ec, got] = transfer(pattern(16384), 16384);
@@ -186,7 +195,7 @@ TEST_F(TlsStreamTest, PeerClosingMidRecordIsATruncatedStream) {
   EXPECT_EQ(detail::stream_error(ec), errc::connection_closed);
 }
 
-TEST_F(TlsStreamTest, LargeWriteIsSplitIntoRecordsAndArrivesWhole) {
+TEST_P(TlsStreamTest, LargeWriteIsSplitIntoRecordsAndArrivesWhole) {
   connect(false);
   Bytes data = pattern(1 << 20);
   auto [ec, got] = transfer(data, data.size());
@@ -194,7 +203,7 @@ TEST_F(TlsStreamTest, LargeWriteIsSplitIntoRecordsAndArrivesWhole) {
   EXPECT_EQ(got, data);
 }
 
-TEST_F(TlsStreamTest, WriteWaitsWhileThePeerDoesNotReadAndThenCompletes) {
+TEST_P(TlsStreamTest, WriteWaitsWhileThePeerDoesNotReadAndThenCompletes) {
   connect(false);
   // A small send buffer makes OpenSSL meet EAGAIN (WANT_WRITE) part-way through records.
   // (The receive buffer keeps its size: a tiny one on loopback stalls TCP itself.)
@@ -222,7 +231,7 @@ TEST_F(TlsStreamTest, WriteWaitsWhileThePeerDoesNotReadAndThenCompletes) {
   EXPECT_EQ(got, data);
 }
 
-TEST_F(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
+TEST_P(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
   connect(false);
   Bytes data = pattern(8 << 20);
   auto writer = [&]() -> net::awaitable<error_code> {
@@ -239,7 +248,7 @@ TEST_F(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
   EXPECT_EQ(detail::stream_error(*w), errc::connection_closed) << w->message();
 }
 
-TEST_F(TlsStreamTest, CloseNotifyReadsAsEndOfStream) {
+TEST_P(TlsStreamTest, CloseNotifyReadsAsEndOfStream) {
   connect(false);
   server_->send_close_notify();
   Bytes buf(100);
@@ -251,7 +260,7 @@ TEST_F(TlsStreamTest, CloseNotifyReadsAsEndOfStream) {
   EXPECT_EQ(*r, net::error::eof);
 }
 
-TEST_F(TlsStreamTest, ReadsAfterOwnCloseFailWithoutTouchingTheDescriptor) {
+TEST_P(TlsStreamTest, ReadsAfterOwnCloseFailWithoutTouchingTheDescriptor) {
   connect(false);
   client_->next_layer().close();
   Bytes buf(100);
@@ -263,7 +272,7 @@ TEST_F(TlsStreamTest, ReadsAfterOwnCloseFailWithoutTouchingTheDescriptor) {
   EXPECT_EQ(*r, net::error::bad_descriptor);
 }
 
-TEST_F(TlsStreamTest, HandshakeWithAPlainTcpPeerFails) {
+TEST_P(TlsStreamTest, HandshakeWithAPlainTcpPeerFails) {
   id_ = make_identity(CertificateAlgorithm::ed25519);
   ASSERT_TRUE(id_.context.has_value());
   auto server_side = [&]() -> net::awaitable<error_code> {
@@ -285,6 +294,136 @@ TEST_F(TlsStreamTest, HandshakeWithAPlainTcpPeerFails) {
   ASSERT_TRUE(s && c);
   EXPECT_TRUE(*s);  // an error, and no hang
 }
+
+TEST_P(TlsStreamTest, LargeServerWriteArrivesWholeAtTheClient) {
+  connect(false);
+  Bytes data = pattern((1 << 20) + 7);
+  auto [ec, got] = transfer(data, data.size(), false);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(got, data);
+}
+
+TEST_P(TlsStreamTest, ServerWriteWaitsWhileTheClientDoesNotReadAndThenCompletes) {
+  connect(false);
+  server_->next_layer().set_option(net::socket_base::send_buffer_size(4096));
+  Bytes data = pattern(16 << 20);
+  Bytes got(data.size());
+  bool written = false;
+  bool written_before_reading = true;
+  auto writer = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_write(*server_, net::buffer(data), kUseTuple);
+    written = true;
+    co_return ec;
+  };
+  auto reader = [&]() -> net::awaitable<error_code> {
+    co_await pause(200ms);
+    written_before_reading = written;
+    auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
+    co_return ec;
+  };
+  auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
+  ASSERT_TRUE(w && r);
+  EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
+  EXPECT_FALSE(*w) << w->message();
+  EXPECT_FALSE(*r) << r->message();
+  EXPECT_EQ(got, data);
+}
+
+TEST_P(TlsStreamTest, ClientCloseNotifyReadsAsEndOfStreamAfterTheData) {
+  connect(false);
+  Bytes data = pattern(3000);
+  auto [ec, got] = transfer(data, data.size());
+  ASSERT_FALSE(ec) << ec.message();
+  client_->send_close_notify();
+  Bytes buf(100);
+  for (int i = 0; i < 2; ++i) {  // and stays at the end
+    auto r = test::run_awaitable(net_.io, [&]() -> net::awaitable<error_code> {
+      auto [rec, n] = co_await server_->async_read_some(net::buffer(buf), kUseTuple);
+      co_return rec;
+    }());
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(*r, net::error::eof) << r->message();
+  }
+}
+
+TEST_P(TlsStreamTest, IdleServerHoldsNoBuffersAfterReadingAndWritingEverything) {
+  connect(false);
+  Bytes data = pattern(20000);
+  auto [ec, got] = transfer(data, data.size());
+  ASSERT_FALSE(ec) << ec.message();
+  auto [back_ec, back] = transfer(data, data.size(), false);
+  ASSERT_FALSE(back_ec) << back_ec.message();
+  EXPECT_FALSE(server_->has_buffered_input());
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+}
+
+TEST_P(TlsStreamTest, ServerHoldsNoBuffersOnceThePeerHasGone) {
+  connect(true);
+  relay_->set_limit(relay_->forwarded() + 5000);  // part of a record, then the TCP close
+  auto [ec, got] = transfer(pattern(16384), 16384);
+  EXPECT_EQ(ec, ssl::error::stream_truncated) << ec.message();
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+}
+
+// Bytes written to the client's socket directly, bypassing its TLS; the server's next read.
+error_code server_read_after_raw(TlsStream& client, TlsStream& server, net::io_context& io,
+                                 const Bytes& raw) {
+  error_code ignored;
+  net::write(client.next_layer(), net::buffer(raw), ignored);
+  Bytes buf(100);
+  auto r = test::run_awaitable(io, [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await server.async_read_some(net::buffer(buf), kUseTuple);
+    co_return ec;
+  }());
+  return r.value_or(make_error_code(errc::timeout));
+}
+
+TEST_P(TlsStreamTest, ForgedRecordFailsTheReadAndTheFailureSticks) {
+  connect(false);
+  Bytes forged = {23, 3, 3, 0, 32};
+  Bytes body = pattern(32);
+  forged.insert(forged.end(), body.begin(), body.end());
+  error_code ec = server_read_after_raw(*client_, *server_, net_.io, forged);
+  EXPECT_TRUE(ec);
+  EXPECT_NE(ec, make_error_code(errc::timeout));
+  if (!GetParam()) return;  // OpenSSL's own errors are its business
+  EXPECT_EQ(ec, make_error_code(errc::tls_failure)) << ec.message();
+  EXPECT_EQ(detail::stream_error(ec), errc::network);
+  // A genuine record after it is not read: the stream stays failed.
+  auto [again, got] = transfer(pattern(10), 10);
+  EXPECT_EQ(again, make_error_code(errc::tls_failure)) << again.message();
+}
+
+TEST_P(TlsStreamTest, OversizedOrWrongVersionRecordHeaderFailsWithoutWaitingForTheBody) {
+  if (!GetParam()) GTEST_SKIP() << "OpenSSL may wait for the body first";
+  for (Bytes header : {Bytes{23, 3, 3, 0x48, 0x00}, Bytes{23, 3, 1, 0, 40}, Bytes{23, 3, 3, 0, 3}}) {
+    connect(false);
+    error_code ec = server_read_after_raw(*client_, *server_, net_.io, header);
+    EXPECT_EQ(ec, make_error_code(errc::tls_failure)) << ec.message();
+  }
+}
+
+TEST_P(TlsStreamTest, RenegotiationAttemptFailsTheOwnRecordLayer) {
+  if (!GetParam()) GTEST_SKIP() << "OpenSSL refuses renegotiation with a warning alert";
+  connect(false);
+  SSL* client = client_->native_handle();
+  SSL_clear_options(client, SSL_OP_NO_RENEGOTIATION);
+  ASSERT_EQ(SSL_renegotiate(client), 1);
+  // One step of the client's handshake sends its ClientHello, encrypted, and wants a reply.
+  EXPECT_EQ(SSL_get_error(client, SSL_do_handshake(client)), SSL_ERROR_WANT_READ);
+  Bytes buf(100);
+  auto r = test::run_awaitable(net_.io, [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await server_->async_read_some(net::buffer(buf), kUseTuple);
+    co_return ec;
+  }());
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, make_error_code(errc::tls_failure)) << r->message();
+}
+
+INSTANTIATE_TEST_SUITE_P(ServerRecords, TlsStreamTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "Own" : "OpenSsl";
+                         });
 
 }  // namespace
 }  // namespace smp::transport
