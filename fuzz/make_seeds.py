@@ -130,8 +130,18 @@ def ratchet_seeds():
     write(t, "decrypt_garbage", 7, message)
 
 
+def tls_records_seeds():
+    t = "tls_records"
+    # 1: plaintext to seal and open (flip byte, then control byte + plaintext per record).
+    write(t, "seal_no_flip", 1, b"\x00" + b"\x05hello" + b"\x09" + b"abcdefgh")
+    write(t, "seal_flip", 1, b"\x07" + b"\x09" + b"some plaintext bytes here")
+    # 0: a network stream: one application_data record of 32 bytes (fails authentication).
+    write(t, "stream", 0, bytes.fromhex("1703030020") + b"A" * 32)
+
+
 if __name__ == "__main__":
     ratchet_seeds()
     binary_seeds()
     string_seeds()
     crypto_seeds()
+    tls_records_seeds()
