@@ -172,6 +172,35 @@ class TlsStreamTest : public ::testing::TestWithParam<bool> {
     return {*r, got};
   }
 
+  // Writes 16 MB from the client (or the server) to a side that starts reading only after
+  // 200 ms, through a 4 KB send buffer: the write must wait for the reader, then complete.
+  void expect_write_waits_for_the_reader(bool to_server) {
+    TlsStream& from = to_server ? *client_ : *server_;
+    TlsStream& to = to_server ? *server_ : *client_;
+    from.next_layer().set_option(net::socket_base::send_buffer_size(4096));
+    Bytes data = pattern(16 << 20);  // far more than the socket buffers hold
+    Bytes got(data.size());
+    bool written = false;
+    bool written_before_reading = true;
+    auto writer = [&]() -> net::awaitable<error_code> {
+      auto [ec, n] = co_await net::async_write(from, net::buffer(data), kUseTuple);
+      written = true;
+      co_return ec;
+    };
+    auto reader = [&]() -> net::awaitable<error_code> {
+      co_await pause(200ms);
+      written_before_reading = written;
+      auto [ec, n] = co_await net::async_read(to, net::buffer(got), kUseTuple);
+      co_return ec;
+    };
+    auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
+    ASSERT_TRUE(w && r);
+    EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
+    EXPECT_FALSE(*w) << w->message();
+    EXPECT_FALSE(*r) << r->message();
+    EXPECT_EQ(got, data);
+  }
+
   test::Loopback net_;
   ServerIdentity id_;
   std::unique_ptr<Relay> relay_;
@@ -207,28 +236,7 @@ TEST_P(TlsStreamTest, WriteWaitsWhileThePeerDoesNotReadAndThenCompletes) {
   connect(false);
   // A small send buffer makes OpenSSL meet EAGAIN (WANT_WRITE) part-way through records.
   // (The receive buffer keeps its size: a tiny one on loopback stalls TCP itself.)
-  client_->next_layer().set_option(net::socket_base::send_buffer_size(4096));
-  Bytes data = pattern(16 << 20);  // far more than the socket buffers hold
-  Bytes got(data.size());
-  bool written = false;
-  bool written_before_reading = true;
-  auto writer = [&]() -> net::awaitable<error_code> {
-    auto [ec, n] = co_await net::async_write(*client_, net::buffer(data), kUseTuple);
-    written = true;
-    co_return ec;
-  };
-  auto reader = [&]() -> net::awaitable<error_code> {
-    co_await pause(200ms);
-    written_before_reading = written;
-    auto [ec, n] = co_await net::async_read(*server_, net::buffer(got), kUseTuple);
-    co_return ec;
-  };
-  auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
-  ASSERT_TRUE(w && r);
-  EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
-  EXPECT_FALSE(*w) << w->message();
-  EXPECT_FALSE(*r) << r->message();
-  EXPECT_EQ(got, data);
+  expect_write_waits_for_the_reader(true);
 }
 
 TEST_P(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
@@ -305,28 +313,7 @@ TEST_P(TlsStreamTest, LargeServerWriteArrivesWholeAtTheClient) {
 
 TEST_P(TlsStreamTest, ServerWriteWaitsWhileTheClientDoesNotReadAndThenCompletes) {
   connect(false);
-  server_->next_layer().set_option(net::socket_base::send_buffer_size(4096));
-  Bytes data = pattern(16 << 20);
-  Bytes got(data.size());
-  bool written = false;
-  bool written_before_reading = true;
-  auto writer = [&]() -> net::awaitable<error_code> {
-    auto [ec, n] = co_await net::async_write(*server_, net::buffer(data), kUseTuple);
-    written = true;
-    co_return ec;
-  };
-  auto reader = [&]() -> net::awaitable<error_code> {
-    co_await pause(200ms);
-    written_before_reading = written;
-    auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
-    co_return ec;
-  };
-  auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
-  ASSERT_TRUE(w && r);
-  EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
-  EXPECT_FALSE(*w) << w->message();
-  EXPECT_FALSE(*r) << r->message();
-  EXPECT_EQ(got, data);
+  expect_write_waits_for_the_reader(false);
 }
 
 TEST_P(TlsStreamTest, ClientCloseNotifyReadsAsEndOfStreamAfterTheData) {
