@@ -4,8 +4,10 @@
 
 #include "agent_factory.h"
 #include "smp/agent/agent_run.h"
+#include "smp/common/heap_tuning.h"
 
 int main(int argc, char** argv) {
+  (void)smp::retain_freed_heap();
   auto command_line = smp::agent::parse_agent_command_line(
       argc, argv, smp::agent::process_environment(), std::cout, std::cerr);
   if (!command_line.options) return command_line.exit_status;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "smp/common/heap_tuning.h"
 #include "smp/protocol/wire_format.h"
 
 namespace smp::bench {
@@ -69,6 +70,9 @@ AgentSubcommand::AgentSubcommand(CLI::App& app) {
       ->add_option("--stall-timeout", stall_s_, "give up after this many seconds without progress")
       ->capture_default_str();
   command_->add_flag("--quiet", quiet_, "no progress lines");
+  command_->add_flag("--default-heap", default_heap_,
+                     "keep glibc's heap trimming, as an application that does not call "
+                     "smp::retain_freed_heap (for before/after comparisons)");
   command_->add_flag("--allow-remote", allow_remote_, "allow a server that is not on this machine");
 }
 
@@ -85,6 +89,8 @@ int AgentSubcommand::run(const std::function<bool(const std::string&)>& is_loopb
                address->host);
     return 2;
   }
+  // As smp-agent does; the agents' threads are not started yet.
+  if (!default_heap_) (void)retain_freed_heap();
   AgentBenchOptions o = options_;
   o.server = std::move(*address);
   if (server_pid_ > 0) o.server_pid = server_pid_;

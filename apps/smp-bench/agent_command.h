@@ -31,6 +31,7 @@ class AgentSubcommand {
   int server_pid_ = 0;
   bool allow_remote_ = false;
   bool quiet_ = false;
+  bool default_heap_ = false;
   double stall_s_ = 20;
 };
 
