@@ -46,9 +46,11 @@ net::awaitable<AResult<std::pair<ConnId, AgentCommand>>> AgentCore::run_command(
     co_return Answer{std::move(*r), cmd::Ok{}};
   }
   if (auto* c = std::get_if<cmd::Rjct>(&command)) {
-    co_return ok(from_store(db([&](AgentStore& s) { return s.delete_invitation(conn_id, c->inv_id); })));
+    co_return ok(
+        from_store(db([&](AgentStore& s) { return s.delete_invitation(conn_id, c->inv_id); })));
   }
-  if (std::holds_alternative<cmd::Sub>(command)) co_return ok(co_await subscribe_connection(conn_id));
+  if (std::holds_alternative<cmd::Sub>(command))
+    co_return ok(co_await subscribe_connection(conn_id));
   if (auto* c = std::get_if<cmd::Send>(&command)) {
     auto r = co_await send_message(conn_id, c->body);
     if (!r) co_return r.error();
@@ -72,8 +74,8 @@ net::awaitable<AResult<std::pair<ConnId, ConnectionRequest>>> AgentCore::new_con
       db([&](AgentStore& s) { return s.create_rcv_connection(conn_id, mode, q->queue); }));
   if (!id) co_return id.error();
   clients_->add_subscription(q->queue.server, q->queue.rcv_id, *id);
-  ConnectionRequest request{mode, ConnReqScheme::simplex_chat(), kAgentVersions, {q->uri},
-                            std::nullopt};
+  ConnectionRequest request{
+      mode, ConnReqScheme::simplex_chat(), kAgentVersions, {q->uri}, std::nullopt};
   if (mode == ConnectionMode::invitation) {
     E2EParamsKeys keys = generate_e2e_params(kE2eEncryptVersion, random_key_generator());
     auto stored = from_store(db([&](AgentStore& s) {
@@ -107,7 +109,8 @@ net::awaitable<AResult<void>> AgentCore::allow_connection(const ConnId& conn_id,
     if (accepted.error() == make_error_code(errc::wrong_state)) co_return prohibited_cmd();
     co_return store_agent_error(accepted.error());
   }
-  auto saved = from_store(db([&](AgentStore& s) { return s.set_ratchet(conn_id, accepted->ratchet); }));
+  auto saved =
+      from_store(db([&](AgentStore& s) { return s.set_ratchet(conn_id, accepted->ratchet); }));
   if (!saved) co_return saved.error();
   co_return co_await secure_rcv_queue(rc->rcv_queue, accepted->sender_key, accepted->e2e_pub_key);
 }
@@ -119,10 +122,12 @@ net::awaitable<AResult<ConnId>> AgentCore::accept_contact(ConnId conn_id, const 
     if (inv.error() == make_error_code(errc::not_found)) co_return prohibited_cmd();
     co_return store_agent_error(inv.error());
   }
-  auto contact = from_store(db([&](AgentStore& s) { return s.get_connection(inv->contact_conn_id); }));
+  auto contact =
+      from_store(db([&](AgentStore& s) { return s.get_connection(inv->contact_conn_id); }));
   if (!contact) co_return contact.error();
   if (conn_type(*contact) != ConnType::contact || inv->accepted) co_return prohibited_cmd();
-  auto accepted = from_store(db([&](AgentStore& s) { return s.accept_invitation(inv_id, own_info); }));
+  auto accepted =
+      from_store(db([&](AgentStore& s) { return s.accept_invitation(inv_id, own_info); }));
   if (!accepted) co_return accepted.error();
   co_return co_await join_conn(std::move(conn_id), inv->conn_req, own_info);
 }
@@ -192,7 +197,10 @@ net::awaitable<AResult<void>> AgentCore::ack_message(const ConnId& conn_id, std:
   }
   auto acked = co_await ack_queue(*rcv_queue_of(*conn));
   if (!acked) co_return acked.error();
-  co_return from_store(db([&](AgentStore& s) { return s.delete_rcv_message(conn_id, msg_id); }));
+  // The server has let it go: deleted with the next write (AgentStore, deferred deletions).
+  db([&](AgentStore& s) { s.defer_delete_rcv_message(conn_id, msg_id); });
+  flush_store_soon();
+  co_return AResult<void>{};
 }
 
 net::awaitable<AResult<void>> AgentCore::suspend_connection(const ConnId& conn_id) {

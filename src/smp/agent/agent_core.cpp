@@ -117,10 +117,9 @@ void AgentCore::start() {
 }
 
 void AgentCore::submit(std::string corr_id, ConnId conn_id, AgentCommand command, Reply reply) {
-  net::post(strand_, [self = shared_from_this(), c = PendingCommand{std::move(corr_id),
-                                                                    std::move(conn_id),
-                                                                    std::move(command),
-                                                                    std::move(reply)}]() mutable {
+  net::post(strand_, [self = shared_from_this(),
+                      c = PendingCommand{std::move(corr_id), std::move(conn_id), std::move(command),
+                                         std::move(reply)}]() mutable {
     if (self->closing_) {
       // Answer so that a caller waiting for it is not left hanging (the sink is closed).
       if (c.reply) c.reply(AgentEvent{c.corr_id, c.conn_id, cmd::Err{InternalError{"closed"}}});
@@ -176,8 +175,9 @@ net::awaitable<void> AgentCore::command_loop() {
       spdlog::error("agent: command failed: {}", e.what());
     }
     guard.release();
-    AgentEvent event = r ? AgentEvent{std::move(c->corr_id), std::move(r->first), std::move(r->second)}
-                         : AgentEvent{std::move(c->corr_id), std::move(c->conn_id), cmd::Err{r.error()}};
+    AgentEvent event =
+        r ? AgentEvent{std::move(c->corr_id), std::move(r->first), std::move(r->second)}
+          : AgentEvent{std::move(c->corr_id), std::move(c->conn_id), cmd::Err{r.error()}};
     if (c->reply) {
       c->reply(std::move(event));
     } else {
@@ -227,6 +227,22 @@ net::awaitable<void> AgentCore::wait_on(net::steady_timer& timer) {
   sleepers_.push_back(&timer);
   co_await timer.async_wait(net::as_tuple(net::use_awaitable));
   std::erase(sleepers_, &timer);
+}
+
+// Short enough that an idle connection's last message is gone at once; on a busy one the next
+// message's transaction has taken the deletions long before.
+constexpr std::chrono::milliseconds kStoreFlushDelay{20};
+
+void AgentCore::flush_store_soon() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  auto self = shared_from_this();
+  spawn([self]() -> net::awaitable<void> {
+    (void)co_await self->sleep(kStoreFlushDelay);  // closing: flushed now, the store stays open
+    self->flush_scheduled_ = false;
+    auto r = self->db([](AgentStore& s) { return s.flush_deferred_deletions(); });
+    if (!r) spdlog::warn("agent: cannot delete finished messages: {}", r.error().message());
+  });
 }
 
 net::awaitable<bool> AgentCore::sleep(std::chrono::microseconds delay) {

@@ -46,7 +46,8 @@ using AResult = boost::system::result<T, AgentError>;
 
 // What boost::system::result<T, AgentError>::value() throws on an error (never used on
 // purpose: the agent checks every result).
-[[noreturn]] void throw_exception_from_error(const AgentError& e, const boost::source_location& loc);
+[[noreturn]] void throw_exception_from_error(const AgentError& e,
+                                             const boost::source_location& loc);
 
 // Store errors as the reference's withStore maps them (spec §7.3): not_found → CONN NOT_FOUND,
 // already_exists → CONN DUPLICATE, wrong_state → CONN SIMPLEX, others INTERNAL.
@@ -120,9 +121,12 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
     return store_->with(std::forward<F>(f));
   }
   const protocol::SmpServer& pick_server();
-  net::awaitable<AResult<std::shared_ptr<client::SmpClient>>> smp(const protocol::SmpServer& server);
+  net::awaitable<AResult<std::shared_ptr<client::SmpClient>>> smp(
+      const protocol::SmpServer& server);
   // Waits `delay` unless the agent closes first; false when it did.
   net::awaitable<bool> sleep(std::chrono::microseconds delay);
+  // Writes the store's deferred deletions within kStoreFlushDelay, unless a write does first.
+  void flush_store_soon();
   // Waits on a timer that close() cancels too.
   net::awaitable<void> wait_on(net::steady_timer& timer);
   // Runs coroutine_fn() on the strand; an exception is logged.
@@ -237,11 +241,12 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
 
   WorkQueue<PendingCommand> commands_;
   WorkQueue<ServerMessage> events_;
-  AsyncMutex lock_;  // the agent lock
+  AsyncMutex lock_;                                         // the agent lock
   std::map<std::string, std::shared_ptr<Worker>> workers_;  // by send queue
   std::minstd_rand server_rng_;
 
-  bool closing_ = false;  // strand-bound
+  bool closing_ = false;                      // strand-bound
+  bool flush_scheduled_ = false;              // strand-bound: flush_store_soon() is waiting
   std::vector<net::steady_timer*> sleepers_;  // timers close() cancels
   // Guards the sink against close(): once closed_ is set under it, nothing is emitted.
   std::recursive_mutex sink_mutex_;

@@ -176,21 +176,17 @@ net::awaitable<void> AgentCore::deliver(const std::shared_ptr<Worker>& worker,
 }
 
 net::awaitable<void> AgentCore::delivered(const ConnId& conn_id, const SndMessage& msg) {
-  auto drop = [&] {
-    return db([&](AgentStore& s) { return s.delete_snd_message(conn_id, msg.internal_id); });
-  };
-  if (msg.type == AgentMsgType::a_msg) {
-    (void)drop();
-    notify(conn_id, cmd::Sent{msg.internal_id});
-    co_return;
-  }
-  if (msg.type == AgentMsgType::reply) {
-    (void)drop();
+  if (msg.type == AgentMsgType::a_msg || msg.type == AgentMsgType::reply) {
+    // Accepted by the server: deleted with the next write (AgentStore, deferred deletions).
+    db([&](AgentStore& s) { s.defer_delete_snd_message(conn_id, msg.internal_id); });
+    flush_store_soon();
+    if (msg.type == AgentMsgType::a_msg) notify(conn_id, cmd::Sent{msg.internal_id});
     co_return;
   }
   // HELLO: the queue is secured with our key; the connection moves on (spec §7.6 steps 5, 9).
   auto self = shared_from_this();
-  RetrySchedule schedule = RetrySchedule::fast_start(config_.retry_interval, config_.fast_retry_initial);
+  RetrySchedule schedule =
+      RetrySchedule::fast_start(config_.retry_interval, config_.fast_retry_initial);
   for (bool first = true;; first = false) {
     if (!first && !co_await sleep(schedule.next())) co_return;
     auto guard = co_await lock_.lock();

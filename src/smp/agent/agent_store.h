@@ -72,6 +72,8 @@ class AgentStore {
 
   AgentStore(AgentStore&&) noexcept = default;
   AgentStore& operator=(AgentStore&&) noexcept = default;
+  // Writes the deferred deletions (below) that are still waiting, ignoring failures.
+  ~AgentStore();
   AgentStore(const AgentStore&) = delete;
   AgentStore& operator=(const AgentStore&) = delete;
 
@@ -79,10 +81,7 @@ class AgentStore {
   // rolled back when it returns an error or throws.
   template <class F>
   auto atomically(F&& f) -> decltype(f(std::declval<AgentStore&>())) {
-    return rolling_back([&] {
-      return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate,
-                                    [&] { return f(*this); });
-    });
+    return write([&] { return f(*this); });
   }
 
   // ---- Connections ----
@@ -207,6 +206,19 @@ class AgentStore {
   // errc::not_found when there is no such received message.
   Result<RcvMessage> get_rcv_message(std::string_view conn_id, std::int64_t internal_id);
   Result<void> delete_rcv_message(std::string_view conn_id, std::int64_t internal_id);
+
+  // ---- Deferred deletions ----
+  // A message the server has finished with (a sent one it accepted, a received one the client
+  // ACKed) is deleted by the next write transaction, whatever it is, rather than by one of its
+  // own: on a busy connection that saves a transaction per message on each side. Until then
+  // every read of this store answers as if it were gone; other connections to the file still
+  // see it. Should the process die first, the row outlives it: a sent message is sent again
+  // (the same ratchet message, which the peer drops), a received one stays unreferenced.
+  void defer_delete_snd_message(std::string_view conn_id, std::int64_t internal_id);
+  void defer_delete_rcv_message(std::string_view conn_id, std::int64_t internal_id);
+  bool has_deferred_deletions() const { return !deferred_.empty(); }
+  // Writes the waiting deletions now, in one transaction (none when nothing waits).
+  Result<void> flush_deferred_deletions();
   // The internal id of the connection's received message (still stored, i.e. not yet ACKed)
   // with this server message id; nullopt when there is none. Detects a server redelivering a
   // message the agent stored before it could ACK it.
@@ -218,6 +230,7 @@ class AgentStore {
   // The connection itself. What is written through it bypasses the store, so the store
   // forgets what it cached.
   sqlite::Database& database() {
+    (void)flush_deferred_deletions();
     cache_.clear();
     return db_;
   }
@@ -239,12 +252,33 @@ class AgentStore {
       throw;
     }
   }
+  // One IMMEDIATE transaction running f(); the outermost one also runs the deferred deletions
+  // first, and forgets them once it has committed.
   template <class F>
   auto write(F&& f) -> decltype(f()) {
-    return rolling_back([&] {
-      return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate, std::forward<F>(f));
+    const std::size_t deferred = db_.in_transaction() ? 0 : deferred_.size();
+    auto r = rolling_back([&] {
+      return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate,
+                                    [&]() -> decltype(f()) {
+                                      if (deferred > 0) {
+                                        if (auto d = apply_deferred(deferred); !d) return d.error();
+                                      }
+                                      return f();
+                                    });
     });
+    if (r && deferred > 0)
+      deferred_.erase(deferred_.begin(), deferred_.begin() + static_cast<std::ptrdiff_t>(deferred));
+    return r;
   }
+  struct DeferredDeletion {
+    std::string conn_id;
+    std::int64_t internal_id;
+    bool sent;  // a sent message; otherwise a received one
+  };
+  // Deletes the first n deferred messages (those already gone are skipped).
+  Result<void> apply_deferred(std::size_t n);
+  bool deferred_deletion(std::string_view conn_id, std::int64_t internal_id, bool sent) const;
+  Result<std::vector<PendingSndMessage>> read_pending(sqlite::Statement& st);
   // The connection, from the cache or loaded (and cached).
   Result<Connection> cached_connection(std::string_view conn_id);
   template <class F>
@@ -254,6 +288,7 @@ class AgentStore {
 
   sqlite::Database db_;
   detail::StoreCache cache_;
+  std::vector<DeferredDeletion> deferred_;  // oldest first; short (flushed by any write)
 };
 
 }  // namespace smp::agent

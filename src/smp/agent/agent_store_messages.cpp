@@ -15,6 +15,12 @@ using detail::id_blob;
 
 namespace {
 
+// A message row (its snd_messages or rcv_messages row goes with it).
+constexpr const char* kDeleteSndMessage =
+    "DELETE FROM messages WHERE conn_id = ? AND internal_id = ? AND internal_snd_id IS NOT NULL";
+constexpr const char* kDeleteRcvMessage =
+    "DELETE FROM messages WHERE conn_id = ? AND internal_id = ? AND internal_rcv_id IS NOT NULL";
+
 // Stored integrity (rcv_messages.integrity): a tag byte, then the ids it carries as i64.
 //   'O' | 'I' i64 | 'N' i64 i64 | 'H' | 'D'
 // Not the MSG text: the ids come from the peer and may be negative, which the text refuses.
@@ -108,17 +114,6 @@ Result<void> insert_message(sqlite::Database& db, std::string_view conn_id,
   return st->run();
 }
 
-Result<std::vector<PendingSndMessage>> read_pending(sqlite::Database& db, sqlite::Statement& st) {
-  std::vector<PendingSndMessage> out;
-  for (;;) {
-    SMP_TRY(bool row, st.step());
-    if (!row) break;
-    SMP_TRY(AgentMsgType type, detail::column_msg_type(db, st, 1));
-    out.push_back(PendingSndMessage{st.column_int64(0), type});
-  }
-  return out;
-}
-
 Result<void> delete_message(sqlite::Database& db, const char* sql, std::string_view conn_id,
                             std::int64_t internal_id) {
   SMP_TRY(auto st, db.cached(sql));
@@ -128,6 +123,21 @@ Result<void> delete_message(sqlite::Database& db, const char* sql, std::string_v
 }
 
 }  // namespace
+
+// Rows of (internal_id, msg_type, conn_id), less the deferred deletions.
+Result<std::vector<PendingSndMessage>> AgentStore::read_pending(sqlite::Statement& st) {
+  std::vector<PendingSndMessage> out;
+  for (;;) {
+    SMP_TRY(bool row, st.step());
+    if (!row) break;
+    const ByteView conn = st.column_view(2);
+    const std::string_view conn_id(reinterpret_cast<const char*>(conn.data()), conn.size());
+    if (deferred_deletion(conn_id, st.column_int64(0), true)) continue;
+    SMP_TRY(AgentMsgType type, detail::column_msg_type(db_, st, 1));
+    out.push_back(PendingSndMessage{st.column_int64(0), type});
+  }
+  return out;
+}
 
 Result<SndMsgIds> AgentStore::next_snd_ids(std::string_view conn_id) {
   return read_snd_ids(db_, conn_id);
@@ -167,38 +177,39 @@ Result<SndMsgIds> AgentStore::skip_snd_ids(std::string_view conn_id) {
 }
 
 Result<std::vector<PendingSndMessage>> AgentStore::pending_snd_messages(std::string_view conn_id) {
-  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type FROM snd_messages s"
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type, s.conn_id FROM snd_messages s"
                               " JOIN messages m ON m.conn_id = s.conn_id"
                               " AND m.internal_id = s.internal_id"
                               " WHERE s.conn_id = ? ORDER BY s.internal_id"));
   st->bind_all(id_blob(conn_id));
-  return read_pending(db_, *st);
+  return read_pending(*st);
 }
 
 Result<std::vector<PendingSndMessage>> AgentStore::pending_snd_messages(
     const protocol::SmpServer& server, ByteView snd_id) {
-  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type FROM snd_queues q"
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type, s.conn_id FROM snd_queues q"
                               " JOIN snd_messages s ON s.conn_id = q.conn_id"
                               " JOIN messages m ON m.conn_id = s.conn_id"
                               " AND m.internal_id = s.internal_id"
                               " WHERE q.host = ? AND q.port = ? AND q.snd_id = ?"
                               " ORDER BY s.internal_id"));
   st->bind_all(server.host, server.port, snd_id);
-  return read_pending(db_, *st);
+  return read_pending(*st);
 }
 
 Result<std::optional<PendingSndMessage>> AgentStore::next_pending_snd_message(
     const protocol::SmpServer& server, ByteView snd_id) {
   // The oldest pending id first (snd_messages rows are small), then that one message's type:
   // a worker asks once per message, so this must not scan every pending body.
-  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type FROM snd_queues q"
+  SMP_TRY(auto st, db_.cached("SELECT s.internal_id, m.msg_type, s.conn_id FROM snd_queues q"
                               " JOIN snd_messages s ON s.conn_id = q.conn_id"
                               " JOIN messages m ON m.conn_id = s.conn_id"
                               " AND m.internal_id = s.internal_id"
                               " WHERE q.host = ? AND q.port = ? AND q.snd_id = ?"
-                              " ORDER BY s.internal_id LIMIT 1"));
-  st->bind_all(server.host, server.port, snd_id);
-  SMP_TRY(auto pending, read_pending(db_, *st));
+                              " ORDER BY s.internal_id LIMIT ?"));
+  // Deferred deletions are still rows: past them to the first one that is not.
+  st->bind_all(server.host, server.port, snd_id, static_cast<std::int64_t>(deferred_.size()) + 1);
+  SMP_TRY(auto pending, read_pending(*st));
   if (pending.empty()) return std::optional<PendingSndMessage>();
   return std::optional<PendingSndMessage>(pending.front());
 }
@@ -215,6 +226,8 @@ Result<std::vector<ConnId>> AgentStore::connections_with_pending_messages() {
 }
 
 Result<SndMessage> AgentStore::get_snd_message(std::string_view conn_id, std::int64_t internal_id) {
+  if (deferred_deletion(conn_id, internal_id, true))
+    return db_.fail(errc::not_found, "message not found");
   SMP_TRY(auto st, db_.cached("SELECT s.internal_snd_id, m.internal_ts, m.msg_type, m.msg_body,"
                               " s.internal_hash, s.previous_msg_hash, s.body_keys"
                               " FROM snd_messages s"
@@ -236,12 +249,7 @@ Result<SndMessage> AgentStore::get_snd_message(std::string_view conn_id, std::in
 }
 
 Result<void> AgentStore::delete_snd_message(std::string_view conn_id, std::int64_t internal_id) {
-  return write([&] {
-    return delete_message(db_,
-                          "DELETE FROM messages WHERE conn_id = ? AND internal_id = ?"
-                          " AND internal_snd_id IS NOT NULL",
-                          conn_id, internal_id);
-  });
+  return write([&] { return delete_message(db_, kDeleteSndMessage, conn_id, internal_id); });
 }
 
 Result<RcvMsgIds> AgentStore::next_rcv_ids(std::string_view conn_id) {
@@ -285,11 +293,14 @@ Result<std::optional<std::int64_t>> AgentStore::find_rcv_message_by_broker_id(
                               " ORDER BY internal_id DESC LIMIT 1"));
   st->bind_all(id_blob(conn_id), broker_id);
   SMP_TRY(bool row, st->step());
-  if (!row) return std::optional<std::int64_t>();
+  if (!row || deferred_deletion(conn_id, st->column_int64(0), false))
+    return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(st->column_int64(0));
 }
 
 Result<RcvMessage> AgentStore::get_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
+  if (deferred_deletion(conn_id, internal_id, false))
+    return db_.fail(errc::not_found, "message not found");
   SMP_TRY(auto st, db_.cached("SELECT r.internal_rcv_id, m.internal_ts, m.msg_type, m.msg_body,"
                               " r.external_snd_id, r.broker_id, r.broker_ts, r.internal_hash,"
                               " r.external_prev_snd_hash, r.integrity FROM rcv_messages r"
@@ -316,12 +327,43 @@ Result<RcvMessage> AgentStore::get_rcv_message(std::string_view conn_id, std::in
 }
 
 Result<void> AgentStore::delete_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
-  return write([&] {
-    return delete_message(db_,
-                          "DELETE FROM messages WHERE conn_id = ? AND internal_id = ?"
-                          " AND internal_rcv_id IS NOT NULL",
-                          conn_id, internal_id);
-  });
+  return write([&] { return delete_message(db_, kDeleteRcvMessage, conn_id, internal_id); });
+}
+
+void AgentStore::defer_delete_snd_message(std::string_view conn_id, std::int64_t internal_id) {
+  deferred_.push_back(DeferredDeletion{std::string(conn_id), internal_id, true});
+}
+
+void AgentStore::defer_delete_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
+  deferred_.push_back(DeferredDeletion{std::string(conn_id), internal_id, false});
+}
+
+bool AgentStore::deferred_deletion(std::string_view conn_id, std::int64_t internal_id,
+                                   bool sent) const {
+  for (const auto& d : deferred_) {
+    if (d.internal_id == internal_id && d.sent == sent && d.conn_id == conn_id) return true;
+  }
+  return false;
+}
+
+Result<void> AgentStore::apply_deferred(std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const DeferredDeletion& d = deferred_[i];
+    // Not expect_changed: the connection may have been deleted meanwhile.
+    SMP_TRY(auto st, db_.cached(d.sent ? kDeleteSndMessage : kDeleteRcvMessage));
+    st->bind_all(id_blob(d.conn_id), d.internal_id);
+    SMP_TRY_VOID(st->run());
+  }
+  return {};
+}
+
+Result<void> AgentStore::flush_deferred_deletions() {
+  if (deferred_.empty()) return {};
+  return write([] { return Result<void>{}; });
+}
+
+AgentStore::~AgentStore() {
+  if (!deferred_.empty() && db_.is_open()) (void)flush_deferred_deletions();
 }
 
 }  // namespace smp::agent

@@ -2,11 +2,11 @@
 // message's buffers do not fault their pages in again.
 #include "smp/common/heap_tuning.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
