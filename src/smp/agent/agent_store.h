@@ -126,7 +126,8 @@ class AgentStore {
 
   // ---- Confirmations (steps 3, 4, 7) ----
   // A new, not yet accepted confirmation with a generated id; errc::not_found without the
-  // connection.
+  // connection. One with the same keys that is stored and not accepted yet is the same
+  // confirmation delivered again: its id is returned and nothing is written.
   Result<ConfirmationId> create_confirmation(const NewConfirmation& confirmation);
   // Marks it accepted with our connection info and returns it; errc::not_found when absent.
   Result<AcceptedConfirmation> accept_confirmation(std::string_view confirmation_id,

@@ -37,13 +37,24 @@ Result<ConfirmationId> AgentStore::create_confirmation(const NewConfirmation& c)
       c.e2e_pub_key.algorithm() != crypto::KeyAlgorithm::x25519)
     return db_.fail(errc::wrong_algorithm, "confirmation keys of the wrong algorithm");
   SMP_TRY(SecretBytes ratchet, encode_ratchet(c.ratchet));
-  return write([&] {
+  const Bytes e2e_key = crypto::encode_public_key_der(c.e2e_pub_key);
+  const Bytes sender_key = crypto::encode_public_key_der(c.sender_key);
+  return write([&]() -> Result<ConfirmationId> {
+    {
+      // The same confirmation again: the server delivers it once more when the agent stopped
+      // after storing it and before its ACK.
+      SMP_TRY(auto st, db_.cached("SELECT confirmation_id FROM conn_confirmations"
+                                  " WHERE conn_id = ? AND e2e_snd_pub_key = ? AND sender_key = ?"
+                                  " AND accepted = 0"));
+      st->bind_all(id_blob(c.conn_id), e2e_key, sender_key);
+      SMP_TRY(bool row, st->step());
+      if (row) return to_string(st->column_view(0));
+    }
     return detail::insert_with_id("", [&](std::string_view id) -> Result<void> {
       SMP_TRY(auto st, db_.cached("INSERT INTO conn_confirmations (confirmation_id, conn_id,"
                                   " e2e_snd_pub_key, sender_key, ratchet_state, sender_conn_info,"
                                   " accepted) VALUES (?, ?, ?, ?, ?, ?, 0)"));
-      st->bind_all(id_blob(id), id_blob(c.conn_id), crypto::encode_public_key_der(c.e2e_pub_key),
-                   crypto::encode_public_key_der(c.sender_key), ratchet, c.conn_info);
+      st->bind_all(id_blob(id), id_blob(c.conn_id), e2e_key, sender_key, ratchet, c.conn_info);
       return st->run();
     });
   });

@@ -3,6 +3,9 @@
 // connections still reach CON, nothing is lost, and nothing arrives twice unmarked.
 #include "smp/agent/agent.h"
 
+#include <atomic>
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -106,6 +109,63 @@ TEST_F(AgentRestartTest, JoiningPartyStoppedRightAfterInfoSecuresItsQueueOnSub) 
   exchange(alice_, "a", bob_, "b", to_bytes("secured"));
   exchange(bob_, "b", alice_, "a", to_bytes("and back"));
   for (const auto& e : bob_.events().pending()) ADD_FAILURE() << "unexpected " << test::describe(e);
+}
+
+// The inviting party has stored the confirmation and told CONF, but its ACK never reaches the
+// server (stopped at that moment) and the agent stops: after SUB the server delivers the
+// confirmation again, and the client sees the same CONF (same id), not a second one.
+TEST_F(AgentRestartTest, InvitingPartyStoppedBeforeAckingTheConfirmationTellsTheSameConf) {
+  alice_.stop();
+  test::EventLog log;
+  std::promise<void> conf_told, server_stopped;
+  std::shared_future<void> stopped = server_stopped.get_future().share();
+  std::atomic<bool> first_conf{true};
+  AgentEventSink to_log = log.sink();
+  // Runs on the agent's strand: the ACK that follows CONF waits until the server is down.
+  AgentEventSink sink = [&, to_log, stopped](AgentEvent e) {
+    const bool hold = std::holds_alternative<cmd::Conf>(e.command) && first_conf.exchange(false);
+    to_log(std::move(e));
+    if (hold) {
+      conf_told.set_value();
+      stopped.wait();
+    }
+  };
+  AgentConfig config;
+  config.servers = servers();
+  config.store_path = alice_.db_path();
+  config.smp_client.command_timeout = 2s;
+  auto made = Agent::create(io_.executor(), config, sink);
+  ASSERT_TRUE(made);
+
+  (*made)->submit("1", "a", cmd::New{ConnectionMode::invitation});
+  auto inv = log.take([](const AgentEvent& e) { return e.corr_id == "1"; }, 10s);
+  ASSERT_TRUE(inv && std::holds_alternative<cmd::Inv>(inv->command));
+  bob_.ok("b", cmd::Join{std::get<cmd::Inv>(inv->command).request, to_bytes("bob's info")});
+  ASSERT_EQ(conf_told.get_future().wait_for(10s), std::future_status::ready);
+  server_.stop();
+  server_stopped.set_value();
+  auto conf = expect_next<cmd::Conf>(log, "a", 10s);
+  EXPECT_EQ(conf.conn_info, to_bytes("bob's info"));
+  made->reset();
+
+  ASSERT_TRUE(server_.restart());
+  alice_.start();
+  alice_.ok("a", cmd::Sub{});
+  auto again = next_of<cmd::Conf>(alice_, "a");  // the server's second delivery
+  EXPECT_EQ(again.conf_id, conf.conf_id);
+  EXPECT_EQ(again.conn_info, to_bytes("bob's info"));
+  alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("alice's info")});
+  auto info = bob_.events().take(
+      [](const AgentEvent& e) { return std::holds_alternative<cmd::Info>(e.command); }, 10s);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(std::get<cmd::Info>(info->command).conn_info, to_bytes("alice's info"));
+  ASSERT_TRUE(bob_.events().take(
+      [](const AgentEvent& e) { return std::holds_alternative<cmd::Con>(e.command); }, 10s));
+  next_of<cmd::Con>(alice_, "a");
+  exchange(alice_, "a", bob_, "b", to_bytes("connected"));
+  for (const auto& e : alice_.events().pending()) {
+    ADD_FAILURE() << "unexpected " << test::describe(e);
+  }
 }
 
 TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub) {

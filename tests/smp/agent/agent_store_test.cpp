@@ -389,6 +389,37 @@ TEST_F(StoreFixture, ConfirmationIsCreatedAcceptedAndRemoved) {
   EXPECT_TRUE(store_.remove_confirmations("a"));  // none left is fine
 }
 
+TEST_F(StoreFixture, SameConfirmationDeliveredAgainKeepsItsIdUntilAccepted) {
+  ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
+                                           make_rcv_queue(kServer, "r1", "s1")));
+  auto rc = make_ratchets();
+  auto sender = crypto::generate_key_pair(crypto::KeyAlgorithm::ed25519).public_key;
+  auto e2e = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+  auto first = store_.create_confirmation(
+      NewConfirmation{"a", sender, e2e, to_bytes("bob's info"), rc.rcv.clone()});
+  ASSERT_TRUE(first) << store_.last_error();
+  auto again = store_.create_confirmation(
+      NewConfirmation{"a", sender, e2e, to_bytes("bob's info"), rc.rcv.clone()});
+  ASSERT_TRUE(again) << store_.last_error();
+  EXPECT_EQ(*again, *first);
+  EXPECT_EQ(count_rows(store_, "conn_confirmations"), 1);
+
+  // Other keys are another confirmation.
+  auto other_e2e = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+  auto other = store_.create_confirmation(
+      NewConfirmation{"a", sender, other_e2e, to_bytes("eve's info"), rc.rcv.clone()});
+  ASSERT_TRUE(other);
+  EXPECT_NE(*other, *first);
+  // Once accepted, the same keys make a new one (the queue is no longer new by then, so the
+  // agent does not get here).
+  ASSERT_TRUE(store_.accept_confirmation(*first, to_bytes("alice's info")));
+  auto after = store_.create_confirmation(
+      NewConfirmation{"a", sender, e2e, to_bytes("bob's info"), rc.rcv.clone()});
+  ASSERT_TRUE(after);
+  EXPECT_NE(*after, *first);
+  EXPECT_EQ(count_rows(store_, "conn_confirmations"), 3);
+}
+
 class InvitationTest : public StoreFixture {
  protected:
   ConnectionRequest request() {
