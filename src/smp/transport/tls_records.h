@@ -69,7 +69,8 @@ class TlsRecords {
   std::size_t seal(ContentType type, ByteView plaintext, std::span<std::uint8_t> out);
 
   // Authenticates and decrypts, in place, one whole record (header included).
-  // errc::tls_failure for a bad header or a failed authentication (nothing is decrypted).
+  // errc::tls_failure for a bad header or a failed authentication (the record's body is then
+  // wiped: nothing decrypted from it is kept).
   Result<OpenedRecord> open(std::span<std::uint8_t> record);
 
  private:
