@@ -1,14 +1,14 @@
 #include "crypto_floor.h"
 
-#include <openssl/evp.h>
-#include <sched.h>
-#include <time.h>
-
 #include <algorithm>
 #include <array>
 #include <functional>
 #include <memory>
+#include <sched.h>
+#include <time.h>
 #include <vector>
+
+#include <openssl/evp.h>
 
 #include "smp/crypto/cbox.h"
 #include "smp/crypto/hash.h"
@@ -93,6 +93,12 @@ class RecordCipher {
   unsigned counter_ = 0;
 };
 
+void set_totals(CryptoFloor& f) {
+  f.server_us =
+      f.verify_send_us + f.verify_ack_us + f.box_us + 2 * f.record_open_us + 3 * f.record_seal_us;
+  f.client_us = f.sign_send_us + f.sign_ack_us + 2 * f.record_seal_us + 3 * f.record_open_us;
+}
+
 unsigned usable_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -131,9 +137,22 @@ CryptoFloor measure_crypto_floor(crypto::KeyAlgorithm alg, std::size_t body_size
   f.record_open_us = time_us([&] { record.open(); });
   (void)sink;
 
-  f.server_us = f.verify_send_us + f.verify_ack_us + f.box_us + 2 * f.record_open_us +
-                3 * f.record_seal_us;
-  f.client_us = f.sign_send_us + f.sign_ack_us + 2 * f.record_seal_us + 3 * f.record_open_us;
+  set_totals(f);
+  return f;
+}
+
+CryptoFloor average_floor(const CryptoFloor& a, const CryptoFloor& b) {
+  CryptoFloor f = a;
+  auto mean = [](double x, double y) { return (x + y) / 2; };
+  f.sign_send_us = mean(a.sign_send_us, b.sign_send_us);
+  f.verify_send_us = mean(a.verify_send_us, b.verify_send_us);
+  f.sign_ack_us = mean(a.sign_ack_us, b.sign_ack_us);
+  f.verify_ack_us = mean(a.verify_ack_us, b.verify_ack_us);
+  f.box_us = mean(a.box_us, b.box_us);
+  f.box_open_us = mean(a.box_open_us, b.box_open_us);
+  f.record_seal_us = mean(a.record_seal_us, b.record_seal_us);
+  f.record_open_us = mean(a.record_open_us, b.record_open_us);
+  set_totals(f);
   return f;
 }
 

@@ -17,9 +17,9 @@ struct CryptoFloor {
   crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519;
   std::size_t body_size = 0;
   // Microseconds per operation.
-  double sign_send_us = 0, verify_send_us = 0;  // over a SEND transmission of body_size
-  double sign_ack_us = 0, verify_ack_us = 0;    // over an ACK transmission
-  double box_us = 0, box_open_us = 0;           // one full server-encrypted body
+  double sign_send_us = 0, verify_send_us = 0;    // over a SEND transmission of body_size
+  double sign_ack_us = 0, verify_ack_us = 0;      // over an ACK transmission
+  double box_us = 0, box_open_us = 0;             // one full server-encrypted body
   double record_seal_us = 0, record_open_us = 0;  // one 16,384-byte TLS record
   // Microseconds per delivered message.
   double server_us = 0;  // 2 verifications, 1 box, 2 record opens, 3 record seals
@@ -34,5 +34,10 @@ struct CryptoFloor {
 
 // Takes about 0.1 s per operation kind.
 CryptoFloor measure_crypto_floor(crypto::KeyAlgorithm alg, std::size_t body_size);
+
+// The mean of two measurements of the same algorithm and size, operation by operation: a
+// floor taken before and after a run follows this machine's speed through it better than
+// either alone (a shared machine's CPU time per operation moves by up to 1.8× within minutes).
+CryptoFloor average_floor(const CryptoFloor& a, const CryptoFloor& b);
 
 }  // namespace smp::bench

@@ -13,8 +13,9 @@
 //   smp-bench startup     --server-bin BIN [--server-bin BIN2] --store-log FILE [--rounds R]
 // Targets off this machine need --allow-remote. Progress lines go to stderr while a run goes
 // on; the summary to stdout, its last line one JSON object.
-#include <CLI/CLI.hpp>
 #include <algorithm>
+
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
@@ -26,9 +27,9 @@
 #include "crypto_floor.h"
 #include "queues.h"
 #include "scaling.h"
+#include "smp/protocol/wire_format.h"
 #include "startup.h"
 #include "store_log_gen.h"
-#include "smp/protocol/wire_format.h"
 #include "throughput.h"
 
 namespace {
@@ -50,18 +51,21 @@ bool is_loopback_host(const std::string& host) {
 }
 
 void print_crypto(const smp::bench::CryptoFloor& f) {
-  fmt::print("crypto per operation ({}, {}-byte body): sign SEND {:.1f} µs, verify SEND {:.1f} µs, "
-             "sign ACK {:.1f} µs, verify ACK {:.1f} µs\n",
-             smp::crypto::algorithm_name(f.alg), f.body_size, f.sign_send_us, f.verify_send_us,
-             f.sign_ack_us, f.verify_ack_us);
-  fmt::print("  crypto_box body {:.1f} µs (open {:.1f} µs), TLS record 16 KB seal {:.1f} µs, "
-             "open {:.1f} µs\n",
-             f.box_us, f.box_open_us, f.record_seal_us, f.record_open_us);
+  fmt::print(
+      "crypto per operation ({}, {}-byte body): sign SEND {:.1f} µs, verify SEND {:.1f} µs, "
+      "sign ACK {:.1f} µs, verify ACK {:.1f} µs\n",
+      smp::crypto::algorithm_name(f.alg), f.body_size, f.sign_send_us, f.verify_send_us,
+      f.sign_ack_us, f.verify_ack_us);
+  fmt::print(
+      "  crypto_box body {:.1f} µs (open {:.1f} µs), TLS record 16 KB seal {:.1f} µs, "
+      "open {:.1f} µs\n",
+      f.box_us, f.box_open_us, f.record_seal_us, f.record_open_us);
   fmt::print("crypto per delivered message: server {:.1f} µs, clients {:.1f} µs\n", f.server_us,
              f.client_us);
-  fmt::print("crypto limit: {:.0f} msgs/s with server and clients on {} CPU(s), "
-             "{:.0f} msgs/s for a server alone on one CPU\n",
-             f.machine_limit_msgs_per_s(), f.cores, f.server_core_limit_msgs_per_s());
+  fmt::print(
+      "crypto limit: {:.0f} msgs/s with server and clients on {} CPU(s), "
+      "{:.0f} msgs/s for a server alone on one CPU\n",
+      f.machine_limit_msgs_per_s(), f.cores, f.server_core_limit_msgs_per_s());
 }
 
 void add_crypto(JsonLine& j, const smp::bench::CryptoFloor& f) {
@@ -96,12 +100,14 @@ int crypto_mode(KeyAlgorithm alg, std::size_t size) {
 }
 
 int throughput_mode(smp::bench::ThroughputOptions o) {
-  auto floor = smp::bench::measure_crypto_floor(o.alg, o.size);
+  auto floor_before = smp::bench::measure_crypto_floor(o.alg, o.size);
   auto r = smp::bench::run_throughput(o);
   if (!r) {
     fmt::print(stderr, "smp-bench: {}\n", r.error().message());
     return 1;
   }
+  auto floor_after = smp::bench::measure_crypto_floor(o.alg, o.size);
+  auto floor = smp::bench::average_floor(floor_before, floor_after);
   fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}\n", o.queues, o.conns,
              o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg));
   fmt::print("delivered {} of {} sent in {:.3f} s: {:.0f} msgs/s, errors {}\n", r->delivered,
@@ -109,6 +115,9 @@ int throughput_mode(smp::bench::ThroughputOptions o) {
   fmt::print("latency send→MSG: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms,
              r->p90_ms, r->p99_ms);
   print_crypto(floor);
+  fmt::print(
+      "  (the mean of the floor before the run, server {:.1f} µs, and after it, {:.1f} µs)\n",
+      floor_before.server_us, floor_after.server_us);
   double ratio = r->msgs_per_s / floor.machine_limit_msgs_per_s();
   fmt::print("throughput / crypto limit: {:.3f}\n", ratio);
   std::optional<double> cpu_ratio;
@@ -130,7 +139,10 @@ int throughput_mode(smp::bench::ThroughputOptions o) {
       .add("server_cpu_us_per_msg", r->server_cpu_us_per_msg)
       .add("server_rss_bytes", r->server_rss_bytes);
   add_crypto(j, floor);
-  j.add("ratio_to_crypto_limit", ratio).add("server_cpu_ratio_to_crypto", cpu_ratio);
+  j.add("crypto_server_us_before", floor_before.server_us)
+      .add("crypto_server_us_after", floor_after.server_us)
+      .add("ratio_to_crypto_limit", ratio)
+      .add("server_cpu_ratio_to_crypto", cpu_ratio);
   fmt::print("{}\n", j.str());
   return r->errors == 0 ? 0 : 1;
 }
@@ -155,11 +167,11 @@ int scaling_mode(const smp::bench::ScalingOptions& o) {
     double s = *r->server_cpu_us_per_msg, g = r->generator_cpu_us_per_msg;
     share = g / (s + g);
     ceiling = 2 * s / (s + g);
-    fmt::print("server: {:.1f} µs CPU per message, {:.2f} cores busy\n", s,
-               *r->server_cores_busy);
-    fmt::print("generator's share of the CPU per message {:.2f}: on 2 shared cores 2 server "
-               "threads can reach at most {:.2f}x one\n",
-               *share, *ceiling);
+    fmt::print("server: {:.1f} µs CPU per message, {:.2f} cores busy\n", s, *r->server_cores_busy);
+    fmt::print(
+        "generator's share of the CPU per message {:.2f}: on 2 shared cores 2 server "
+        "threads can reach at most {:.2f}x one\n",
+        *share, *ceiling);
   }
   JsonLine j;
   j.add("mode", "scaling")
@@ -291,9 +303,9 @@ int startup_mode(const smp::bench::StartupOptions& o) {
       cpu.push_back(r.cpu_s);
       rss.push_back(static_cast<double>(r.rss_bytes));
     }
-    fmt::print("bin {} ({}): median of {}: {:.3f} s wall to Listening, {:.3f} s CPU, RSS {:.0f} KB\n",
-               b, o.server_bins[b].string(), wall.size(), median(wall), median(cpu),
-               median(rss) / 1024);
+    fmt::print(
+        "bin {} ({}): median of {}: {:.3f} s wall to Listening, {:.3f} s CPU, RSS {:.0f} KB\n", b,
+        o.server_bins[b].string(), wall.size(), median(wall), median(cpu), median(rss) / 1024);
     std::string suffix = b == 0 ? "" : fmt::format("_{}", b);
     j.add("wall_s" + suffix, median(wall))
         .add("cpu_s" + suffix, median(cpu))

@@ -68,6 +68,13 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_NEAR(j.at("ratio_to_crypto_limit").to_number<double>(),
               j.at("msgs_per_s").to_number<double>() / limit, 0.01);
   EXPECT_GT(j.at("server_cpu_ratio_to_crypto").to_number<double>(), 0);
+  // The floor is the mean of the measurements before and after the run.
+  double before = j.at("crypto_server_us_before").to_number<double>(),
+         after = j.at("crypto_server_us_after").to_number<double>();
+  EXPECT_GT(before, 0);
+  EXPECT_GT(after, 0);
+  EXPECT_NEAR(j.at("crypto_server_us_per_msg").to_number<double>(), (before + after) / 2,
+              0.01 * (before + after));
   // Every queue was deleted afterwards.
   EXPECT_EQ(server_.queues().size(), 0u);
 }
