@@ -30,7 +30,9 @@ class AgentCore;
 // Commands run one at a time in submission order (a command may await SMP calls); received
 // messages, reconnection and the follow-ups of delivery interleave with them under one agent
 // lock. Subscriptions are not restored by create(): the client SUBs each connection after a
-// restart, which also resumes its pending deliveries (as the reference).
+// restart, which also resumes its pending deliveries (as the reference). What the server
+// delivers again after a stop (the agent had stored it but its ACK was lost) is told again
+// as itself: a MSG under its id marked DUPLICATE, a confirmation as the same CONF (same id).
 class Agent : public AgentApi {
  public:
   // An Agent on `store`, running on a new strand of `ex`. errc::config_invalid when
