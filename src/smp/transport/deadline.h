@@ -22,9 +22,10 @@ namespace smp::transport {
 namespace net = boost::asio;
 
 namespace detail {
-// Waits on the timer; on expiry calls on_expiry and completes. If the wait is cancelled it
-// throws, so it never counts as the winner of the race.
-net::awaitable<void> watchdog(net::steady_timer& timer, std::function<void()> on_expiry);
+// Waits on the timer; on expiry calls on_expiry and returns true. Cancelled (the operation
+// finished first, or the caller is being cancelled) it returns false without throwing: an
+// exception per call would cost more than the whole wait.
+net::awaitable<bool> watchdog(net::steady_timer& timer, std::function<void()> on_expiry);
 void log_cancelled(const std::exception& e);
 }  // namespace detail
 
@@ -36,14 +37,17 @@ net::awaitable<Result<T>> with_deadline(net::awaitable<Result<T>> op,
                                         std::function<void()> on_expiry) {
   using namespace net::experimental::awaitable_operators;
   net::steady_timer timer(co_await net::this_coro::executor, timeout);
-  std::variant<Result<T>, std::monostate> outcome{std::monostate{}};
+  std::variant<Result<T>, bool> outcome{false};
   try {
     outcome = co_await (std::move(op) || detail::watchdog(timer, std::move(on_expiry)));
   } catch (const std::exception& e) {
     detail::log_cancelled(e);
     co_return make_error_code(errc::connection_closed);
   }
-  if (outcome.index() == 1) co_return make_error_code(errc::timeout);
+  if (outcome.index() == 1) {
+    // The watchdog finished first: its timer expired, or both were cancelled from outside.
+    co_return make_error_code(std::get<1>(outcome) ? errc::timeout : errc::connection_closed);
+  }
   co_return std::move(std::get<0>(outcome));
 }
 

@@ -1,10 +1,15 @@
 #include "smp/transport/deadline.h"
 
-#include <gtest/gtest.h>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <gtest/gtest.h>
 
 #include "support/run_awaitable.h"
 
@@ -47,6 +52,37 @@ TEST(Deadline, TimeoutRunsExpiryAndReportsTimeout) {
   EXPECT_TRUE(expired);
   EXPECT_GE(elapsed, 50ms);
   EXPECT_LT(elapsed, 1s);
+}
+
+TEST(Deadline, CancelledFromOutsideIsConnectionClosedWithoutExpiry) {
+  net::io_context io;
+  net::steady_timer work(io, 10s);
+  bool expired = false;
+  bool threw = false;
+  std::optional<Result<int>> out;
+  net::cancellation_signal cancel;
+  net::co_spawn(
+      io,
+      with_deadline(slow(work), 5s,
+                    [&] {
+                      expired = true;
+                      work.cancel();
+                    }),
+      net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, Result<int> r) {
+        threw = e != nullptr;
+        if (!e) out = std::move(r);
+      }));
+  net::steady_timer later(io, 20ms);
+  later.async_wait(
+      [&](boost::system::error_code) { cancel.emit(net::cancellation_type::terminal); });
+  auto start = std::chrono::steady_clock::now();
+  io.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_FALSE(threw);
+  ASSERT_TRUE(out.has_value());
+  ASSERT_FALSE(out->has_value());
+  EXPECT_EQ(out->error(), errc::connection_closed);
+  EXPECT_FALSE(expired);
 }
 
 TEST(Deadline, VoidResultsWork) {
