@@ -71,8 +71,9 @@ class AgentStore {
                                  const StoreOptions& options = {});
 
   AgentStore(AgentStore&&) noexcept = default;
-  AgentStore& operator=(AgentStore&&) noexcept = default;
-  // Writes the deferred deletions (below) that are still waiting, ignoring failures.
+  // Both write the deferred deletions (below) still waiting in the store they end, ignoring
+  // failures.
+  AgentStore& operator=(AgentStore&& other) noexcept;
   ~AgentStore();
   AgentStore(const AgentStore&) = delete;
   AgentStore& operator=(const AgentStore&) = delete;
@@ -207,6 +208,11 @@ class AgentStore {
   // errc::not_found when there is no such received message.
   Result<RcvMessage> get_rcv_message(std::string_view conn_id, std::int64_t internal_id);
   Result<void> delete_rcv_message(std::string_view conn_id, std::int64_t internal_id);
+  // The internal id of the connection's received message (still stored, i.e. not yet ACKed)
+  // with this server message id; nullopt when there is none. Detects a server redelivering a
+  // message the agent stored before it could ACK it.
+  Result<std::optional<std::int64_t>> find_rcv_message_by_broker_id(std::string_view conn_id,
+                                                                    ByteView broker_id);
 
   // ---- Deferred deletions ----
   // A message the server has finished with (a sent one it accepted, a received one the client
@@ -220,11 +226,6 @@ class AgentStore {
   bool has_deferred_deletions() const { return !deferred_.empty(); }
   // Writes the waiting deletions now, in one transaction (none when nothing waits).
   Result<void> flush_deferred_deletions();
-  // The internal id of the connection's received message (still stored, i.e. not yet ACKed)
-  // with this server message id; nullopt when there is none. Detects a server redelivering a
-  // message the agent stored before it could ACK it.
-  Result<std::optional<std::int64_t>> find_rcv_message_by_broker_id(std::string_view conn_id,
-                                                                    ByteView broker_id);
 
   // ---- Diagnostics ----
   const std::string& last_error() const { return db_.last_error(); }

@@ -362,6 +362,16 @@ Result<void> AgentStore::flush_deferred_deletions() {
   return write([] { return Result<void>{}; });
 }
 
+AgentStore& AgentStore::operator=(AgentStore&& other) noexcept {
+  if (this != &other) {
+    if (!deferred_.empty() && db_.is_open()) (void)flush_deferred_deletions();
+    db_ = std::move(other.db_);
+    cache_ = std::move(other.cache_);
+    deferred_ = std::move(other.deferred_);
+  }
+  return *this;
+}
+
 AgentStore::~AgentStore() {
   if (!deferred_.empty() && db_.is_open()) (void)flush_deferred_deletions();
 }

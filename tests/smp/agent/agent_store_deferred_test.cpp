@@ -19,17 +19,17 @@ using test::test_server;
 const protocol::SmpServer kServer = test_server("smp1.example");
 
 Result<SndMsgIds> add_sent(AgentStore& store, std::string_view conn_id, std::string body) {
-  return store.create_snd_message(conn_id, AgentMsgType::a_msg, {},
-                                  [&](const SndMsgIds&) -> Result<SndMsgContent> {
-                                    return SndMsgContent{to_bytes(body), Bytes(32, 0xa1),
-                                                         std::nullopt};
-                                  });
+  return store.create_snd_message(
+      conn_id, AgentMsgType::a_msg, {}, [&](const SndMsgIds&) -> Result<SndMsgContent> {
+        return SndMsgContent{to_bytes(body), Bytes(32, 0xa1), std::nullopt};
+      });
 }
 
 Result<RcvMsgResult> add_received(AgentStore& store, std::string_view conn_id, std::int64_t n) {
   const std::string broker_id = "broker-" + std::to_string(n);
-  return store.create_rcv_message(conn_id, NewRcvMessage{{}, AgentMsgType::a_msg, to_bytes("m"),
-                                                         n, {}, to_bytes(broker_id), {}});
+  return store.create_rcv_message(
+      conn_id,
+      NewRcvMessage{{}, AgentMsgType::a_msg, to_bytes("m"), n, {}, to_bytes(broker_id), {}});
 }
 
 class DeferredDeletionTest : public ::testing::Test {
@@ -131,6 +131,15 @@ TEST_F(DeferredDeletionTest, ClosingTheStoreWritesThem) {
   AgentStore reopened = open_store(dir_ / "agent.db");
   EXPECT_EQ(error_of(reopened.get_snd_message("a", 1)), errc::not_found);
   EXPECT_EQ(error_of(reopened.get_rcv_message("a", 2)), errc::not_found);
+}
+
+TEST_F(DeferredDeletionTest, AStoreMovedOntoWritesItsOwnFirst) {
+  ASSERT_TRUE(add_sent(store_, "a", "one"));
+  store_.defer_delete_snd_message("a", 1);
+  AgentStore other = open_store(dir_ / "other.db");
+  store_ = std::move(other);  // ends the first store
+  EXPECT_FALSE(store_.has_deferred_deletions());
+  EXPECT_EQ(rows_on_file("messages"), 0);
 }
 
 }  // namespace
