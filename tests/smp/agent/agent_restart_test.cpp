@@ -1,15 +1,14 @@
 // Agents destroyed and created again on the same database (spec §7.10: the client SUBs each
 // connection after a restart) at every step of the handshake and with messages in flight:
 // connections still reach CON, nothing is lost, and nothing arrives twice unmarked.
-#include "smp/agent/agent.h"
-
 #include <atomic>
 #include <future>
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
 
+#include <gtest/gtest.h>
+
+#include "smp/agent/agent.h"
 #include "smp/agent/agent_store.h"
 #include "smp/agent/agent_test_util.h"
 #include "smp/agent/client_envelope.h"
@@ -19,8 +18,8 @@
 namespace smp::agent {
 namespace {
 
-using test::Connected;
 using test::connect_pair;
+using test::Connected;
 using test::exchange;
 using test::expect_next;
 using test::to_bytes;
@@ -83,11 +82,7 @@ TEST_F(AgentRestartTest, JoiningPartyStoppedRightAfterInfoSecuresItsQueueOnSub) 
     if (std::holds_alternative<cmd::Info>(e.command)) (*agent_slot)->close();
     to_log(std::move(e));
   };
-  AgentConfig config;
-  config.servers = servers();
-  config.store_path = bob_.db_path();
-  config.smp_client.command_timeout = 2s;
-  auto made = Agent::create(io_.executor(), config, sink);
+  auto made = agent_with_sink(bob_, sink);
   ASSERT_TRUE(made);
   *agent_slot = *made;
 
@@ -130,11 +125,7 @@ TEST_F(AgentRestartTest, InvitingPartyStoppedBeforeAckingTheConfirmationTellsThe
       stopped.wait();
     }
   };
-  AgentConfig config;
-  config.servers = servers();
-  config.store_path = alice_.db_path();
-  config.smp_client.command_timeout = 2s;
-  auto made = Agent::create(io_.executor(), config, sink);
+  auto made = agent_with_sink(alice_, sink);
   ASSERT_TRUE(made);
 
   (*made)->submit("1", "a", cmd::New{ConnectionMode::invitation});
@@ -270,7 +261,9 @@ TEST_F(AgentRestartTest, CopyOfAMessageAlreadyReceivedIsDroppedSilently) {
 
   // The same ratchet message in a fresh envelope, as a restarted sender would send it.
   auto key = crypto::CbKey::from_dh_secret(sq.e2e_dh_secret.view()).value();
-  Bytes copy = seal_client_message(key, PubHeader{1, std::nullopt}, ClientMessage{PrivHeader{}, body}).value();
+  Bytes copy =
+      seal_client_message(key, PubHeader{1, std::nullopt}, ClientMessage{PrivHeader{}, body})
+          .value();
   auto client = client::BlockingSmpClient::connect(test::server_of(server_));
   ASSERT_TRUE(client);
   ASSERT_TRUE((*client)->send_message(&sq.snd_private_key, sq.snd_id, copy));

@@ -349,12 +349,19 @@ TEST_F(StoreFixture, DeleteConnectionRemovesEverythingItOwns) {
 
 // ---- Confirmations and invitations ----
 
-TEST_F(StoreFixture, ConfirmationIsCreatedAcceptedAndRemoved) {
-  ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
-                                           make_rcv_queue(kServer, "r1", "s1")));
-  auto rc = make_ratchets();
-  auto sender = crypto::generate_key_pair(crypto::KeyAlgorithm::ed448).public_key;
-  auto e2e = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+// Connection "a" waiting for a confirmation, and what one carries.
+class ConfirmationTest : public StoreFixture {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
+                                             make_rcv_queue(kServer, "r1", "s1")));
+  }
+  Ratchets rc = make_ratchets();
+  crypto::PublicKey sender = crypto::generate_key_pair(crypto::KeyAlgorithm::ed448).public_key;
+  crypto::PublicKey e2e = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+};
+
+TEST_F(ConfirmationTest, ConfirmationIsCreatedAcceptedAndRemoved) {
   EXPECT_EQ(error_of(store_.create_confirmation(
                 NewConfirmation{"absent", sender, e2e, to_bytes("x"), rc.rcv.clone()})),
             errc::not_found);
@@ -389,12 +396,7 @@ TEST_F(StoreFixture, ConfirmationIsCreatedAcceptedAndRemoved) {
   EXPECT_TRUE(store_.remove_confirmations("a"));  // none left is fine
 }
 
-TEST_F(StoreFixture, SameConfirmationDeliveredAgainKeepsItsIdUntilAccepted) {
-  ASSERT_TRUE(store_.create_rcv_connection("a", ConnectionMode::invitation,
-                                           make_rcv_queue(kServer, "r1", "s1")));
-  auto rc = make_ratchets();
-  auto sender = crypto::generate_key_pair(crypto::KeyAlgorithm::ed25519).public_key;
-  auto e2e = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+TEST_F(ConfirmationTest, SameConfirmationDeliveredAgainKeepsItsIdUntilAccepted) {
   auto first = store_.create_confirmation(
       NewConfirmation{"a", sender, e2e, to_bytes("bob's info"), rc.rcv.clone()});
   ASSERT_TRUE(first) << store_.last_error();

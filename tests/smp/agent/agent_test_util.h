@@ -18,6 +18,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+
 #include <gtest/gtest.h>
 
 #include "smp/agent/agent.h"
@@ -132,9 +133,11 @@ T expect_next(EventLog& log, const ConnId& conn_id, std::chrono::milliseconds ti
 // One agent with its own database file, re-creatable on the same file.
 class TestAgent {
  public:
-  TestAgent(net::any_io_executor ex, std::filesystem::path db, std::vector<protocol::SmpServer> servers,
-            std::function<void(AgentConfig&)> adjust = {})
-      : ex_(std::move(ex)), db_(std::move(db)), servers_(std::move(servers)),
+  TestAgent(net::any_io_executor ex, std::filesystem::path db,
+            std::vector<protocol::SmpServer> servers, std::function<void(AgentConfig&)> adjust = {})
+      : ex_(std::move(ex)),
+        db_(std::move(db)),
+        servers_(std::move(servers)),
         adjust_(std::move(adjust)) {
     start();
   }
@@ -239,8 +242,8 @@ inline Connected connect_pair(TestAgent& alice, TestAgent& bob, const ConnId& al
 
 // `from` sends `body`; MID, then SENT at the sender, MSG at the receiver, which ACKs it.
 // Returns the receiver's MSG.
-inline cmd::Msg exchange(TestAgent& from, const ConnId& from_id, TestAgent& to,
-                         const ConnId& to_id, const Bytes& body) {
+inline cmd::Msg exchange(TestAgent& from, const ConnId& from_id, TestAgent& to, const ConnId& to_id,
+                         const Bytes& body) {
   auto e = from.command(from_id, cmd::Send{body});
   auto* mid = std::get_if<cmd::Mid>(&e.command);
   EXPECT_TRUE(mid) << describe(e);
@@ -262,6 +265,16 @@ namespace smp::agent::test {
 class AgentPairTest : public ::testing::Test {
  protected:
   std::vector<protocol::SmpServer> servers() { return {server_of(server_)}; }
+
+  // An Agent on `agent`'s database with a sink of the test's own (`agent` stopped first), for
+  // tests that act inside the sink. Short command timeout, so that a lost server is noticed.
+  Result<std::shared_ptr<Agent>> agent_with_sink(const TestAgent& agent, AgentEventSink sink) {
+    AgentConfig config;
+    config.servers = servers();
+    config.store_path = agent.db_path();
+    config.smp_client.command_timeout = std::chrono::seconds(2);
+    return Agent::create(io_.executor(), config, std::move(sink));
+  }
 
   TestServer server_;
   TempDir dir_;
