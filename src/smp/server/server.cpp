@@ -9,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -48,7 +47,7 @@ std::size_t usable_cpus() {
 
 namespace net = boost::asio;
 using transport::Tcp;
-using Strand = net::strand<net::io_context::executor_type>;
+using IoExecutor = net::io_context::executor_type;
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 // stop(): how long sessions may take to write what they have queued, then to close.
@@ -117,10 +116,20 @@ class Server::Impl {
 
  private:
   enum class State { idle, running, stopping, stopped };
+  // One io_context per server thread: a connection lives on one of them from accept to
+  // close, so its handlers never move between threads and need no strand; sessions on
+  // different threads meet only through the shared stores and posted notifications.
+  // shut_down() calls shutdown() on every context before any is destroyed, so a pending
+  // handler of one may still hold a socket of another.
+  class ThreadIo : public net::io_context {
+   public:
+    ThreadIo() : net::io_context(1) {}
+    void shut_down_services() { shutdown(); }
+  };
   struct Listener {
     Listener(net::io_context& io, transport::TransportKind k)
-        : strand(net::make_strand(io)), acceptor(strand), kind(k) {}
-    Strand strand;
+        : executor(io.get_executor()), acceptor(io), kind(k) {}
+    IoExecutor executor;
     Tcp::acceptor acceptor;
     transport::TransportKind kind;
   };
@@ -130,7 +139,8 @@ class Server::Impl {
   net::awaitable<void> accept_loop(Listener& l);
   net::awaitable<void> run_connection(Tcp::socket socket, transport::TransportKind kind);
   net::awaitable<void> expire_loop();
-  void run_thread();
+  void run_thread(net::io_context& io);
+  net::io_context& next_io();
   void shut_down();
   bool on_server_thread() const;
   void wait_for_sessions(std::chrono::steady_clock::duration limit) const;
@@ -146,12 +156,12 @@ class Server::Impl {
   std::thread stopper_;  // runs shut_down() when stop() is called on a server thread
 
   // Destroyed in this order (reverse of declaration) by shut_down(): timers and acceptors
-  // first, then the io_context with every handler still pending (handshakes in progress).
-  std::unique_ptr<net::io_context> io_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  // first, then the io_contexts with every handler still pending (handshakes in progress).
+  std::vector<std::unique_ptr<ThreadIo>> ios_;
+  std::vector<net::executor_work_guard<IoExecutor>> work_;
+  std::size_t next_io_ = 0;  // only the first context's thread (the accept loops) uses it
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::optional<Strand> expiry_strand_;
-  std::optional<net::steady_timer> expiry_timer_;
+  std::optional<net::steady_timer> expiry_timer_;  // on the first context
 };
 
 Result<void> Server::Impl::load_tls() {
@@ -182,7 +192,7 @@ Result<void> Server::Impl::load_tls() {
 
 Result<void> Server::Impl::bind_listeners() {
   for (const ListenEndpoint& ep : ctx_.config.listeners) {
-    auto l = std::make_unique<Listener>(*io_, ep.kind);
+    auto l = std::make_unique<Listener>(*ios_.front(), ep.kind);
     if (auto r = open_acceptor(l->acceptor, ep); !r) return r;
     ports_.push_back(l->acceptor.local_endpoint().port());
     listeners_.push_back(std::move(l));
@@ -204,35 +214,38 @@ Result<void> Server::Impl::start() {
 
   std::size_t threads = ctx_.config.threads;
   if (threads == 0) threads = usable_cpus();
-  io_ = std::make_unique<net::io_context>(static_cast<int>(threads));
+  for (std::size_t i = 0; i < threads; ++i) ios_.push_back(std::make_unique<ThreadIo>());
   if (auto r = bind_listeners(); !r) {
     listeners_.clear();
     ports_.clear();
-    io_.reset();
+    ios_.clear();
     return r;
   }
-  work_.emplace(io_->get_executor());
+  for (auto& io : ios_) work_.emplace_back(io->get_executor());
   for (auto& l : listeners_) {
-    net::co_spawn(l->strand, accept_loop(*l),
+    net::co_spawn(l->executor, accept_loop(*l),
                   [](std::exception_ptr e) { log_exception(e, "accept loop"); });
   }
   if (ctx_.config.expire_interval.count() > 0) {
-    expiry_strand_.emplace(net::make_strand(*io_));
-    expiry_timer_.emplace(*expiry_strand_);
-    net::co_spawn(*expiry_strand_, expire_loop(),
+    expiry_timer_.emplace(*ios_.front());
+    net::co_spawn(*ios_.front(), expire_loop(),
                   [](std::exception_ptr e) { log_exception(e, "message expiry"); });
   }
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run_thread(); });
+  // spdlog makes its registry on first use, and the already-made check is inlined in the
+  // library; make it here, before the threads that log, so that their first lines (possibly
+  // at once on every thread) all follow its construction.
+  (void)spdlog::default_logger_raw();
+  for (auto& io : ios_) threads_.emplace_back([this, &io = *io] { run_thread(io); });
   for (const auto& t : threads_) thread_ids_.push_back(t.get_id());
   state_ = State::running;
   return {};
 }
 
-void Server::Impl::run_thread() {
+void Server::Impl::run_thread(net::io_context& io) {
   pthread_setname_np(pthread_self(), "smp-server");  // for top, perf and the benchmarks
   for (;;) {
     try {
-      io_->run();
+      io.run();
       return;
     } catch (...) {
       log_exception(std::current_exception(), "server thread");
@@ -240,15 +253,23 @@ void Server::Impl::run_thread() {
   }
 }
 
-// Accepting never waits for a handshake: each socket gets its own strand and coroutine.
+// The server threads take new connections in turn.
+net::io_context& Server::Impl::next_io() {
+  net::io_context& io = *ios_[next_io_];
+  next_io_ = (next_io_ + 1) % ios_.size();
+  return io;
+}
+
+// Accepting never waits for a handshake: each socket gets a coroutine of its own on the
+// next thread's io_context.
 net::awaitable<void> Server::Impl::accept_loop(Listener& l) {
   for (;;) {
     auto [ec, socket] =
-        co_await l.acceptor.async_accept(net::any_io_executor(net::make_strand(*io_)), kUseTuple);
+        co_await l.acceptor.async_accept(net::any_io_executor(next_io().get_executor()), kUseTuple);
     if (stopping_ || !l.acceptor.is_open()) co_return;
     if (ec) {
       spdlog::warn("accept failed: {}", ec.message());
-      net::steady_timer pause(l.strand, kAcceptRetryPause);
+      net::steady_timer pause(l.executor, kAcceptRetryPause);
       co_await pause.async_wait(kUseTuple);
       continue;
     }
@@ -324,25 +345,27 @@ void Server::Impl::wait_for_sessions(std::chrono::steady_clock::duration limit) 
 
 void Server::Impl::shut_down() {
   for (auto& l : listeners_) {
-    net::post(l->strand, [l = l.get()] {
+    net::post(l->executor, [l = l.get()] {
       error_code ignored;
       l->acceptor.close(ignored);
     });
   }
-  if (expiry_timer_) net::post(*expiry_strand_, [this] { expiry_timer_->cancel(); });
+  if (expiry_timer_) net::post(*ios_.front(), [this] { expiry_timer_->cancel(); });
   for (auto& s : ctx_.live_sessions()) s->post_stop(true);
   wait_for_sessions(kDrainGrace);
   for (auto& s : ctx_.live_sessions()) s->post_stop(false);
   wait_for_sessions(kCloseGrace);
 
-  work_.reset();
-  io_->stop();
+  work_.clear();
+  for (auto& io : ios_) io->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   expiry_timer_.reset();
-  expiry_strand_.reset();
   listeners_.clear();
-  io_.reset();  // destroys what is still pending: handshakes in progress, stray handlers
+  // Destroys what is still pending (handshakes in progress, stray handlers) in every
+  // context before any context's services go away.
+  for (auto& io : ios_) io->shut_down_services();
+  ios_.clear();
 
   std::lock_guard lock(mu_);
   state_ = State::stopped;

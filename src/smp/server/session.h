@@ -2,16 +2,17 @@
 // parse, verify, run the command, queue the answer) and a writer coroutine (encode the next
 // queued transmission into the transport's block buffer and send it), plus this connection's
 // subscriptions and what other connections ask of it (MSG for a waiting subscription, END,
-// NMSG), which they post to its strand.
+// NMSG), which they post to its executor.
 //
 // Backpressure: the reader reads the next block only while the send queue has room, so a
 // client that does not read stops being read. Notifications from other connections take a
 // free slot; when there is none they wait (bounded: one per subscription), and if the writer
 // then makes no progress for config.send_timeout the connection is dropped.
 //
-// Strand-bound: everything but the post_* functions runs on the transport's executor (a
-// strand); post_* may be called from any thread. Owned by shared_ptrs held by its own
-// pending work; the subscriber maps and the session set hold weak references only.
+// Executor-bound: everything but the post_* functions runs on the transport's executor (one
+// server thread's io_context, or a strand); post_* may be called from any thread. Owned by
+// shared_ptrs held by its own pending work; the subscriber maps and the session set hold
+// weak references only.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -48,7 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Registers with ctx and starts the coroutines. Call once.
   void start();
 
-  // From any thread. Each runs later on this session's strand and does nothing once it is
+  // From any thread. Each runs later on this session's executor and does nothing once it is
   // closed.
   // A message was stored in queue `rid`: deliver it if this connection's subscription waits.
   void post_message_arrived(const QueueId& rid);

@@ -1,6 +1,6 @@
 // What a Session does with each received transmission (spec §4.3-§4.6): verification, then
 // the command with the reference's semantics. Every function here runs on the session's
-// strand without suspending, so a command is atomic with respect to posted notifications.
+// executor without suspending, so a command is atomic with respect to posted notifications.
 
 
 #include "smp/server/session.h"
