@@ -279,6 +279,9 @@ class AgentStore {
   };
   // Deletes the first n deferred messages (those already gone are skipped).
   Result<void> apply_deferred(std::size_t n);
+  // What the destructor and the move assignment do with the store they end: write the
+  // deferred deletions still waiting, ignoring failures.
+  void flush_before_closing() noexcept;
   bool deferred_deletion(std::string_view conn_id, std::int64_t internal_id, bool sent) const;
   Result<std::vector<PendingSndMessage>> read_pending(sqlite::Statement& st);
   // The connection, from the cache or loaded (and cached).

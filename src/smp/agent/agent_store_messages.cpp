@@ -114,11 +114,18 @@ Result<void> insert_message(sqlite::Database& db, std::string_view conn_id,
   return st->run();
 }
 
-Result<void> delete_message(sqlite::Database& db, const char* sql, std::string_view conn_id,
-                            std::int64_t internal_id) {
+// Runs one of the DELETEs above; a row already gone is no error.
+Result<void> delete_message_row(sqlite::Database& db, const char* sql, std::string_view conn_id,
+                                std::int64_t internal_id) {
   SMP_TRY(auto st, db.cached(sql));
   st->bind_all(id_blob(conn_id), internal_id);
-  SMP_TRY_VOID(st->run());
+  return st->run();
+}
+
+// The same, and errc::not_found when there was no such row.
+Result<void> delete_message(sqlite::Database& db, const char* sql, std::string_view conn_id,
+                            std::int64_t internal_id) {
+  SMP_TRY_VOID(delete_message_row(db, sql, conn_id, internal_id));
   return detail::expect_changed(db, "message");
 }
 
@@ -349,10 +356,9 @@ bool AgentStore::deferred_deletion(std::string_view conn_id, std::int64_t intern
 Result<void> AgentStore::apply_deferred(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const DeferredDeletion& d = deferred_[i];
-    // Not expect_changed: the connection may have been deleted meanwhile.
-    SMP_TRY(auto st, db_.cached(d.sent ? kDeleteSndMessage : kDeleteRcvMessage));
-    st->bind_all(id_blob(d.conn_id), d.internal_id);
-    SMP_TRY_VOID(st->run());
+    // The connection may have been deleted meanwhile.
+    SMP_TRY_VOID(delete_message_row(db_, d.sent ? kDeleteSndMessage : kDeleteRcvMessage,
+                                    d.conn_id, d.internal_id));
   }
   return {};
 }
@@ -362,9 +368,13 @@ Result<void> AgentStore::flush_deferred_deletions() {
   return write([] { return Result<void>{}; });
 }
 
+void AgentStore::flush_before_closing() noexcept {
+  if (!deferred_.empty() && db_.is_open()) (void)flush_deferred_deletions();
+}
+
 AgentStore& AgentStore::operator=(AgentStore&& other) noexcept {
   if (this != &other) {
-    if (!deferred_.empty() && db_.is_open()) (void)flush_deferred_deletions();
+    flush_before_closing();
     db_ = std::move(other.db_);
     cache_ = std::move(other.cache_);
     deferred_ = std::move(other.deferred_);
@@ -372,8 +382,6 @@ AgentStore& AgentStore::operator=(AgentStore&& other) noexcept {
   return *this;
 }
 
-AgentStore::~AgentStore() {
-  if (!deferred_.empty() && db_.is_open()) (void)flush_deferred_deletions();
-}
+AgentStore::~AgentStore() { flush_before_closing(); }
 
 }  // namespace smp::agent
