@@ -126,10 +126,23 @@ AppResult<std::unique_ptr<StoreLog>> load_state(const ServerPaths& paths,
                                 paths.store_log_file().string(), loaded.error().message())};
   }
   auto [log, report] = std::move(*loaded);
-  spdlog::info("store log: {} lines read, {} queues restored", report.lines, report.queues);
+  if (report.recovered_interrupted_compaction) {
+    spdlog::warn("store log: the last compaction was interrupted; restored {}.start, kept the "
+                 "incomplete log as {}.bak",
+                 paths.store_log_file().string(), paths.store_log_file().string());
+  }
+  spdlog::info("store log: {} lines read, {} queues restored, {} services", report.lines,
+               report.queues, report.services);
   if (report.skipped_lines > 0) {
     spdlog::warn("store log: {} lines skipped", report.skipped_lines);
     for (const std::string& e : report.errors) spdlog::warn("store log: {}", e);
+  }
+  if (report.backup) spdlog::info("store log: original state preserved as {}", report.backup->string());
+  if (!report.backup_error.empty()) {
+    spdlog::warn("store log: no backup of the log before compaction: {}", report.backup_error);
+  }
+  if (!report.removed_backups.empty()) {
+    spdlog::info("store log: removed {} old backups", report.removed_backups.size());
   }
   if (settings.restore_messages) {
     std::int64_t ttl = static_cast<std::int64_t>(settings.expire_messages_days) * 86400;

@@ -216,7 +216,7 @@ void Session::acknowledge(const protocol::ReceivedCommand& rc, const QueueId& ri
 // KEY: logged only once it succeeded (the reference logs first, quirk Q2).
 void Session::secure_queue(const protocol::ReceivedCommand& rc, const QueueId& rid,
                            const crypto::PublicKey& key) {
-  if (auto r = ctx_.queues.secure(rid, key); !r) {
+  if (auto r = ctx_.queues.secure(rid, key, SecureCommand::v1_key); !r) {
     return respond_error(rc.corr_id, rc.queue_id, smp_error(r.error()));
   }
   ctx_.append_log(StoreLogSecure{rid, key});
@@ -228,7 +228,7 @@ void Session::add_notifier(const protocol::ReceivedCommand& rc, const QueueId& r
                            const crypto::PublicKey& key) {
   for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
     NotifierCredentials creds{.notifier_id = random_id<kQueueIdSize>(), .notifier_key = key};
-    auto r = ctx_.queues.add_notifier(rid, creds);
+    auto r = ctx_.queues.add_notifier(rid, creds, NotifierRule::refuse);
     if (!r) {
       if (r.error() == errc::already_exists) continue;
       return respond_error(rc.corr_id, rc.queue_id, smp_error(r.error()));
@@ -284,7 +284,9 @@ void Session::send_message(const protocol::ReceivedCommand& rc, const QueueRecor
   if (body.size() > protocol::kMaxMessageLength) {
     return respond_error(rc.corr_id, rc.queue_id, errc::smp_large_msg);
   }
-  if (q.status == QueueStatus::off) return respond_error(rc.corr_id, rc.queue_id, errc::smp_auth);
+  if (q.status != QueueStatus::active) {
+    return respond_error(rc.corr_id, rc.queue_id, errc::smp_auth);
+  }
   const QueueId& rid = q.recipient_id;
   std::shared_ptr<MessageQueue> mq = ctx_.messages.get_or_create(rid);
   const std::size_t quota = ctx_.config.msg_queue_quota;
