@@ -116,6 +116,17 @@ std::int64_t unix_now() {
       .count();
 }
 
+void log_restore_report(const RestoreReport& r, const fs::path& file) {
+  if (!r.file_found) return;
+  spdlog::info("restored {} undelivered messages ({} quota markers) from {}, kept as .bak",
+               r.restored, r.quota_markers, file.string());
+  if (r.expired > 0) spdlog::info("{} saved messages expired", r.expired);
+  if (r.garbled + r.unknown_queue + r.over_quota > 0) {
+    spdlog::warn("saved messages skipped: {} garbled lines, {} of queues that no longer exist, "
+                 "{} over quota", r.garbled, r.unknown_queue, r.over_quota);
+  }
+}
+
 // The store log replayed into `queues` and reopened for appending; saved messages restored.
 AppResult<std::unique_ptr<StoreLog>> load_state(const ServerPaths& paths,
                                                 const ServerIniSettings& settings,
@@ -152,7 +163,7 @@ AppResult<std::unique_ptr<StoreLog>> load_state(const ServerPaths& paths,
       return AppError{fmt::format("cannot restore messages from {}: {}",
                                   paths.messages_file().string(), restored.error().message())};
     }
-    if (*restored > 0) spdlog::info("restored {} undelivered messages", *restored);
+    log_restore_report(*restored, paths.messages_file());
   }
   return std::move(log);
 }
