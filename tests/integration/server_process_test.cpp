@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "server_process_fixture.h"
+#include "smp/server/server_paths.h"
 #include "support/vectors.h"
 
 namespace smp::test {
@@ -47,7 +48,8 @@ TEST_F(ServerProcessTest, StartsPrintsItsAddressAnswersPingAndStopsOnSigterm) {
   auto server = start();
   std::string out = server->out();
   std::string fingerprint = transport::fingerprint_string(key_hash());
-  EXPECT_NE(out.find("SMP server v1.0.0\nFingerprint: " + fingerprint + "\n"), std::string::npos)
+  EXPECT_NE(out.find(std::string(server::kServerVersionLine) + "\nFingerprint: " + fingerprint + "\n"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("Store log: " + store_log().string() + "\n"), std::string::npos) << out;
   EXPECT_NE(out.find("(TLS 1.2)...\n"), std::string::npos) << out;
@@ -92,7 +94,7 @@ TEST_F(ServerProcessTest, TransportThreadsSetsTheNumberOfIoThreads) {
 }
 
 TEST_F(ServerProcessTest, StoreLogDisabledIsSaidInTheBanner) {
-  init({});
+  init({"--disable-store-log"});
   auto server = start();
   EXPECT_NE(server->out().find("Store log disabled.\n"), std::string::npos) << server->out();
   stop(*server);

@@ -207,6 +207,9 @@ int run_server(const ServerPaths& paths, std::ostream& out, std::ostream& err) {
   auto loaded_settings = load_settings(paths.ini_file());
   if (!loaded_settings) return fail(err, loaded_settings.error().message);
   const ServerIniSettings settings = *loaded_settings;
+  if (std::string ignored = describe_ignored_keys(settings); !ignored.empty()) {
+    spdlog::warn("{}: {}", paths.ini_file().string(), ignored);
+  }
 
   auto loaded_identity = load_server_identity(paths);
   if (!loaded_identity) {
@@ -252,15 +255,23 @@ int run_server(const ServerPaths& paths, std::ostream& out, std::ostream& err) {
     out << "Listening on port " << ports[i] << " (" << transport_name(config.listeners[i].kind)
         << ")..." << std::endl;
   }
-  std::uint16_t smp_port = ports.empty() ? settings.port : ports.front();
-  out << "Server address: " << server_address(identity.host, smp_port, identity.key_hash)
+  std::uint16_t smp_port = ports.empty() ? settings.ports.front() : ports.front();
+  // [TRANSPORT] host names the server in its address, as in the reference; without it, the
+  // certificate's name.
+  const std::string& host = settings.host.empty() ? identity.host : settings.host;
+  out << "Server address: "
+      << server_address(host, smp_port, identity.key_hash, settings.create_password) << std::endl;
+  out << "Creating new queues "
+      << (!settings.allow_new_queues ? "NOT allowed"
+          : settings.create_password ? "requires password"
+                                     : "allowed")
       << std::endl;
 
   auto snapshot = [&] { return take_snapshot(server.stats(), queues.size()); };
   std::unique_ptr<PrometheusExporter> metrics;
   if (settings.prometheus_port) {
     auto listening =
-        PrometheusExporter::listen(io.get_executor(), settings.host, *settings.prometheus_port,
+        PrometheusExporter::listen(io.get_executor(), settings.listen_host, *settings.prometheus_port,
                                    snapshot);
     if (!listening) {
       server.stop();
