@@ -55,7 +55,7 @@ void QueueSlot::assign(const QueueRecord& q) {
   }
   updated_at.fill(0);
   if (q.updated_at) set_date(*q.updated_at);
-  set_has_extras(!QueueExtras::of(q).empty(q.status));
+  set_has_extras(QueueExtras::needed_by(q));
 }
 
 void QueueSlot::set_recipient_key(const crypto::PublicKey& key) {

@@ -32,6 +32,11 @@ struct QueueExtras {
 
   // The extras of q; empty() if q needs none.
   static QueueExtras of(const QueueRecord& q);
+  // Whether q has anything QueueExtras holds (without copying it).
+  static bool needed_by(const QueueRecord& q) {
+    return !q.more_recipient_keys.empty() || q.link || q.notifier || q.recipient_service ||
+           q.status == QueueStatus::blocked;
+  }
   bool empty(QueueStatus status) const {
     return more_recipient_keys.empty() && !link && !notifier && !recipient_service &&
            status != QueueStatus::blocked;

@@ -27,13 +27,19 @@ Result<crypto::PublicKey> parse_key(std::string_view& in) {
   return enc::parse_public_key(in, kAuthKeyAlgorithms);
 }
 
-// NonEmpty key list: keys separated by ','.
-Result<std::vector<crypto::PublicKey>> parse_keys(std::string_view& in) {
-  std::vector<crypto::PublicKey> keys;
-  do {
+// The rest of a NonEmpty key list after its first key: more keys, each after a ','.
+Result<void> parse_more_keys(std::string_view& in, std::vector<crypto::PublicKey>& more) {
+  while (consume(in, ",")) {
     SMP_TRY(crypto::PublicKey k, parse_key(in));
-    keys.push_back(k);
-  } while (consume(in, ","));
+    more.push_back(k);
+  }
+  return {};
+}
+
+Result<std::vector<crypto::PublicKey>> parse_keys(std::string_view& in) {
+  SMP_TRY(crypto::PublicKey first, parse_key(in));
+  std::vector<crypto::PublicKey> keys{first};
+  SMP_TRY_VOID(parse_more_keys(in, keys));
   return keys;
 }
 
@@ -135,15 +141,17 @@ Result<QueueLinkData> parse_link_data(std::string_view& in, const LinkId& link_i
 // QueueRec after "rid=<id> ", with SMP v1's notifier form.
 Result<QueueRecord> parse_queue(std::string_view& in, const QueueId& rid) {
   SMP_TRY_VOID(expect(in, "rk="));
-  SMP_TRY(std::vector<crypto::PublicKey> keys, parse_keys(in));
+  // Most queues have one recipient key: no list is allocated for it.
+  SMP_TRY(crypto::PublicKey recipient_key, parse_key(in));
+  std::vector<crypto::PublicKey> more_keys;
+  SMP_TRY_VOID(parse_more_keys(in, more_keys));
   SMP_TRY_VOID(expect(in, " rdh="));
   SMP_TRY(DhSecret25519 rdh, parse_dh(in));
   SMP_TRY_VOID(expect(in, " sid="));
   SMP_TRY(QueueId sid, parse_id(in));
   SMP_TRY_VOID(expect(in, " sk="));
-  QueueRecord q{.recipient_id = rid, .sender_id = sid, .recipient_key = keys.front(),
-                .recipient_dh_secret = rdh};
-  q.more_recipient_keys.assign(keys.begin() + 1, keys.end());
+  QueueRecord q{.recipient_id = rid, .sender_id = sid, .recipient_key = recipient_key,
+                .recipient_dh_secret = rdh, .more_recipient_keys = std::move(more_keys)};
   if (!in.empty() && in.front() != ' ') {
     SMP_TRY(crypto::PublicKey sk, parse_key(in));
     q.sender_key = sk;
