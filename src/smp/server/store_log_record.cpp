@@ -62,11 +62,33 @@ Result<Bytes> parse_blob(std::string_view& in) {
   return enc::parse_b64url_token(in);
 }
 
-Result<bool> parse_bool(std::string_view& in) {
-  if (consume(in, "T")) return true;
-  if (consume(in, "F")) return false;
-  return Result<bool>(boost::system::in_place_error, make_error_code(errc::bad_syntax));
+// The value of the first of `choices` whose text `in` starts with (consumed).
+template <class T, std::size_t N>
+Result<T> one_of(std::string_view& in, const std::pair<std::string_view, T> (&choices)[N]) {
+  for (const auto& [text, value] : choices) {
+    if (consume(in, text)) return value;
+  }
+  return Result<T>(boost::system::in_place_error, make_error_code(errc::bad_syntax));
 }
+
+// The text of `value` in `choices` (the formatting side of one_of).
+template <class T, std::size_t N>
+std::string_view text_of(T value, const std::pair<std::string_view, T> (&choices)[N]) {
+  for (const auto& [text, v] : choices) {
+    if (v == value) return text;
+  }
+  return {};
+}
+
+constexpr std::pair<std::string_view, bool> kBools[] = {{"T", true}, {"F", false}};
+constexpr std::pair<std::string_view, QueueMode> kQueueModes[] = {{"M", QueueMode::messaging},
+                                                                  {"C", QueueMode::contact}};
+constexpr std::pair<std::string_view, BlockingReason> kReasons[] = {
+    {"spam", BlockingReason::spam}, {"content", BlockingReason::content}};
+constexpr std::pair<std::string_view, ServiceRole> kRoles[] = {
+    {"M", ServiceRole::messaging}, {"N", ServiceRole::notifier}, {"P", ServiceRole::proxy}};
+constexpr std::pair<std::string_view, ServiceParty> kParties[] = {
+    {"R ", ServiceParty::recipient}, {"N ", ServiceParty::notifier}};
 
 // ClientNotice as aeson encodes it (omitNothingFields): {} or {"ttl":<int>}; {"ttl":null}
 // is read too.
@@ -85,13 +107,7 @@ Result<ClientNotice> parse_notice(std::string_view& in) {
 Result<BlockingInfo> parse_blocking(std::string_view& in) {
   SMP_TRY_VOID(expect(in, "reason="));
   BlockingInfo info;
-  if (consume(in, "spam")) {
-    info.reason = BlockingReason::spam;
-  } else if (consume(in, "content")) {
-    info.reason = BlockingReason::content;
-  } else {
-    return make_error_code(errc::bad_syntax);
-  }
+  SMP_TRY(info.reason, one_of(in, kReasons));
   if (consume(in, ",notice=")) {
     SMP_TRY(ClientNotice notice, parse_notice(in));
     info.notice = notice;
@@ -164,16 +180,10 @@ Result<QueueRecord> parse_queue(std::string_view& in, const QueueId& rid) {
     return q;
   }
   if (consume(in, " sndSecure=")) {
-    SMP_TRY(bool messaging, parse_bool(in));
+    SMP_TRY(bool messaging, one_of(in, kBools));
     q.mode = messaging ? QueueMode::messaging : QueueMode::contact;
   } else if (consume(in, " queue_mode=")) {
-    if (consume(in, "M")) {
-      q.mode = QueueMode::messaging;
-    } else if (consume(in, "C")) {
-      q.mode = QueueMode::contact;
-    } else {
-      return make_error_code(errc::bad_syntax);
-    }
+    SMP_TRY(q.mode, one_of(in, kQueueModes));
   }
   if (consume(in, " link_id=")) {
     SMP_TRY(LinkId link_id, parse_id(in));
@@ -202,15 +212,7 @@ Result<ServiceRecord> parse_service(std::string_view& in) {
   SMP_TRY_VOID(expect(in, "service_id="));
   SMP_TRY(s.id, parse_id(in));
   SMP_TRY_VOID(expect(in, " role="));
-  if (consume(in, "M")) {
-    s.role = ServiceRole::messaging;
-  } else if (consume(in, "N")) {
-    s.role = ServiceRole::notifier;
-  } else if (consume(in, "P")) {
-    s.role = ServiceRole::proxy;
-  } else {
-    return make_error_code(errc::bad_syntax);
-  }
+  SMP_TRY(s.role, one_of(in, kRoles));
   SMP_TRY_VOID(expect(in, " cert="));
   if (!in.empty() && in.front() != ' ') {
     do {
@@ -233,110 +235,77 @@ Result<StoreLogRecord> rid_only(std::string_view in) {
   return Record{rid};
 }
 
-template <class F>
-Result<StoreLogRecord> finish(std::string_view& in, F make) {
-  SMP_TRY(StoreLogRecord r, make());
+// "<rid> <value>", the value read by parse_value: the other records about one queue.
+template <class Record, class ParseValue>
+Result<StoreLogRecord> rid_and(std::string_view in, ParseValue parse_value) {
+  SMP_TRY(QueueId rid, parse_id(in));
+  SMP_TRY_VOID(expect(in, " "));
+  SMP_TRY(auto value, parse_value(in));
   SMP_TRY_VOID(expect_end(in));
+  return Record{rid, std::move(value)};
+}
+
+// <link id> <fixed data> <user data> (LINK).
+Result<QueueLinkData> parse_link(std::string_view& in) {
+  SMP_TRY(LinkId link_id, parse_id(in));
+  SMP_TRY_VOID(expect(in, " "));
+  return parse_link_data(in, link_id);
+}
+
+// NOTIFIER's credentials, or SMP v1's <nid> <key> with nothing after.
+Result<NotifierCredentials> parse_any_notifier(std::string_view& in) {
+  std::string_view v1 = in;
+  if (auto nid = parse_id(v1); nid && consume(v1, " ")) {
+    if (auto key = parse_key(v1); key && v1.empty()) {
+      in = v1;
+      return NotifierCredentials{.notifier_id = *nid, .notifier_key = *key};
+    }
+  }
+  return parse_notifier(in);
+}
+
+// R|N then a space, and an optional service id (QUEUE_SERVICE's party and service).
+Result<StoreLogQueueService> parse_queue_service(std::string_view& in) {
+  StoreLogQueueService r{};
+  SMP_TRY(r.party, one_of(in, kParties));
+  if (!in.empty()) {
+    SMP_TRY(QueueId id, parse_id(in));
+    r.service_id = id;
+  }
   return r;
 }
 
 Result<StoreLogRecord> parse_record(std::string_view in) {
   if (consume(in, "CREATE rid=")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(QueueRecord q, parse_queue(in, rid));
-      return StoreLogCreate{std::move(q)};
-    });
+    SMP_TRY(QueueId rid, parse_id(in));
+    SMP_TRY_VOID(expect(in, " "));
+    SMP_TRY(QueueRecord q, parse_queue(in, rid));
+    SMP_TRY_VOID(expect_end(in));
+    return StoreLogCreate{std::move(q)};
   }
-  if (consume(in, "LINK ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(LinkId link_id, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(QueueLinkData link, parse_link_data(in, link_id));
-      return StoreLogLink{rid, std::move(link)};
-    });
-  }
+  if (consume(in, "LINK ")) return rid_and<StoreLogLink>(in, parse_link);
   if (consume(in, "LDELETE ")) return rid_only<StoreLogDeleteLink>(in);
-  if (consume(in, "SECURE ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(crypto::PublicKey key, parse_key(in));
-      return StoreLogSecure{rid, key};
-    });
-  }
-  if (consume(in, "KEYS ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(std::vector<crypto::PublicKey> keys, parse_keys(in));
-      return StoreLogKeys{rid, std::move(keys)};
-    });
-  }
-  if (consume(in, "NOTIFIER ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      // SMP v1: <nid> <key> and nothing after.
-      std::string_view v1 = in;
-      if (auto nid = parse_id(v1); nid && consume(v1, " ")) {
-        if (auto key = parse_key(v1); key && v1.empty()) {
-          in = v1;
-          return StoreLogNotifier{rid, NotifierCredentials{.notifier_id = *nid, .notifier_key = *key}};
-        }
-      }
-      SMP_TRY(NotifierCredentials creds, parse_notifier(in));
-      return StoreLogNotifier{rid, std::move(creds)};
-    });
-  }
+  if (consume(in, "SECURE ")) return rid_and<StoreLogSecure>(in, parse_key);
+  if (consume(in, "KEYS ")) return rid_and<StoreLogKeys>(in, parse_keys);
+  if (consume(in, "NOTIFIER ")) return rid_and<StoreLogNotifier>(in, parse_any_notifier);
   if (consume(in, "SUSPEND ")) return rid_only<StoreLogSuspend>(in);
-  if (consume(in, "BLOCK ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(BlockingInfo info, parse_blocking(in));
-      return StoreLogBlock{rid, info};
-    });
-  }
+  if (consume(in, "BLOCK ")) return rid_and<StoreLogBlock>(in, parse_blocking);
   if (consume(in, "UNBLOCK ")) return rid_only<StoreLogUnblock>(in);
   if (consume(in, "DELETE ")) return rid_only<StoreLogDelete>(in);
   if (consume(in, "NDELETE ")) return rid_only<StoreLogDeleteNotifier>(in);
-  if (consume(in, "TIME ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      SMP_TRY(std::int64_t date, parse_signed_decimal(in));
-      return StoreLogTime{rid, date};
-    });
-  }
+  if (consume(in, "TIME ")) return rid_and<StoreLogTime>(in, parse_signed_decimal);
   if (consume(in, "NEW_SERVICE ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(ServiceRecord s, parse_service(in));
-      return StoreLogNewService{std::move(s)};
-    });
+    SMP_TRY(ServiceRecord service, parse_service(in));
+    SMP_TRY_VOID(expect_end(in));
+    return StoreLogNewService{std::move(service)};
   }
   if (consume(in, "QUEUE_SERVICE ")) {
-    return finish(in, [&]() -> Result<StoreLogRecord> {
-      SMP_TRY(QueueId rid, parse_id(in));
-      SMP_TRY_VOID(expect(in, " "));
-      ServiceParty party;
-      if (consume(in, "R ")) {
-        party = ServiceParty::recipient;
-      } else if (consume(in, "N ")) {
-        party = ServiceParty::notifier;
-      } else {
-        return make_error_code(errc::bad_syntax);
-      }
-      std::optional<ServiceId> service;
-      if (!in.empty()) {
-        SMP_TRY(QueueId id, parse_id(in));
-        service = id;
-      }
-      return StoreLogQueueService{rid, party, service};
-    });
+    SMP_TRY(QueueId rid, parse_id(in));
+    SMP_TRY_VOID(expect(in, " "));
+    SMP_TRY(StoreLogQueueService r, parse_queue_service(in));
+    SMP_TRY_VOID(expect_end(in));
+    r.rid = rid;
+    return r;
   }
   return make_error_code(errc::bad_tag);
 }
@@ -356,7 +325,7 @@ void append_keys(std::string& out, const crypto::PublicKey& first,
 
 void append_blocking(std::string& out, const BlockingInfo& info) {
   out += "reason=";
-  out += info.reason == BlockingReason::spam ? "spam" : "content";
+  out += text_of(info.reason, kReasons);
   if (info.notice) {
     out += ",notice={";
     if (info.notice->ttl) {
@@ -385,15 +354,6 @@ void append_link_data(std::string& out, const QueueLinkData& link) {
   enc::b64url_encode_append(out, link.user_data);
 }
 
-char role_letter(ServiceRole role) {
-  switch (role) {
-    case ServiceRole::messaging: return 'M';
-    case ServiceRole::notifier: return 'N';
-    case ServiceRole::proxy: return 'P';
-  }
-  return 'M';
-}
-
 // Appends the record's line (without the newline) to `out`, with no temporary strings.
 struct Appender {
   std::string& out;
@@ -416,7 +376,10 @@ struct Appender {
     append_id(out, q.sender_id);
     out += " sk=";
     if (q.sender_key) enc::str_encode_append(out, *q.sender_key);
-    if (q.mode) out += *q.mode == QueueMode::messaging ? " queue_mode=M" : " queue_mode=C";
+    if (q.mode) {
+      out += " queue_mode=";
+      out += text_of(*q.mode, kQueueModes);
+    }
     if (q.link) {
       out += " link_id=";
       append_id(out, q.link->link_id);
@@ -483,7 +446,7 @@ struct Appender {
     out += "NEW_SERVICE service_id=";
     append_id(out, s.id);
     out += " role=";
-    out += role_letter(s.role);
+    out += text_of(s.role, kRoles);
     out += " cert=";
     for (std::size_t i = 0; i < s.certificate_chain.size(); ++i) {
       if (i > 0) out += ',';
@@ -496,7 +459,8 @@ struct Appender {
   }
   void operator()(const StoreLogQueueService& r) const {
     rid("QUEUE_SERVICE", r.rid);
-    out += r.party == ServiceParty::recipient ? " R " : " N ";
+    out += ' ';
+    out += text_of(r.party, kParties);  // the space after the party is part of its text
     if (r.service_id) append_id(out, *r.service_id);
   }
 };
