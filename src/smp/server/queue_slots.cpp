@@ -21,22 +21,23 @@ crypto::PublicKey load_key(std::uint8_t alg_byte, const std::uint8_t* raw) {
 
 }  // namespace
 
-QueueExtras QueueExtras::of(const QueueRecord& q) {
-  QueueExtras e;
-  e.more_recipient_keys = q.more_recipient_keys;
-  e.link = q.link;
-  e.notifier = q.notifier;
-  if (q.status == QueueStatus::blocked) e.blocking = q.blocking;
-  e.recipient_service = q.recipient_service;
+std::unique_ptr<QueueExtras> QueueExtras::of(const QueueRecord& q) {
+  if (!needed_by(q)) return nullptr;
+  auto e = std::make_unique<QueueExtras>();
+  e->notifier = q.notifier;
+  RareExtras rare{q.more_recipient_keys, q.link, {}, q.recipient_service};
+  if (q.status == QueueStatus::blocked) rare.blocking = q.blocking;
+  if (!rare.empty(q.status)) e->rare = std::make_unique<RareExtras>(std::move(rare));
   return e;
 }
 
 void QueueExtras::apply_to(QueueRecord& q) const {
-  q.more_recipient_keys = more_recipient_keys;
-  q.link = link;
   q.notifier = notifier;
-  if (q.status == QueueStatus::blocked) q.blocking = blocking;
-  q.recipient_service = recipient_service;
+  if (!rare) return;
+  q.more_recipient_keys = rare->more_recipient_keys;
+  q.link = rare->link;
+  if (q.status == QueueStatus::blocked) q.blocking = rare->blocking;
+  q.recipient_service = rare->recipient_service;
 }
 
 void QueueSlot::assign(const QueueRecord& q) {

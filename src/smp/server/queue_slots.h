@@ -20,26 +20,45 @@
 
 namespace smp::server::detail {
 
-// What few queues have: extra recipient keys (RKEY), link data, a notifier, the blocking
-// information of a blocked queue and the recipient's service. A queue has an entry (and
-// QueueSlot::has_extras()) only while one of these is set.
-struct QueueExtras {
+// What fewer queues have still: extra recipient keys (RKEY), link data, the blocking
+// information of a blocked queue and the recipient's service.
+struct RareExtras {
   std::vector<crypto::PublicKey> more_recipient_keys;
   std::shared_ptr<const QueueLinkData> link;
-  std::optional<NotifierCredentials> notifier;
   BlockingInfo blocking;  // meaningful while the slot's status is blocked
   std::optional<ServiceId> recipient_service;
 
-  // The extras of q; empty() if q needs none.
-  static QueueExtras of(const QueueRecord& q);
+  bool empty(QueueStatus status) const {
+    return more_recipient_keys.empty() && !link && !recipient_service &&
+           status != QueueStatus::blocked;
+  }
+};
+
+// What few queues have, kept beside the slot: the notifier (NKEY), and the rare fields
+// behind one more pointer, so that a queue with only a notifier costs the notifier's
+// credentials and little else. A queue has extras (and QueueSlot::has_extras()) only while
+// one of these is set.
+struct QueueExtras {
+  std::optional<NotifierCredentials> notifier;
+  std::unique_ptr<RareExtras> rare;  // null while none of its fields is set
+
+  // The extras of q; nullptr if q needs none.
+  static std::unique_ptr<QueueExtras> of(const QueueRecord& q);
   // Whether q has anything QueueExtras holds (without copying it).
   static bool needed_by(const QueueRecord& q) {
-    return !q.more_recipient_keys.empty() || q.link || q.notifier || q.recipient_service ||
+    return q.notifier || !q.more_recipient_keys.empty() || q.link || q.recipient_service ||
            q.status == QueueStatus::blocked;
   }
-  bool empty(QueueStatus status) const {
-    return more_recipient_keys.empty() && !link && !notifier && !recipient_service &&
-           status != QueueStatus::blocked;
+  const QueueLinkData* link() const { return rare ? rare->link.get() : nullptr; }
+  // The rare fields, created empty if absent.
+  RareExtras& rare_fields() {
+    if (!rare) rare = std::make_unique<RareExtras>();
+    return *rare;
+  }
+  // Forgets the rare fields once none is set; then whether nothing at all is set.
+  bool tidy(QueueStatus status) {
+    if (rare && rare->empty(status)) rare.reset();
+    return !notifier && !rare;
   }
   void apply_to(QueueRecord& q) const;
 };

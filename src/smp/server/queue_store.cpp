@@ -21,13 +21,14 @@ using detail::QueueExtras;
 using detail::QueueSlot;
 using detail::QueueSlotArena;
 
-// Layout (memory matters: ~225 bytes per queue at 1M queues, see bench/queue_store_bench.cpp).
+// Layout (memory matters: ~227 bytes per queue at 1M queues, see bench/queue_store_bench.cpp).
 // Each queue is one QueueSlot in a shared arena. A shard holds the recipient-id index and
 // the sender-id index as flat sets of 4-byte slot numbers, hashed and compared through the
 // arena, so an index entry costs ~5 bytes plus load-factor slack. What few queues have
-// (QueueExtras: a notifier, link data, more recipient keys, blocking information, a service)
-// lives in a side map of the recipient's shard; the notifier-id and link-id indexes map
-// nid -> rid and link id -> rid in the shard of that id.
+// (QueueExtras: a notifier; behind another pointer link data, more recipient keys, blocking
+// information, a service) is allocated apart and found through a side map of the
+// recipient's shard; the notifier-id and link-id indexes map those ids to slot numbers in
+// the shard of the id.
 //
 // Locking: a queue's mutable fields (slot and extras) are guarded by the shard of its
 // recipient id. An operation touching several shards locks them in index order (ShardLocks);
@@ -70,7 +71,7 @@ struct SlotEq {
 
 template <QueueId QueueSlot::*Field>
 using SlotIndex = boost::unordered_flat_set<std::uint32_t, SlotHash<Field>, SlotEq<Field>>;
-using IdMap = boost::unordered_flat_map<QueueId, QueueId, QueueIdHash>;
+using SlotMap = boost::unordered_flat_map<QueueId, std::uint32_t, QueueIdHash>;
 
 struct Shard {
   explicit Shard(const QueueSlotArena* arena)
@@ -80,9 +81,9 @@ struct Shard {
   mutable std::mutex mu;
   SlotIndex<&QueueSlot::rid> by_rid;  // guarded by mu
   SlotIndex<&QueueSlot::sid> by_sid;  // guarded by mu
-  IdMap nid_to_rid;                   // guarded by mu
-  IdMap link_to_rid;                  // guarded by mu
-  boost::unordered_flat_map<QueueId, QueueExtras, QueueIdHash> extras;  // by rid; mu
+  SlotMap nid_to_slot;                // guarded by mu
+  SlotMap link_to_slot;               // guarded by mu
+  boost::unordered_flat_map<QueueId, std::unique_ptr<QueueExtras>, QueueIdHash> extras;  // by rid; mu
 };
 
 using Shards = std::array<std::unique_ptr<Shard>, kShards>;
@@ -160,25 +161,22 @@ struct QueueStore::Impl {
   const Shard& shard(const QueueId& id) const { return *shards[shard_of(id)]; }
 
   // REQUIRES: the shard of qs.rid (s) is locked.
-  QueueExtras* extras_of(Shard& s, const QueueSlot& qs) {
+  QueueExtras* extras_of(const Shard& s, const QueueSlot& qs) const {
     if (!qs.has_extras()) return nullptr;
     auto it = s.extras.find(qs.rid);
-    return it == s.extras.end() ? nullptr : &it->second;
-  }
-  const QueueExtras* extras_of(const Shard& s, const QueueSlot& qs) const {
-    if (!qs.has_extras()) return nullptr;
-    auto it = s.extras.find(qs.rid);
-    return it == s.extras.end() ? nullptr : &it->second;
+    return it == s.extras.end() ? nullptr : it->second.get();
   }
   // The queue's extras, created empty if absent. REQUIRES: s locked.
   QueueExtras& ensure_extras(Shard& s, QueueSlot& qs) {
     qs.set_has_extras(true);
-    return s.extras[qs.rid];
+    auto& e = s.extras[qs.rid];
+    if (!e) e = std::make_unique<QueueExtras>();
+    return *e;
   }
-  // Forgets the extras once nothing in them is set. REQUIRES: s locked.
+  // Forgets what in the extras is no longer set. REQUIRES: s locked.
   void drop_extras_if_empty(Shard& s, QueueSlot& qs) {
     auto it = s.extras.find(qs.rid);
-    if (it == s.extras.end() || it->second.empty(qs.status())) {
+    if (it == s.extras.end() || it->second->tidy(qs.status())) {
       if (it != s.extras.end()) s.extras.erase(it);
       qs.set_has_extras(false);
     }
@@ -202,12 +200,13 @@ struct QueueStore::Impl {
     return arena.at(*it).rid;
   }
 
-  std::optional<QueueId> rid_in(IdMap Shard::*map, const QueueId& id) const {
+  // The recipient id of the queue whose slot `map` in the shard of `id` maps it to.
+  std::optional<QueueId> rid_in(SlotMap Shard::*map, const QueueId& id) const {
     const Shard& s = shard(id);
     std::lock_guard lock(s.mu);
     auto it = (s.*map).find(id);
     if (it == (s.*map).end()) return std::nullopt;
-    return it->second;
+    return arena.at(it->second).rid;
   }
 
   // Counts a queue in or out of a service; an unknown service is not counted (the reference's
@@ -272,7 +271,7 @@ struct QueueStore::Impl {
     OtherIds ids;
     if (const QueueExtras* e = extras_of(s, arena.at(slot))) {
       if (e->notifier) ids[0] = e->notifier->notifier_id;
-      if (e->link) ids[1] = e->link->link_id;
+      if (const QueueLinkData* link = e->link()) ids[1] = link->link_id;
     }
     return ids;
   }
@@ -293,8 +292,8 @@ Result<void> QueueStore::add(QueueRecord q) {
   Shard& rs = impl_->shard(q.recipient_id);
   Shard& ss = impl_->shard(q.sender_id);
   if (rs.by_rid.contains(q.recipient_id) || ss.by_sid.contains(q.sender_id) ||
-      (nid && impl_->shard(*nid).nid_to_rid.contains(*nid)) ||
-      (link_id && impl_->shard(*link_id).link_to_rid.contains(*link_id)))
+      (nid && impl_->shard(*nid).nid_to_slot.contains(*nid)) ||
+      (link_id && impl_->shard(*link_id).link_to_slot.contains(*link_id)))
     return make_error_code(errc::already_exists);
   auto slot = impl_->arena.allocate();
   if (!slot) return make_error_code(errc::smp_internal);
@@ -302,8 +301,8 @@ Result<void> QueueStore::add(QueueRecord q) {
   qs.assign(q);
   rs.by_rid.insert(*slot);
   ss.by_sid.insert(*slot);
-  if (nid) impl_->shard(*nid).nid_to_rid.emplace(*nid, q.recipient_id);
-  if (link_id) impl_->shard(*link_id).link_to_rid.emplace(*link_id, q.recipient_id);
+  if (nid) impl_->shard(*nid).nid_to_slot.emplace(*nid, *slot);
+  if (link_id) impl_->shard(*link_id).link_to_slot.emplace(*link_id, *slot);
   if (qs.has_extras()) rs.extras.insert_or_assign(q.recipient_id, QueueExtras::of(q));
   impl_->count_service(q.recipient_service, ServiceParty::recipient, 1);
   if (q.notifier) impl_->count_service(q.notifier->service_id, ServiceParty::notifier, 1);
@@ -334,7 +333,7 @@ std::optional<QueueRecord> QueueStore::by_sender(const QueueId& sid) const {
 }
 
 std::optional<QueueRecord> QueueStore::by_notifier(const QueueId& nid) const {
-  auto rid = impl_->rid_in(&Shard::nid_to_rid, nid);
+  auto rid = impl_->rid_in(&Shard::nid_to_slot, nid);
   if (!rid) return std::nullopt;
   auto q = by_recipient(*rid);
   if (!q || !q->notifier || q->notifier->notifier_id != nid) return std::nullopt;
@@ -342,7 +341,7 @@ std::optional<QueueRecord> QueueStore::by_notifier(const QueueId& nid) const {
 }
 
 std::optional<QueueRecord> QueueStore::by_link(const LinkId& link_id) const {
-  auto rid = impl_->rid_in(&Shard::link_to_rid, link_id);
+  auto rid = impl_->rid_in(&Shard::link_to_slot, link_id);
   if (!rid) return std::nullopt;
   auto q = by_recipient(*rid);
   if (!q || !q->link || q->link->link_id != link_id) return std::nullopt;
@@ -375,9 +374,10 @@ Result<void> QueueStore::update_recipient_keys(const QueueId& rid,
     QueueSlot& qs = impl_->arena.at(slot);
     qs.set_recipient_key(keys.front());
     if (keys.size() > 1) {
-      impl_->ensure_extras(s, qs).more_recipient_keys.assign(keys.begin() + 1, keys.end());
-    } else if (QueueExtras* e = impl_->extras_of(s, qs)) {
-      e->more_recipient_keys.clear();
+      impl_->ensure_extras(s, qs).rare_fields().more_recipient_keys.assign(keys.begin() + 1,
+                                                                         keys.end());
+    } else if (QueueExtras* e = impl_->extras_of(s, qs); e && e->rare) {
+      e->rare->more_recipient_keys.clear();
       impl_->drop_extras_if_empty(s, qs);
     }
     return {};
@@ -393,15 +393,17 @@ Result<void> QueueStore::set_link(const QueueId& rid, QueueLinkData link) {
   };
   return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> Result<void> {
     QueueSlot& qs = impl_->arena.at(slot);
-    QueueExtras* e = impl_->extras_of(s, qs);
-    if (e && e->link && (e->link->link_id != link_id || e->link->fixed_data != link.fixed_data))
+    const QueueExtras* e = impl_->extras_of(s, qs);
+    const QueueLinkData* current = e ? e->link() : nullptr;
+    if (current && (current->link_id != link_id || current->fixed_data != link.fixed_data))
       return make_error_code(errc::smp_auth);
     Shard& ls = impl_->shard(link_id);
-    auto owner = ls.link_to_rid.find(link_id);
-    if (owner != ls.link_to_rid.end() && owner->second != rid)
+    auto owner = ls.link_to_slot.find(link_id);
+    if (owner != ls.link_to_slot.end() && owner->second != slot)
       return make_error_code(errc::already_exists);
-    impl_->ensure_extras(s, qs).link = std::make_shared<const QueueLinkData>(std::move(link));
-    ls.link_to_rid.insert_or_assign(link_id, rid);
+    impl_->ensure_extras(s, qs).rare_fields().link =
+        std::make_shared<const QueueLinkData>(std::move(link));
+    ls.link_to_slot.insert_or_assign(link_id, slot);
     return {};
   });
 }
@@ -415,11 +417,11 @@ Result<void> QueueStore::delete_link(const QueueId& rid) {
   return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> Result<void> {
     QueueSlot& qs = impl_->arena.at(slot);
     QueueExtras* e = impl_->extras_of(s, qs);
-    if (!e || !e->link) return {};
-    Shard& ls = impl_->shard(e->link->link_id);
-    auto owner = ls.link_to_rid.find(e->link->link_id);
-    if (owner != ls.link_to_rid.end() && owner->second == rid) ls.link_to_rid.erase(owner);
-    e->link.reset();
+    if (!e || !e->link()) return {};
+    Shard& ls = impl_->shard(e->link()->link_id);
+    auto owner = ls.link_to_slot.find(e->link()->link_id);
+    if (owner != ls.link_to_slot.end() && owner->second == slot) ls.link_to_slot.erase(owner);
+    e->rare->link.reset();
     impl_->drop_extras_if_empty(s, qs);
     return {};
   });
@@ -443,13 +445,13 @@ Result<std::optional<NotifierCredentials>> QueueStore::add_notifier(
       old = e->notifier;
     }
     Shard& ns = impl_->shard(creds.notifier_id);
-    if (ns.nid_to_rid.contains(creds.notifier_id)) return make_error_code(errc::already_exists);
+    if (ns.nid_to_slot.contains(creds.notifier_id)) return make_error_code(errc::already_exists);
     if (old) {
-      impl_->shard(old->notifier_id).nid_to_rid.erase(old->notifier_id);
+      impl_->shard(old->notifier_id).nid_to_slot.erase(old->notifier_id);
       impl_->count_service(old->service_id, ServiceParty::notifier, -1);
     }
     impl_->ensure_extras(s, qs).notifier = creds;
-    ns.nid_to_rid.emplace(creds.notifier_id, rid);
+    ns.nid_to_slot.emplace(creds.notifier_id, slot);
     impl_->count_service(creds.service_id, ServiceParty::notifier, 1);
     return old;
   });
@@ -468,7 +470,7 @@ Result<std::optional<NotifierCredentials>> QueueStore::delete_notifier(const Que
     if (!e || !e->notifier) return std::optional<NotifierCredentials>();
     std::optional<NotifierCredentials> old = std::move(e->notifier);
     e->notifier.reset();
-    impl_->shard(old->notifier_id).nid_to_rid.erase(old->notifier_id);
+    impl_->shard(old->notifier_id).nid_to_slot.erase(old->notifier_id);
     impl_->count_service(old->service_id, ServiceParty::notifier, -1);
     impl_->drop_extras_if_empty(s, qs);
     return old;
@@ -487,7 +489,7 @@ Result<void> QueueStore::suspend(const QueueId& rid) {
 Result<void> QueueStore::block(const QueueId& rid, const BlockingInfo& info) {
   return impl_->with_queue(rid, [&](Shard& s, std::uint32_t slot) -> Result<void> {
     QueueSlot& qs = impl_->arena.at(slot);
-    impl_->ensure_extras(s, qs).blocking = info;
+    impl_->ensure_extras(s, qs).rare_fields().blocking = info;
     qs.set_status(QueueStatus::blocked);
     return {};
   });
@@ -522,13 +524,13 @@ Result<QueueRecord> QueueStore::remove(const QueueId& rid) {
     s.by_rid.erase(rid);
     impl_->shard(q.sender_id).by_sid.erase(q.sender_id);
     if (q.notifier) {
-      impl_->shard(q.notifier->notifier_id).nid_to_rid.erase(q.notifier->notifier_id);
+      impl_->shard(q.notifier->notifier_id).nid_to_slot.erase(q.notifier->notifier_id);
       impl_->count_service(q.notifier->service_id, ServiceParty::notifier, -1);
     }
     if (q.link) {
       Shard& ls = impl_->shard(q.link->link_id);
-      auto owner = ls.link_to_rid.find(q.link->link_id);
-      if (owner != ls.link_to_rid.end() && owner->second == rid) ls.link_to_rid.erase(owner);
+      auto owner = ls.link_to_slot.find(q.link->link_id);
+      if (owner != ls.link_to_slot.end() && owner->second == slot) ls.link_to_slot.erase(owner);
     }
     impl_->count_service(q.recipient_service, ServiceParty::recipient, -1);
     s.extras.erase(rid);
@@ -550,11 +552,11 @@ Result<void> QueueStore::set_queue_service(const QueueId& rid, ServiceParty part
       e->notifier->service_id = service_id;
       return {};
     }
-    std::optional<ServiceId> current = e ? e->recipient_service : std::nullopt;
+    std::optional<ServiceId> current = e && e->rare ? e->rare->recipient_service : std::nullopt;
     if (current == service_id) return {};
     impl_->count_service(current, party, -1);
     impl_->count_service(service_id, party, 1);
-    impl_->ensure_extras(s, qs).recipient_service = service_id;
+    impl_->ensure_extras(s, qs).rare_fields().recipient_service = service_id;
     impl_->drop_extras_if_empty(s, qs);
     return {};
   });
