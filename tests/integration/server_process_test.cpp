@@ -156,7 +156,7 @@ TEST_F(ServerProcessTest, InvalidValuesAndMissingKeysAreOneLine) {
   init();
   std::string ini = read_file(ini_file());
   set_ini("port", "52x3");
-  EXPECT_NE(expect_start_fails().find("`port` must be a number"), std::string::npos);
+  EXPECT_NE(expect_start_fails().find("`port` must be a port number"), std::string::npos);
   std::ofstream(ini_file(), std::ios::trunc) << ini;
   set_ini("enable", "yes");
   EXPECT_NE(expect_start_fails().find("`on` or `off`"), std::string::npos);
