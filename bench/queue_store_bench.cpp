@@ -2,7 +2,10 @@
 //
 // bytes_per_queue is the heap growth (mallinfo2: arena + mmapped bytes in use) over the
 // inserts divided by the queue count; rss_bytes_per_queue is the same from /proc/self/statm.
-// Queues carry Ed448 recipient and sender keys, as the reference agent makes them.
+// Queues carry Ed448 recipient and sender keys, as the reference v1 agent makes them, and
+// the fields a 6.5.5 queue has in its slot (queue mode, updated_at). The second argument is
+// the percentage of queues with a notifier (NKEY: id, key, DH secret), which live beside
+// the slot.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -34,12 +37,17 @@ class QueueMaker {
  public:
   explicit QueueMaker(std::uint64_t seed) : rng_(seed) {}
 
-  QueueRecord next() {
+  QueueRecord next(bool with_notifier = false) {
     QueueRecord q{.recipient_id = id(),
                   .sender_id = id(),
                   .recipient_key = key(),
                   .recipient_dh_secret = *DhSecret25519::from(bytes(DhSecret25519::kSize)),
-                  .sender_key = key()};
+                  .sender_key = key(),
+                  .mode = QueueMode::messaging,
+                  .updated_at = 1'733'356'800};
+    if (with_notifier) {
+      q.notifier = NotifierCredentials{id(), key(), DhSecret25519::from(bytes(DhSecret25519::kSize))};
+    }
     return q;
   }
 
@@ -59,6 +67,7 @@ class QueueMaker {
 
 void BM_QueueStoreMemory(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
+  const auto notifier_percent = static_cast<std::size_t>(state.range(1));
   for (auto _ : state) {
     state.PauseTiming();
     QueueMaker maker(42);
@@ -66,7 +75,7 @@ void BM_QueueStoreMemory(benchmark::State& state) {
     auto store = std::make_unique<QueueStore>();
     state.ResumeTiming();
     for (std::size_t i = 0; i < n; ++i) {
-      if (!store->add(maker.next())) state.SkipWithError("add failed");
+      if (!store->add(maker.next(i % 100 < notifier_percent))) state.SkipWithError("add failed");
     }
     state.PauseTiming();
     state.counters["bytes_per_queue"] =
@@ -79,7 +88,12 @@ void BM_QueueStoreMemory(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
-BENCHMARK(BM_QueueStoreMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_QueueStoreMemory)
+    ->ArgNames({"queues", "notifier_percent"})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 100})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_QueueStoreLookup(benchmark::State& state) {
   constexpr std::size_t kQueues = 100'000;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Server thread scaling as a ratio measured in one run: starts smp-server with
-# `[TRANSPORT] threads: 1` and `threads: 2` in turn (ROUNDS times each, alternating), runs
+# `[TRANSPORT] threads = 1` and `threads = 2` in turn (ROUNDS times each, alternating), runs
 # `smp-bench scaling` against every start, prints each run's summary with the load average,
 # then the medians and the ratio of the median throughputs.
 #   scripts/scaling-bench.sh [smp-bench scaling options...]    e.g. --alg ed448 --size 16000
@@ -24,14 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT
 export SMP_SERVER_CFG_PATH=$dir/etc SMP_SERVER_LOG_PATH=$dir/log
-"$build/bin/smp-server" init -a ED25519 --host 127.0.0.1 --port 0 >/dev/null
+"$build/bin/smp-server" init -a ED25519 --disable-store-log --no-password --host 127.0.0.1 \
+  --port 0 >/dev/null
 
 # One start of the server with `threads` threads and one bench run against it; prints one
 # line (the bench's JSON summary, or its error).
 run_once() {
   local threads=$1 round=$2
   shift 2
-  sed -i "s/^threads: .*/threads: $threads/" "$dir/etc/smp-server.ini"
+  sed -i "s/^threads *[:=] .*/threads = $threads/" "$dir/etc/smp-server.ini"
   rm -f "$dir/server.out"  # not the last start's address: the child truncates it too late
   "$build/bin/smp-server" start >"$dir/server.out" 2>&1 &
   pid=$!

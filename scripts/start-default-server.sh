@@ -17,7 +17,7 @@ if [[ ! -x "$server" ]]; then
   exit 1
 fi
 if [[ ! -f "$SMP_SERVER_CFG_PATH/smp-server.ini" ]]; then
-  "$server" init --store-log --ip 127.0.0.1 --host 127.0.0.1 --port 5223
+  "$server" init --store-log --no-password --ip 127.0.0.1 --host 127.0.0.1 --port 5223
   echo
 fi
 # The banner ends with the server address (smp://<fingerprint>@127.0.0.1) to give to clients.

@@ -121,6 +121,9 @@ void drain(int fd) {
 
 Result<StartupRun> one_start(const fs::path& bin, const fs::path& root, const StartupOptions& o) {
   std::error_code ec;
+  // What the previous start left (the compacted log and the backup the server keeps of the
+  // log it read) goes: each run starts from the same files, and backups do not pile up.
+  for (const auto& entry : fs::directory_iterator(root / "log", ec)) fs::remove_all(entry.path(), ec);
   fs::copy_file(o.store_log, root / "log" / "smp-server-store.log",
                 fs::copy_options::overwrite_existing, ec);
   if (ec) return io_error();

@@ -44,7 +44,7 @@ bool churn_once(int i, std::uint16_t port, const Bytes& hash) {
 TEST_F(ServerChurnTest, ThousandsOfCyclesLeaveNoDescriptorsOrMemoryBehind) {
   const int cycles = soak_count(3000);
   const int threads = 4;
-  init({});
+  init({"--disable-store-log"});
   auto server = start();
   const pid_t pid = server->pid();
   const Bytes hash = key_hash();

@@ -77,7 +77,7 @@ TEST_F(ServerHostileTrafficTest, MalformedTrafficIsAnsweredOrCutAndValidClientsA
   const int rounds = soak_count(20);
   const int slowloris_count = 30;
   const int valid_clients = 4;
-  init({});
+  init({"--disable-store-log"});
   auto server = start();
   ASSERT_TRUE(server->running());
   const pid_t pid = server->pid();

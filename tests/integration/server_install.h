@@ -34,7 +34,8 @@ class ServerInstall {
     std::filesystem::create_directories(dir_);
     port_ = free_tcp_port();
     ChildProcess init(smp_server_binary(),
-                      {"init", "-l", "--host", "127.0.0.1", "--port", std::to_string(port_)}, env(),
+                      {"init", "-l", "--no-password", "--host", "127.0.0.1", "--port",
+                       std::to_string(port_)}, env(),
                       dir_ / "init.out", dir_ / "init.err");
     auto status = init.wait(60s);
     EXPECT_EQ(status, 0) << "smp-server init failed: " << init.out() << init.err();

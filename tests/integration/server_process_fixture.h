@@ -63,9 +63,10 @@ class ServerProcessFixture : public ::testing::Test {
     return Finished{status, p->out(), p->err()};
   }
 
-  // init with the store log on, listening on 127.0.0.1 and any free port.
+  // init with the store log on, listening on 127.0.0.1 and any free port, without a
+  // password to create queues (SMP v1 clients cannot send one).
   void init(std::vector<std::string> extra = {"-l"}) {
-    std::vector<std::string> args{"init", "--host", "127.0.0.1", "--port", "0"};
+    std::vector<std::string> args{"init", "--host", "127.0.0.1", "--port", "0", "--no-password"};
     args.insert(args.end(), extra.begin(), extra.end());
     Finished f = run(args);
     ASSERT_EQ(f.status, 0) << f.out << f.err;
@@ -97,13 +98,14 @@ class ServerProcessFixture : public ::testing::Test {
 
   std::unique_ptr<TestClient> connect() { return TestClient::connect(port_, key_hash()); }
 
-  // Replaces `key: old` with `key: value` in smp-server.ini.
+  // Replaces `key = old` (or `key: old`) with `key = value` in smp-server.ini.
   void set_ini(const std::string& key, const std::string& value) {
     std::string text = read_file(ini_file());
-    auto at = text.find("\n" + key + ":");
+    auto at = text.find("\n" + key + " =");
+    if (at == std::string::npos) at = text.find("\n" + key + ":");
     ASSERT_NE(at, std::string::npos) << key;
     auto end = text.find('\n', at + 1);
-    text.replace(at + 1, end - at - 1, key + ": " + value);
+    text.replace(at + 1, end - at - 1, key + " = " + value);
     std::ofstream(ini_file(), std::ios::trunc) << text;
   }
 

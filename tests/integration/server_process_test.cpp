@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "server_process_fixture.h"
+#include "smp/server/server_paths.h"
 #include "support/vectors.h"
 
 namespace smp::test {
@@ -48,7 +49,8 @@ TEST_F(ServerProcessTest, StartsPrintsItsAddressAnswersPingAndStopsOnSigterm) {
   auto server = start();
   std::string out = server->out();
   std::string fingerprint = transport::fingerprint_string(key_hash());
-  EXPECT_NE(out.find("SMP server v1.0.0\nFingerprint: " + fingerprint + "\n"), std::string::npos)
+  EXPECT_NE(out.find(std::string(server::kServerVersionLine) + "\nFingerprint: " + fingerprint + "\n"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("Store log: " + store_log().string() + "\n"), std::string::npos) << out;
   EXPECT_NE(out.find("(TLS 1.2)...\n"), std::string::npos) << out;
@@ -126,7 +128,7 @@ TEST_F(ServerProcessTest, LogLinesToTheJournalCarryAPriorityAndNoTimestamp) {
 }
 
 TEST_F(ServerProcessTest, StoreLogDisabledIsSaidInTheBanner) {
-  init({});
+  init({"--disable-store-log"});
   auto server = start();
   EXPECT_NE(server->out().find("Store log disabled.\n"), std::string::npos) << server->out();
   stop(*server);
@@ -188,7 +190,7 @@ TEST_F(ServerProcessTest, InvalidValuesAndMissingKeysAreOneLine) {
   init();
   std::string ini = read_file(ini_file());
   set_ini("port", "52x3");
-  EXPECT_NE(expect_start_fails().find("`port` must be a number"), std::string::npos);
+  EXPECT_NE(expect_start_fails().find("`port` must be a port number"), std::string::npos);
   std::ofstream(ini_file(), std::ios::trunc) << ini;
   set_ini("enable", "yes");
   EXPECT_NE(expect_start_fails().find("`on` or `off`"), std::string::npos);

@@ -65,7 +65,7 @@ TEST_F(ServerSlowReadersTest, RecipientsThatNeverReadAreCutWhileOthersKeepTheirP
   const int readers = soak_count(100);
   const int senders = 4;
   const int per_queue = 5;  // messages each sender sends to each slow queue (quota is 256)
-  init({});
+  init({"--disable-store-log"});
   auto server = start();
   const pid_t pid = server->pid();
   for (int i = 0; i < 10; ++i) expect_pong(*connect());  // warm-up

@@ -60,6 +60,7 @@ std::string_view errc_name(errc e) noexcept {
     case errc::already_exists: return "already exists";
     case errc::wrong_state: return "wrong state for the operation";
     case errc::store_too_new: return "store written by a newer version";
+    case errc::service_role_mismatch: return "service certificate of another role";
   }
   return "unknown error";
 }

@@ -80,6 +80,7 @@ enum class errc {
   already_exists,
   wrong_state,    // the record exists but its state forbids the operation (e.g. connection type)
   store_too_new,  // the store was written by a newer version (unknown migrations)
+  service_role_mismatch,  // a known service certificate presented for another role (SERVICE)
 };
 
 enum class errc_condition {

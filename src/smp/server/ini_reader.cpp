@@ -86,8 +86,10 @@ IniResult parse_ini(std::string_view text) {
       return error_at(line_no, fmt::format("key `{}` repeated in [{}] (first on line {})", key,
                                            section, prev->line));
     }
-    std::string_view value = strip_inline_comment(trim(line.substr(sep + 1)));
-    ini.entries_.push_back(IniEntry{section, std::string(key), std::string(value), line_no});
+    std::string_view raw_value = trim(line.substr(sep + 1));
+    std::string_view value = strip_inline_comment(raw_value);
+    ini.entries_.push_back(IniEntry{section, std::string(key), std::string(value), line_no,
+                                    std::string(raw_value)});
   }
   return ini;
 }

@@ -25,6 +25,9 @@ struct IniEntry {
   std::string key;
   std::string value;  // trimmed, comment removed; may be empty
   std::size_t line = 0;
+  // The value trimmed but with nothing removed, for values in which `#` or `;` after a space
+  // may be meant literally (the first token of a password).
+  std::string raw_value;
 };
 
 // A parsed file: its entries in file order. Copyable value.

@@ -20,6 +20,11 @@ Result<QueueId> parse_id(std::string_view& in);
 // One or more ASCII digits (no sign), as attoparsec's decimal; errc::bad_syntax if absent or
 // out of range.
 Result<std::int64_t> parse_decimal(std::string_view& in);
+// An optional '-' or '+' then decimal digits, as attoparsec's `signed decimal` (the
+// reference's strP for Int64); errc::bad_syntax if absent or out of range.
+Result<std::int64_t> parse_signed_decimal(std::string_view& in);
+// Consumes `literal` if `in` starts with it; false (nothing consumed) otherwise.
+bool consume(std::string_view& in, std::string_view literal);
 // errc::trailing_bytes unless `in` is empty.
 Result<void> expect_end(std::string_view in);
 

@@ -17,13 +17,46 @@ void MessageQueue::grow() {
   head_ = 0;
 }
 
-Result<void> MessageQueue::push(Message m, std::size_t quota) {
+Result<bool> MessageQueue::push(Message m, std::size_t quota, QuotaRule rule) {
+  // (in_place_error: a bool result is also constructible from an error_code)
+  const Result<bool> over_quota(boost::system::in_place_error, make_error_code(errc::smp_quota));
   std::lock_guard lock(mu_);
-  if (count_ >= quota) return make_error_code(errc::smp_quota);
+  const bool was_empty = count_ == 0;
+  if (rule == QuotaRule::refuse) {
+    if (count_ >= quota) return over_quota;
+  } else {
+    if (!can_write_ && !was_empty) return over_quota;
+    can_write_ = count_ < quota;
+    if (!can_write_) {
+      m.kind = MessageKind::quota;
+      m.flags = MsgFlags{};
+      m.body.reset();
+    }
+  }
   if (count_ == ring_.size()) grow();
   ring_[(head_ + count_) % ring_.size()] = std::move(m);
   ++count_;
-  return {};
+  if (rule == QuotaRule::mark && !can_write_) return over_quota;
+  return was_empty;
+}
+
+void MessageQueue::pop_head() {
+  ring_[head_] = Message{};  // drops the body now
+  head_ = (head_ + 1) % ring_.size();
+  if (--count_ == 0) {
+    std::vector<Message>().swap(ring_);
+    head_ = 0;
+  }
+}
+
+void MessageQueue::drop_head_quota_marker() {
+  std::lock_guard lock(mu_);
+  if (count_ > 0 && ring_[head_].is_quota()) pop_head();
+}
+
+void MessageQueue::set_over_quota() {
+  std::lock_guard lock(mu_);
+  can_write_ = false;
 }
 
 std::optional<Message> MessageQueue::peek() const {
@@ -35,12 +68,7 @@ std::optional<Message> MessageQueue::peek() const {
 bool MessageQueue::pop_if_head(const MsgId& id) {
   std::lock_guard lock(mu_);
   if (count_ == 0 || ring_[head_].id != id) return false;
-  ring_[head_] = Message{};  // drops the body now
-  head_ = (head_ + 1) % ring_.size();
-  if (--count_ == 0) {
-    std::vector<Message>().swap(ring_);
-    head_ = 0;
-  }
+  pop_head();
   return true;
 }
 
@@ -52,16 +80,19 @@ std::size_t MessageQueue::size() const {
 std::size_t MessageQueue::expire_older_than(std::int64_t ts) {
   std::lock_guard lock(mu_);
   std::size_t n = 0;
-  while (count_ > 0 && ring_[head_].timestamp < ts) {
-    ring_[head_] = Message{};
-    head_ = (head_ + 1) % ring_.size();
-    --count_;
+  while (count_ > 0 && !ring_[head_].is_quota() && ring_[head_].timestamp < ts) {
+    pop_head();
     ++n;
   }
-  if (count_ == 0) {
-    std::vector<Message>().swap(ring_);
-    head_ = 0;
-  }
+  return n;
+}
+
+std::size_t MessageQueue::clear() {
+  std::lock_guard lock(mu_);
+  std::size_t n = count_;
+  std::vector<Message>().swap(ring_);
+  head_ = 0;
+  count_ = 0;
   return n;
 }
 

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <mutex>
+#include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,20 +17,24 @@
 namespace smp::server {
 namespace {
 
+using detail::QueueExtras;
 using detail::QueueSlot;
 using detail::QueueSlotArena;
 
-// Layout (memory matters: ~215 bytes per queue at 1M queues, see bench/queue_store_bench.cpp).
+// Layout (memory matters: ~227 bytes per queue at 1M queues, see bench/queue_store_bench.cpp).
 // Each queue is one QueueSlot in a shared arena. A shard holds the recipient-id index and
 // the sender-id index as flat sets of 4-byte slot numbers, hashed and compared through the
-// arena, so an index entry costs ~5 bytes plus load-factor slack. Notifier credentials live
-// in a side map of the recipient's shard; the notifier-id index maps nid -> rid.
+// arena, so an index entry costs ~5 bytes plus load-factor slack. What few queues have
+// (QueueExtras: a notifier; behind another pointer link data, more recipient keys, blocking
+// information, a service) is allocated apart and found through a side map of the
+// recipient's shard; the notifier-id and link-id indexes map those ids to slot numbers in
+// the shard of the id.
 //
-// Locking: a queue's mutable fields (sender key, status, notifier) are guarded by the shard
-// of its recipient id. An operation touching several shards locks them in index order
-// (ShardLocks); the arena's mutex is taken last. Immutable slot fields (rid, sid) may be read
-// under the lock of any shard whose index holds the slot: a slot is released only after it
-// left every index.
+// Locking: a queue's mutable fields (slot and extras) are guarded by the shard of its
+// recipient id. An operation touching several shards locks them in index order (ShardLocks);
+// then the services mutex; the arena's mutex is taken last. Immutable slot fields (rid, sid)
+// may be read under the lock of any shard whose index holds the slot: a slot is released
+// only after it left every index.
 
 constexpr std::size_t kShards = 64;
 
@@ -64,6 +71,7 @@ struct SlotEq {
 
 template <QueueId QueueSlot::*Field>
 using SlotIndex = boost::unordered_flat_set<std::uint32_t, SlotHash<Field>, SlotEq<Field>>;
+using SlotMap = boost::unordered_flat_map<QueueId, std::uint32_t, QueueIdHash>;
 
 struct Shard {
   explicit Shard(const QueueSlotArena* arena)
@@ -71,64 +79,39 @@ struct Shard {
         by_sid(0, SlotHash<&QueueSlot::sid>{arena}, SlotEq<&QueueSlot::sid>{arena}) {}
 
   mutable std::mutex mu;
-  SlotIndex<&QueueSlot::rid> by_rid;                                    // guarded by mu
-  SlotIndex<&QueueSlot::sid> by_sid;                                    // guarded by mu
-  boost::unordered_flat_map<QueueId, QueueId, QueueIdHash> nid_to_rid;  // guarded by mu
-  boost::unordered_flat_map<QueueId, NotifierCredentials, QueueIdHash> notifiers;  // by rid; mu
+  SlotIndex<&QueueSlot::rid> by_rid;  // guarded by mu
+  SlotIndex<&QueueSlot::sid> by_sid;  // guarded by mu
+  SlotMap nid_to_slot;                // guarded by mu
+  SlotMap link_to_slot;               // guarded by mu
+  boost::unordered_flat_map<QueueId, std::unique_ptr<QueueExtras>, QueueIdHash> extras;  // by rid; mu
 };
 
-bool is_signature_key(const crypto::PublicKey& k) {
-  return crypto::is_signature_algorithm(k.algorithm());
+using Shards = std::array<std::unique_ptr<Shard>, kShards>;
+
+bool is_auth_key(const crypto::PublicKey& k) { return is_auth_key_algorithm(k.algorithm()); }
+
+bool has_auth_keys(const QueueRecord& q) {
+  if (!is_auth_key(q.recipient_key)) return false;
+  for (const auto& k : q.more_recipient_keys)
+    if (!is_auth_key(k)) return false;
+  if (q.sender_key && !is_auth_key(*q.sender_key)) return false;
+  return !q.notifier || is_auth_key(q.notifier->notifier_key);
 }
 
-}  // namespace
-
-struct QueueStore::Impl {
-  QueueSlotArena arena;
-  std::array<std::unique_ptr<Shard>, kShards> shards;
-
-  Impl() {
-    for (auto& s : shards) s = std::make_unique<Shard>(&arena);
-  }
-
-  Shard& shard(const QueueId& id) { return *shards[shard_of(id)]; }
-  const Shard& shard(const QueueId& id) const { return *shards[shard_of(id)]; }
-
-  // Full record of a slot found in `s` (the recipient's shard). REQUIRES: s.mu held.
-  QueueRecord record(const Shard& s, std::uint32_t slot) const {
-    const QueueSlot& qs = arena.at(slot);
-    QueueRecord q = qs.record();
-    if (qs.has_notifier()) {
-      auto it = s.notifiers.find(qs.rid);
-      if (it != s.notifiers.end()) q.notifier = it->second;
-    }
-    return q;
-  }
-
-  // The recipient id of the queue whose `Field` index in its shard holds `id`.
-  template <QueueId QueueSlot::*Field>
-  std::optional<QueueId> rid_by(const SlotIndex<Field> Shard::*index, const QueueId& id) const {
-    const Shard& s = shard(id);
-    std::lock_guard lock(s.mu);
-    auto it = (s.*index).find(id);
-    if (it == (s.*index).end()) return std::nullopt;
-    return arena.at(*it).rid;
-  }
-};
-
-namespace {
-
-// Locks up to three shards, each once, in shard order.
+// Locks up to five shards, each once, in shard order.
 class ShardLocks {
  public:
-  ShardLocks(const std::array<std::unique_ptr<Shard>, kShards>& shards,
-             std::initializer_list<std::size_t> indexes) {
+  static constexpr std::size_t kMax = 5;
+
+  ShardLocks(const Shards& shards, std::span<const std::size_t> indexes) {
     for (std::size_t i : indexes) insert(i);
     for (std::size_t k = 0; k < n_; ++k) {
       mutexes_[k] = &shards[held_[k]]->mu;
       mutexes_[k]->lock();
     }
   }
+  ShardLocks(const Shards& shards, std::initializer_list<std::size_t> indexes)
+      : ShardLocks(shards, std::span<const std::size_t>(indexes.begin(), indexes.size())) {}
   ~ShardLocks() {
     for (std::size_t k = n_; k > 0; --k) mutexes_[k - 1]->unlock();
   }
@@ -146,37 +129,183 @@ class ShardLocks {
     ++n_;
   }
 
-  std::array<std::size_t, 3> held_{};
-  std::array<std::mutex*, 3> mutexes_{};
+  std::array<std::size_t, kMax> held_{};
+  std::array<std::mutex*, kMax> mutexes_{};
   std::size_t n_ = 0;
 };
 
+// The ids besides the recipient id whose shards an operation must hold.
+using OtherIds = std::array<std::optional<QueueId>, ShardLocks::kMax - 1>;
+
 }  // namespace
+
+struct QueueStore::Impl {
+  struct ServiceEntry {
+    ServiceRecord record;
+    std::size_t recipient_queues = 0;
+    std::size_t notifier_queues = 0;
+  };
+
+  QueueSlotArena arena;
+  Shards shards;
+  mutable std::mutex services_mu;
+  std::map<ServiceId, ServiceEntry> services;   // guarded by services_mu
+  // By certificate hash, kept as a string of its bytes.
+  boost::unordered_flat_map<std::string, ServiceId> service_by_cert;  // guarded by services_mu
+
+  Impl() {
+    for (auto& s : shards) s = std::make_unique<Shard>(&arena);
+  }
+
+  Shard& shard(const QueueId& id) { return *shards[shard_of(id)]; }
+  const Shard& shard(const QueueId& id) const { return *shards[shard_of(id)]; }
+
+  // REQUIRES: the shard of qs.rid (s) is locked.
+  QueueExtras* extras_of(const Shard& s, const QueueSlot& qs) const {
+    if (!qs.has_extras()) return nullptr;
+    auto it = s.extras.find(qs.rid);
+    return it == s.extras.end() ? nullptr : it->second.get();
+  }
+  // The queue's extras, created empty if absent. REQUIRES: s locked.
+  QueueExtras& ensure_extras(Shard& s, QueueSlot& qs) {
+    qs.set_has_extras(true);
+    auto& e = s.extras[qs.rid];
+    if (!e) e = std::make_unique<QueueExtras>();
+    return *e;
+  }
+  // Forgets what in the extras is no longer set. REQUIRES: s locked.
+  void drop_extras_if_empty(Shard& s, QueueSlot& qs) {
+    auto it = s.extras.find(qs.rid);
+    if (it == s.extras.end() || it->second->tidy(qs.status())) {
+      if (it != s.extras.end()) s.extras.erase(it);
+      qs.set_has_extras(false);
+    }
+  }
+
+  // Full record of a slot found in `s` (the recipient's shard). REQUIRES: s.mu held.
+  QueueRecord record(const Shard& s, std::uint32_t slot) const {
+    const QueueSlot& qs = arena.at(slot);
+    QueueRecord q = qs.record();
+    if (const QueueExtras* e = extras_of(s, qs)) e->apply_to(q);
+    return q;
+  }
+
+  // The recipient id of the queue whose `Field` index in its shard holds `id`.
+  template <QueueId QueueSlot::*Field>
+  std::optional<QueueId> rid_by(const SlotIndex<Field> Shard::*index, const QueueId& id) const {
+    const Shard& s = shard(id);
+    std::lock_guard lock(s.mu);
+    auto it = (s.*index).find(id);
+    if (it == (s.*index).end()) return std::nullopt;
+    return arena.at(*it).rid;
+  }
+
+  // The recipient id of the queue whose slot `map` in the shard of `id` maps it to.
+  std::optional<QueueId> rid_in(SlotMap Shard::*map, const QueueId& id) const {
+    const Shard& s = shard(id);
+    std::lock_guard lock(s.mu);
+    auto it = (s.*map).find(id);
+    if (it == (s.*map).end()) return std::nullopt;
+    return arena.at(it->second).rid;
+  }
+
+  // Counts a queue in or out of a service; an unknown service is not counted (the reference's
+  // addServiceQueue). Takes services_mu: call it with shard locks held, never the reverse.
+  void count_service(const std::optional<ServiceId>& id, ServiceParty party, int delta) {
+    if (!id) return;
+    std::lock_guard lock(services_mu);
+    auto it = services.find(*id);
+    if (it == services.end()) return;
+    std::size_t& n = party == ServiceParty::recipient ? it->second.recipient_queues
+                                                      : it->second.notifier_queues;
+    if (delta > 0) {
+      ++n;
+    } else if (n > 0) {
+      --n;
+    }
+  }
+
+  // Runs f(recipient's shard, slot) with the recipient's shard and the shards of the ids
+  // ids_of(shard, slot) names locked: learns the ids under the recipient's lock, locks them
+  // all, and starts again if the queue changed in between. smp_auth if there is no queue.
+  template <class IdsOf, class F>
+  auto with_queue(const QueueId& rid, IdsOf ids_of, F f)
+      -> decltype(f(std::declval<Shard&>(), std::uint32_t{})) {
+    using R = decltype(f(std::declval<Shard&>(), std::uint32_t{}));
+    // (in_place_error: a Result<bool> is also constructible from an error_code)
+    const R no_queue(boost::system::in_place_error, make_error_code(errc::smp_auth));
+    Shard& rs = shard(rid);
+    for (;;) {
+      OtherIds ids;
+      {
+        std::lock_guard lock(rs.mu);
+        auto it = rs.by_rid.find(rid);
+        if (it == rs.by_rid.end()) return no_queue;
+        ids = ids_of(rs, *it);
+      }
+      std::array<std::size_t, ShardLocks::kMax> indexes{shard_of(rid)};
+      std::size_t n = 1;
+      for (const auto& id : ids)
+        if (id) indexes[n++] = shard_of(*id);
+      ShardLocks locks(shards, std::span<const std::size_t>(indexes.data(), n));
+      auto it = rs.by_rid.find(rid);
+      if (it == rs.by_rid.end()) return no_queue;
+      if (ids_of(rs, *it) != ids) continue;
+      return f(rs, *it);
+    }
+  }
+
+  // Runs f(shard, slot) under the recipient's shard lock; smp_auth if there is no queue.
+  template <class F>
+  auto with_queue(const QueueId& rid, F f) -> decltype(f(std::declval<Shard&>(), std::uint32_t{})) {
+    using R = decltype(f(std::declval<Shard&>(), std::uint32_t{}));
+    Shard& rs = shard(rid);
+    std::lock_guard lock(rs.mu);
+    auto it = rs.by_rid.find(rid);
+    if (it == rs.by_rid.end()) return R(boost::system::in_place_error, make_error_code(errc::smp_auth));
+    return f(rs, *it);
+  }
+
+  // The notifier and link ids of a queue. REQUIRES: s locked.
+  OtherIds notifier_and_link_ids(Shard& s, std::uint32_t slot) {
+    OtherIds ids;
+    if (const QueueExtras* e = extras_of(s, arena.at(slot))) {
+      if (e->notifier) ids[0] = e->notifier->notifier_id;
+      if (const QueueLinkData* link = e->link()) ids[1] = link->link_id;
+    }
+    return ids;
+  }
+};
 
 QueueStore::QueueStore() : impl_(std::make_unique<Impl>()) {}
 QueueStore::~QueueStore() = default;
 
 Result<void> QueueStore::add(QueueRecord q) {
-  if (!is_signature_key(q.recipient_key) || (q.sender_key && !is_signature_key(*q.sender_key)) ||
-      (q.notifier && !is_signature_key(q.notifier->notifier_key)))
-    return make_error_code(errc::wrong_algorithm);
+  if (!has_auth_keys(q)) return make_error_code(errc::wrong_algorithm);
+  std::optional<QueueId> nid, link_id;
+  if (q.notifier) nid = q.notifier->notifier_id;
+  if (q.link) link_id = q.link->link_id;
+  std::array<std::size_t, 4> indexes{shard_of(q.recipient_id), shard_of(q.sender_id),
+                                     shard_of(nid.value_or(q.recipient_id)),
+                                     shard_of(link_id.value_or(q.recipient_id))};
+  ShardLocks locks(impl_->shards, indexes);
   Shard& rs = impl_->shard(q.recipient_id);
   Shard& ss = impl_->shard(q.sender_id);
-  std::size_t nid_shard = q.notifier ? shard_of(q.notifier->notifier_id) : shard_of(q.recipient_id);
-  Shard& ns = *impl_->shards[nid_shard];
-  ShardLocks locks(impl_->shards, {shard_of(q.recipient_id), shard_of(q.sender_id), nid_shard});
   if (rs.by_rid.contains(q.recipient_id) || ss.by_sid.contains(q.sender_id) ||
-      (q.notifier && ns.nid_to_rid.contains(q.notifier->notifier_id)))
+      (nid && impl_->shard(*nid).nid_to_slot.contains(*nid)) ||
+      (link_id && impl_->shard(*link_id).link_to_slot.contains(*link_id)))
     return make_error_code(errc::already_exists);
   auto slot = impl_->arena.allocate();
   if (!slot) return make_error_code(errc::smp_internal);
-  impl_->arena.at(*slot).assign(q);
+  QueueSlot& qs = impl_->arena.at(*slot);
+  qs.assign(q);
   rs.by_rid.insert(*slot);
   ss.by_sid.insert(*slot);
-  if (q.notifier) {
-    ns.nid_to_rid.emplace(q.notifier->notifier_id, q.recipient_id);
-    rs.notifiers.emplace(q.recipient_id, *q.notifier);
-  }
+  if (nid) impl_->shard(*nid).nid_to_slot.emplace(*nid, *slot);
+  if (link_id) impl_->shard(*link_id).link_to_slot.emplace(*link_id, *slot);
+  if (qs.has_extras()) rs.extras.insert_or_assign(q.recipient_id, QueueExtras::of(q));
+  impl_->count_service(q.recipient_service, ServiceParty::recipient, 1);
+  if (q.notifier) impl_->count_service(q.notifier->service_id, ServiceParty::notifier, 1);
   return {};
 }
 
@@ -204,89 +333,275 @@ std::optional<QueueRecord> QueueStore::by_sender(const QueueId& sid) const {
 }
 
 std::optional<QueueRecord> QueueStore::by_notifier(const QueueId& nid) const {
-  std::optional<QueueId> rid;
-  {
-    const Shard& s = impl_->shard(nid);
-    std::lock_guard lock(s.mu);
-    auto it = s.nid_to_rid.find(nid);
-    if (it == s.nid_to_rid.end()) return std::nullopt;
-    rid = it->second;
-  }
+  auto rid = impl_->rid_in(&Shard::nid_to_slot, nid);
+  if (!rid) return std::nullopt;
   auto q = by_recipient(*rid);
   if (!q || !q->notifier || q->notifier->notifier_id != nid) return std::nullopt;
   return q;
 }
 
-Result<void> QueueStore::secure(const QueueId& rid, const crypto::PublicKey& sender_key) {
-  if (!is_signature_key(sender_key)) return make_error_code(errc::wrong_algorithm);
-  Shard& s = impl_->shard(rid);
-  std::lock_guard lock(s.mu);
-  auto it = s.by_rid.find(rid);
-  if (it == s.by_rid.end()) return make_error_code(errc::smp_auth);
-  QueueSlot& qs = impl_->arena.at(*it);
-  if ((qs.flags & QueueSlot::kHasSenderKey) != 0) return make_error_code(errc::smp_auth);
-  qs.set_sender_key(sender_key);
-  return {};
+std::optional<QueueRecord> QueueStore::by_link(const LinkId& link_id) const {
+  auto rid = impl_->rid_in(&Shard::link_to_slot, link_id);
+  if (!rid) return std::nullopt;
+  auto q = by_recipient(*rid);
+  if (!q || !q->link || q->link->link_id != link_id) return std::nullopt;
+  return q;
 }
 
-Result<void> QueueStore::add_notifier(const QueueId& rid, const NotifierCredentials& creds) {
-  if (!is_signature_key(creds.notifier_key)) return make_error_code(errc::wrong_algorithm);
-  Shard& rs = impl_->shard(rid);
-  Shard& ns = impl_->shard(creds.notifier_id);
-  ShardLocks locks(impl_->shards, {shard_of(rid), shard_of(creds.notifier_id)});
-  auto it = rs.by_rid.find(rid);
-  if (it == rs.by_rid.end()) return make_error_code(errc::smp_auth);
-  QueueSlot& qs = impl_->arena.at(*it);
-  if (qs.has_notifier()) return make_error_code(errc::smp_auth);
-  if (ns.nid_to_rid.contains(creds.notifier_id)) return make_error_code(errc::already_exists);
-  ns.nid_to_rid.emplace(creds.notifier_id, rid);
-  rs.notifiers.emplace(rid, creds);
-  qs.flags |= QueueSlot::kHasNotifier;
-  return {};
+Result<void> QueueStore::secure(const QueueId& rid, const crypto::PublicKey& sender_key,
+                                SecureCommand command) {
+  if (!is_auth_key(sender_key)) return make_error_code(errc::wrong_algorithm);
+  return impl_->with_queue(rid, [&](Shard&, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    if (command == SecureCommand::skey && qs.mode() != QueueMode::messaging)
+      return make_error_code(errc::smp_auth);
+    if (qs.has_sender_key()) {
+      if (command == SecureCommand::v1_key || *qs.sender() != sender_key)
+        return make_error_code(errc::smp_auth);
+      return {};
+    }
+    qs.set_sender_key(sender_key);
+    return {};
+  });
+}
+
+Result<void> QueueStore::update_recipient_keys(const QueueId& rid,
+                                               const std::vector<crypto::PublicKey>& keys) {
+  if (keys.empty()) return make_error_code(errc::smp_auth);
+  for (const auto& k : keys)
+    if (!is_auth_key(k)) return make_error_code(errc::wrong_algorithm);
+  return impl_->with_queue(rid, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    qs.set_recipient_key(keys.front());
+    if (keys.size() > 1) {
+      impl_->ensure_extras(s, qs).rare_fields().more_recipient_keys.assign(keys.begin() + 1,
+                                                                         keys.end());
+    } else if (QueueExtras* e = impl_->extras_of(s, qs); e && e->rare) {
+      e->rare->more_recipient_keys.clear();
+      impl_->drop_extras_if_empty(s, qs);
+    }
+    return {};
+  });
+}
+
+Result<void> QueueStore::set_link(const QueueId& rid, QueueLinkData link) {
+  const LinkId link_id = link.link_id;
+  auto ids_of = [&](Shard& s, std::uint32_t slot) {
+    OtherIds ids{link_id};
+    ids[1] = impl_->notifier_and_link_ids(s, slot)[1];
+    return ids;
+  };
+  return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    const QueueExtras* e = impl_->extras_of(s, qs);
+    const QueueLinkData* current = e ? e->link() : nullptr;
+    if (current && (current->link_id != link_id || current->fixed_data != link.fixed_data))
+      return make_error_code(errc::smp_auth);
+    Shard& ls = impl_->shard(link_id);
+    auto owner = ls.link_to_slot.find(link_id);
+    if (owner != ls.link_to_slot.end() && owner->second != slot)
+      return make_error_code(errc::already_exists);
+    impl_->ensure_extras(s, qs).rare_fields().link =
+        std::make_shared<const QueueLinkData>(std::move(link));
+    ls.link_to_slot.insert_or_assign(link_id, slot);
+    return {};
+  });
+}
+
+Result<void> QueueStore::delete_link(const QueueId& rid) {
+  auto ids_of = [&](Shard& s, std::uint32_t slot) {
+    OtherIds ids;
+    ids[0] = impl_->notifier_and_link_ids(s, slot)[1];
+    return ids;
+  };
+  return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    QueueExtras* e = impl_->extras_of(s, qs);
+    if (!e || !e->link()) return {};
+    Shard& ls = impl_->shard(e->link()->link_id);
+    auto owner = ls.link_to_slot.find(e->link()->link_id);
+    if (owner != ls.link_to_slot.end() && owner->second == slot) ls.link_to_slot.erase(owner);
+    e->rare->link.reset();
+    impl_->drop_extras_if_empty(s, qs);
+    return {};
+  });
+}
+
+Result<std::optional<NotifierCredentials>> QueueStore::add_notifier(
+    const QueueId& rid, const NotifierCredentials& creds, NotifierRule rule) {
+  if (!is_auth_key(creds.notifier_key)) return make_error_code(errc::wrong_algorithm);
+  auto ids_of = [&](Shard& s, std::uint32_t slot) {
+    OtherIds ids{creds.notifier_id};
+    ids[1] = impl_->notifier_and_link_ids(s, slot)[0];
+    return ids;
+  };
+  using R = Result<std::optional<NotifierCredentials>>;
+  return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> R {
+    QueueSlot& qs = impl_->arena.at(slot);
+    QueueExtras* e = impl_->extras_of(s, qs);
+    std::optional<NotifierCredentials> old;
+    if (e && e->notifier) {
+      if (rule == NotifierRule::refuse) return make_error_code(errc::smp_auth);
+      old = e->notifier;
+    }
+    Shard& ns = impl_->shard(creds.notifier_id);
+    if (ns.nid_to_slot.contains(creds.notifier_id)) return make_error_code(errc::already_exists);
+    if (old) {
+      impl_->shard(old->notifier_id).nid_to_slot.erase(old->notifier_id);
+      impl_->count_service(old->service_id, ServiceParty::notifier, -1);
+    }
+    impl_->ensure_extras(s, qs).notifier = creds;
+    ns.nid_to_slot.emplace(creds.notifier_id, slot);
+    impl_->count_service(creds.service_id, ServiceParty::notifier, 1);
+    return old;
+  });
+}
+
+Result<std::optional<NotifierCredentials>> QueueStore::delete_notifier(const QueueId& rid) {
+  auto ids_of = [&](Shard& s, std::uint32_t slot) {
+    OtherIds ids;
+    ids[0] = impl_->notifier_and_link_ids(s, slot)[0];
+    return ids;
+  };
+  using R = Result<std::optional<NotifierCredentials>>;
+  return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> R {
+    QueueSlot& qs = impl_->arena.at(slot);
+    QueueExtras* e = impl_->extras_of(s, qs);
+    if (!e || !e->notifier) return std::optional<NotifierCredentials>();
+    std::optional<NotifierCredentials> old = std::move(e->notifier);
+    e->notifier.reset();
+    impl_->shard(old->notifier_id).nid_to_slot.erase(old->notifier_id);
+    impl_->count_service(old->service_id, ServiceParty::notifier, -1);
+    impl_->drop_extras_if_empty(s, qs);
+    return old;
+  });
 }
 
 Result<void> QueueStore::suspend(const QueueId& rid) {
-  Shard& s = impl_->shard(rid);
-  std::lock_guard lock(s.mu);
-  auto it = s.by_rid.find(rid);
-  if (it == s.by_rid.end()) return make_error_code(errc::smp_auth);
-  impl_->arena.at(*it).flags |= QueueSlot::kOff;
-  return {};
+  return impl_->with_queue(rid, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    qs.set_status(QueueStatus::off);
+    if (qs.has_extras()) impl_->drop_extras_if_empty(s, qs);
+    return {};
+  });
 }
 
-Result<void> QueueStore::remove(const QueueId& rid) {
-  Shard& rs = impl_->shard(rid);
-  for (;;) {
-    // Learn which shards hold the queue's other ids, then lock them all and check again:
-    // the queue may have changed (or gone) in between.
-    QueueId sid;
-    std::optional<QueueId> nid;
-    {
-      std::lock_guard lock(rs.mu);
-      auto it = rs.by_rid.find(rid);
-      if (it == rs.by_rid.end()) return make_error_code(errc::smp_auth);
-      sid = impl_->arena.at(*it).sid;
-      auto n = rs.notifiers.find(rid);
-      if (n != rs.notifiers.end()) nid = n->second.notifier_id;
-    }
-    std::size_t nid_shard = nid ? shard_of(*nid) : shard_of(rid);
-    ShardLocks locks(impl_->shards, {shard_of(rid), shard_of(sid), nid_shard});
-    auto it = rs.by_rid.find(rid);
-    if (it == rs.by_rid.end()) return make_error_code(errc::smp_auth);
-    std::uint32_t slot = *it;
-    auto n = rs.notifiers.find(rid);
-    std::optional<QueueId> nid_now;
-    if (n != rs.notifiers.end()) nid_now = n->second.notifier_id;
-    if (impl_->arena.at(slot).sid != sid || nid_now != nid) continue;
-    rs.by_rid.erase(it);
-    impl_->shard(sid).by_sid.erase(sid);
-    if (nid) {
-      impl_->shards[nid_shard]->nid_to_rid.erase(*nid);
-      rs.notifiers.erase(n);
-    }
-    impl_->arena.release(slot);
+Result<void> QueueStore::block(const QueueId& rid, const BlockingInfo& info) {
+  return impl_->with_queue(rid, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    impl_->ensure_extras(s, qs).rare_fields().blocking = info;
+    qs.set_status(QueueStatus::blocked);
     return {};
+  });
+}
+
+Result<void> QueueStore::unblock(const QueueId& rid) {
+  return impl_->with_queue(rid, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    qs.set_status(QueueStatus::active);
+    if (qs.has_extras()) impl_->drop_extras_if_empty(s, qs);
+    return {};
+  });
+}
+
+Result<bool> QueueStore::update_time(const QueueId& rid, SystemDate date) {
+  return impl_->with_queue(rid, [&](Shard&, std::uint32_t slot) -> Result<bool> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    if (qs.date() == date) return false;
+    qs.set_date(date);
+    return true;
+  });
+}
+
+Result<QueueRecord> QueueStore::remove(const QueueId& rid) {
+  auto ids_of = [&](Shard& s, std::uint32_t slot) {
+    OtherIds ids = impl_->notifier_and_link_ids(s, slot);
+    ids[2] = impl_->arena.at(slot).sid;
+    return ids;
+  };
+  return impl_->with_queue(rid, ids_of, [&](Shard& s, std::uint32_t slot) -> Result<QueueRecord> {
+    QueueRecord q = impl_->record(s, slot);
+    s.by_rid.erase(rid);
+    impl_->shard(q.sender_id).by_sid.erase(q.sender_id);
+    if (q.notifier) {
+      impl_->shard(q.notifier->notifier_id).nid_to_slot.erase(q.notifier->notifier_id);
+      impl_->count_service(q.notifier->service_id, ServiceParty::notifier, -1);
+    }
+    if (q.link) {
+      Shard& ls = impl_->shard(q.link->link_id);
+      auto owner = ls.link_to_slot.find(q.link->link_id);
+      if (owner != ls.link_to_slot.end() && owner->second == slot) ls.link_to_slot.erase(owner);
+    }
+    impl_->count_service(q.recipient_service, ServiceParty::recipient, -1);
+    s.extras.erase(rid);
+    impl_->arena.release(slot);
+    return q;
+  });
+}
+
+Result<void> QueueStore::set_queue_service(const QueueId& rid, ServiceParty party,
+                                           const std::optional<ServiceId>& service_id) {
+  return impl_->with_queue(rid, [&](Shard& s, std::uint32_t slot) -> Result<void> {
+    QueueSlot& qs = impl_->arena.at(slot);
+    QueueExtras* e = impl_->extras_of(s, qs);
+    if (party == ServiceParty::notifier) {
+      if (!e || !e->notifier) return make_error_code(errc::smp_auth);
+      if (e->notifier->service_id == service_id) return {};
+      impl_->count_service(e->notifier->service_id, party, -1);
+      impl_->count_service(service_id, party, 1);
+      e->notifier->service_id = service_id;
+      return {};
+    }
+    std::optional<ServiceId> current = e && e->rare ? e->rare->recipient_service : std::nullopt;
+    if (current == service_id) return {};
+    impl_->count_service(current, party, -1);
+    impl_->count_service(service_id, party, 1);
+    impl_->ensure_extras(s, qs).rare_fields().recipient_service = service_id;
+    impl_->drop_extras_if_empty(s, qs);
+    return {};
+  });
+}
+
+Result<std::pair<ServiceId, bool>> QueueStore::get_or_create_service(const ServiceRecord& service) {
+  const std::string cert_hash(as_chars(service.certificate_hash));
+  std::lock_guard lock(impl_->services_mu);
+  auto by_cert = impl_->service_by_cert.find(cert_hash);
+  if (by_cert != impl_->service_by_cert.end()) {
+    auto known = impl_->services.find(by_cert->second);
+    if (known != impl_->services.end()) {
+      if (known->second.record.role != service.role)
+        return make_error_code(errc::service_role_mismatch);
+      return std::make_pair(known->first, false);
+    }
+  } else if (impl_->services.contains(service.id)) {
+    return make_error_code(errc::already_exists);
   }
+  impl_->services.insert_or_assign(service.id, Impl::ServiceEntry{service});
+  impl_->service_by_cert.insert_or_assign(cert_hash, service.id);
+  return std::make_pair(service.id, true);
+}
+
+std::optional<ServiceRecord> QueueStore::service(const ServiceId& id) const {
+  std::lock_guard lock(impl_->services_mu);
+  auto it = impl_->services.find(id);
+  if (it == impl_->services.end()) return std::nullopt;
+  return it->second.record;
+}
+
+Result<std::size_t> QueueStore::service_queue_count(ServiceParty party, const ServiceId& id) const {
+  std::lock_guard lock(impl_->services_mu);
+  auto it = impl_->services.find(id);
+  if (it == impl_->services.end()) return make_error_code(errc::smp_auth);
+  return party == ServiceParty::recipient ? it->second.recipient_queues
+                                          : it->second.notifier_queues;
+}
+
+std::vector<ServiceRecord> QueueStore::services() const {
+  std::lock_guard lock(impl_->services_mu);
+  std::vector<ServiceRecord> out;
+  out.reserve(impl_->services.size());
+  for (const auto& [id, entry] : impl_->services) out.push_back(entry.record);
+  return out;
 }
 
 std::size_t QueueStore::size() const {

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cassert>
 
+#include "smp/common/try.h"
+
+#include "smp/crypto/cbox.h"
 #include "smp/protocol/transmission.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::server {
 
@@ -40,6 +44,7 @@ Outgoing& SendQueue::push_back() {
 void SendQueue::pop_front() {
   assert(count_ > 0);
   slots_[head_].message.body.reset();  // the stored body may be freed once ACKed
+  slots_[head_].recipient_dh = DhSecret25519();  // wipes the copy of the secret
   head_ = (head_ + 1) % allocated_;
   if (--count_ == 0) {
     // An idle connection keeps no slots (each is about 650 bytes).
@@ -65,21 +70,41 @@ protocol::BrokerMessage broker_message(const Outgoing& o) {
     case K::pong: return m::Pong{};
     case K::ids: return m::Ids{view(o.id_a), view(o.id_b), *o.key};
     case K::nid: return m::Nid{view(o.id_a)};
-    case K::msg:
+    case K::msg:  // the body is encrypted into the block afterwards (encode_msg)
       return m::Msg{ByteView(o.message.id.data(), o.message.id.size()), o.message.timestamp,
-                    ByteView(*o.message.body)};
+                    ByteView()};
     case K::end: return m::End{};
     case K::nmsg: return m::NMsg{};
   }
   return m::Err{errc::smp_internal};
 }
 
+// Appends the encrypted body to the MSG already in `block` (whose body is empty).
+Result<void> encrypt_msg_body(const Outgoing& o, std::span<std::uint8_t> block) {
+  constexpr std::size_t kBodySize = protocol::kServerEncryptedBodyLength;
+  const std::size_t content = std::size_t{block[0]} << 8 | block[1];
+  const std::size_t body_at = 2 + content;
+  if (block.size() < body_at + kBodySize || content + kBodySize > 0xffff)
+    return make_error_code(errc::transport_large_msg);
+  auto key = crypto::CbKey::from_dh_secret(o.recipient_dh.view());
+  if (!key) return key.error();
+  SMP_TRY_VOID(key->encrypt_into(crypto::cb_nonce(view(o.message.id)), *o.message.body,
+                                 block.subspan(body_at, kBodySize)));
+  block[0] = static_cast<std::uint8_t>((content + kBodySize) >> 8);
+  block[1] = static_cast<std::uint8_t>(content + kBodySize);
+  return {};
+}
+
 }  // namespace
 
 Result<void> encode_outgoing(const Outgoing& o, ByteView session_id,
                              std::span<std::uint8_t> block) {
+  const bool msg = o.kind == Outgoing::Kind::msg;
+  if (msg && (o.message.is_quota() || !o.message.body)) return make_error_code(errc::smp_internal);
   protocol::TransmissionIds ids{session_id, o.corr_id.view(), o.queue_id.view()};
-  return protocol::encode_broker_block(ids, broker_message(o), block);
+  SMP_TRY_VOID(protocol::encode_broker_block(ids, broker_message(o), block));
+  if (msg) return encrypt_msg_body(o, block);
+  return {};
 }
 
 }  // namespace smp::server

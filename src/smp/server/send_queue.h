@@ -1,7 +1,8 @@
 // SendQueue: a connection's bounded queue of broker transmissions waiting for its writer
 // (the reference's sndQ of tbqSize), kept as small records, not as encoded blocks: each is
 // encoded straight into the transport's block buffer when its turn comes, so a queued MSG
-// costs a reference to the stored body, not 16 KB.
+// costs a reference to the stored body, not 16 KB. A MSG body is encrypted for the recipient
+// only then, in place in the block.
 //
 // Strand-bound (owned by one Session). The ring starts small on first use and grows up to
 // its capacity (a client that sends one command at a time never needs more than two slots);
@@ -46,6 +47,7 @@ struct Outgoing {
   QueueId id_b{};  // IDS: sender id
   std::optional<crypto::PublicKey> key;  // IDS: the server's DH public key
   Message message;                       // MSG (holds the shared body until sent)
+  DhSecret25519 recipient_dh;            // MSG: the queue's rcvDhSecret, to encrypt the body
 };
 
 class SendQueue {
@@ -77,7 +79,14 @@ class SendQueue {
 };
 
 // Writes `o` as a whole padded block (server transmissions are unsigned) into `block`
-// (kBlockSize bytes). Errors as protocol::encode_broker_block.
+// (kBlockSize bytes). Errors as protocol::encode_broker_block; errc::smp_internal for a quota
+// marker, which SMP v1 cannot carry.
+//
+// SMP v1's MSG body is crypto_box(pad(body, 16090)) under the queue's DH secret with the
+// message id as nonce (16106 bytes), the tail of the block's content: the MSG is encoded
+// with an empty body, and the body is then encrypted straight into the block behind it and
+// the length prefix grown (u16 length ‖ content ‖ '#' padding, spec §3.4), with no copy of
+// the body elsewhere.
 Result<void> encode_outgoing(const Outgoing& o, ByteView session_id,
                              std::span<std::uint8_t> block);
 

@@ -19,8 +19,7 @@ const std::map<std::string, transport::CertificateAlgorithm> kAlgorithms{
     {"ED448", transport::CertificateAlgorithm::ed448}};
 
 int parse_and_run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{std::string(kServerVersionLine) +
-                   " (simplexmq-cpp): a SimpleX Messaging Protocol server",
+  CLI::App app{std::string(kServerVersionLine) + ": a SimpleX Messaging Protocol server",
                "smp-server"};
   app.set_version_flag("-v,--version", std::string(kServerVersionLine), "Show version");
   app.require_subcommand(0, 1);
@@ -37,8 +36,18 @@ int parse_and_run(int argc, const char* const* argv, std::ostream& out, std::ost
   std::string fqdn;
   auto* init = app.add_subcommand(
       "init", "Initialize server - creates the configuration and log directories and files");
-  init->add_flag("-l,--store-log", init_options.store_log,
-                 "Enable store log for SMP queues persistence");
+  bool store_log_flag = false, disable_store_log = false;
+  init->add_flag("-l,--store-log", store_log_flag,
+                 "Enable store log for persistence (DEPRECATED, enabled by default)");
+  init->add_flag("--disable-store-log", disable_store_log,
+                 "Disable store log for persistence (enabled by default)");
+  std::optional<std::string> password;
+  bool no_password = false;
+  auto* password_option =
+      init->add_option("--password", password,
+                       "Set password to create new messaging queues (default: a random one)");
+  init->add_flag("--no-password", no_password, "Allow creating new queues without password")
+      ->excludes(password_option);
   init->add_option("-a,--sign-algorithm", algorithm,
                    "Signature algorithm used for TLS certificates: ED25519, ED448")
       ->check(CLI::IsMember({"ED25519", "ED448"}, CLI::ignore_case))
@@ -72,6 +81,13 @@ int parse_and_run(int argc, const char* const* argv, std::ostream& out, std::ost
     for (char& c : algorithm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     init_options.algorithm = kAlgorithms.at(algorithm);  // IsMember checked it
     if (!fqdn.empty()) init_options.fqdn = fqdn;
+    init_options.store_log = !disable_store_log;
+    if (no_password) {
+      init_options.password = InitPassword::none;
+    } else if (password) {
+      init_options.password = InitPassword::given;
+      init_options.given_password = *password;
+    }
     return init_server(paths, init_options, out, err);
   }
   if (start->parsed()) return run_server(paths, out, err);

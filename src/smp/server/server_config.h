@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,12 @@ struct ServerConfig {
   std::int64_t message_ttl_seconds = 21 * 86400;
   // How often expiry runs; 0 = never.
   std::chrono::seconds expire_interval{3600};
+  // [AUTH] new_queues: whether NEW may create queues at all (the reference's allowNewQueues;
+  // NEW is then answered AUTH).
+  bool allow_new_queues = true;
+  // [AUTH] create_password: when set, NEW must carry this basic auth (SMP v5+; the
+  // reference's newQueueBasicAuth, also required for PRXY). Compare in constant time.
+  std::optional<std::string> new_queue_basic_auth;
 };
 
 }  // namespace smp::server

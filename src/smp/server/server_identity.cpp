@@ -46,11 +46,15 @@ AppResult<std::string> certificate_common_name(const std::filesystem::path& cert
                   static_cast<std::size_t>(ASN1_STRING_length(data))));
 }
 
-std::string server_address(std::string_view host, std::uint16_t port, ByteView key_hash) {
+std::string server_address(std::string_view host, std::uint16_t port, ByteView key_hash,
+                           const std::optional<std::string>& password) {
   std::string port_text = std::to_string(port);
   if (port_text == protocol::kDefaultPort) port_text.clear();
-  return protocol::str_encode(
+  std::string address = protocol::str_encode(
       protocol::SmpServer{std::string(host), port_text, Bytes(key_hash.begin(), key_hash.end())});
+  // smp://<fingerprint>@... → smp://<fingerprint>:<password>@...
+  if (password) address.insert(address.find('@'), ":" + *password);
+  return address;
 }
 
 AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesystem::path& ca_cert,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,8 +42,10 @@ AppResult<transport::ServerCredentials> load_tls_credentials(const std::filesyst
 // The common name of the first certificate in a PEM file.
 AppResult<std::string> certificate_common_name(const std::filesystem::path& cert_file);
 
-// smp://<fingerprint>@host[:port], the port left out when it is the default 5223.
-std::string server_address(std::string_view host, std::uint16_t port, ByteView key_hash);
+// smp://<fingerprint>[:<password>]@host[:port], the port left out when it is the default
+// 5223 (the password is the basic auth clients need to create queues).
+std::string server_address(std::string_view host, std::uint16_t port, ByteView key_hash,
+                           const std::optional<std::string>& password = std::nullopt);
 
 // "<path>: <reason>" for a file error, with the OS's reason when it can tell one.
 std::string describe_file_error(const std::filesystem::path& path, const error_code& ec);

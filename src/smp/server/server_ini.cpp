@@ -1,5 +1,6 @@
 #include "smp/server/server_ini.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
@@ -14,32 +15,117 @@ namespace {
 
 using SettingsResult = boost::system::result<ServerIniSettings, IniError>;
 
+// What this server does with a key of the reference's (or its own).
+enum class Use : std::uint8_t {
+  read,            // read into the settings
+  ignored,         // accepted without effect, listed
+  ignored_if_set,  // accepted without effect, listed unless its value is `off`
+};
+
 struct KnownKey {
   std::string_view section;
   std::string_view key;
+  Use use;
 };
 
+// The keys of the reference's Main.hs / Main/Init.hs at 6.5.5 in the sections this server
+// reads, and its own.
 constexpr std::array kKnownKeys{
-    KnownKey{"STORE_LOG", "enable"},          KnownKey{"STORE_LOG", "restore_messages"},
-    KnownKey{"STORE_LOG", "expire_messages_days"}, KnownKey{"TRANSPORT", "host"},
-    KnownKey{"TRANSPORT", "port"},            KnownKey{"TRANSPORT", "websockets"},
-    KnownKey{"TRANSPORT", "threads"},
-    KnownKey{"QUEUES", "msg_queue_quota"},    KnownKey{"STATS", "log_interval_seconds"},
-    KnownKey{"STATS", "prometheus_port"},
+    KnownKey{"STORE_LOG", "enable", Use::read},
+    KnownKey{"STORE_LOG", "restore_messages", Use::read},
+    KnownKey{"STORE_LOG", "expire_messages_days", Use::read},
+    KnownKey{"STORE_LOG", "store_queues", Use::read},
+    KnownKey{"STORE_LOG", "store_messages", Use::read},
+    KnownKey{"STORE_LOG", "expire_messages_on_start", Use::read},
+    KnownKey{"STORE_LOG", "expire_messages_on_send", Use::ignored_if_set},
+    KnownKey{"STORE_LOG", "expire_ntfs_hours", Use::ignored},
+    KnownKey{"STORE_LOG", "log_stats", Use::ignored_if_set},
+    KnownKey{"STORE_LOG", "prometheus_interval", Use::ignored},
+    KnownKey{"STORE_LOG", "db_connection", Use::ignored},
+    KnownKey{"STORE_LOG", "db_schema", Use::ignored},
+    KnownKey{"STORE_LOG", "db_pool_size", Use::ignored},
+    KnownKey{"STORE_LOG", "db_store_log", Use::ignored_if_set},
+    KnownKey{"STORE_LOG", "db_deleted_ttl", Use::ignored},
+    KnownKey{"AUTH", "new_queues", Use::read},
+    KnownKey{"AUTH", "create_password", Use::read},
+    KnownKey{"AUTH", "control_port_admin_password", Use::ignored},
+    KnownKey{"AUTH", "control_port_user_password", Use::ignored},
+    KnownKey{"AUTH", "daily_block_queue_quota", Use::ignored},
+    KnownKey{"TRANSPORT", "host", Use::read},
+    KnownKey{"TRANSPORT", "port", Use::read},
+    KnownKey{"TRANSPORT", "websockets", Use::read},
+    KnownKey{"TRANSPORT", "log_tls_errors", Use::ignored_if_set},
+    KnownKey{"TRANSPORT", "control_port", Use::ignored},
+    KnownKey{"TRANSPORT", "accept_service_credentials", Use::ignored},
+    KnownKey{"TRANSPORT", "listen_host", Use::read},
+    KnownKey{"TRANSPORT", "threads", Use::read},
+    KnownKey{"QUEUES", "msg_queue_quota", Use::read},
+    KnownKey{"STATS", "log_interval_seconds", Use::read},
+    KnownKey{"STATS", "prometheus_port", Use::read},
 };
+
+// Sections of the reference's that this server does not implement: any key is accepted.
+constexpr std::array kIgnoredSections{std::string_view("INFORMATION"), std::string_view("PROXY"),
+                                      std::string_view("INACTIVE_CLIENTS"),
+                                      std::string_view("WEB")};
 
 bool is_known_section(std::string_view section) {
-  for (const auto& k : kKnownKeys) {
-    if (k.section == section) return true;
-  }
-  return false;
+  return std::any_of(kKnownKeys.begin(), kKnownKeys.end(),
+                     [&](const KnownKey& k) { return k.section == section; });
 }
 
-bool is_known_key(const IniEntry& e) {
+bool is_ignored_section(std::string_view section) {
+  return std::find(kIgnoredSections.begin(), kIgnoredSections.end(), section) !=
+         kIgnoredSections.end();
+}
+
+const KnownKey* known_key(const IniEntry& e) {
   for (const auto& k : kKnownKeys) {
-    if (k.section == e.section && k.key == e.key) return true;
+    if (k.section == e.section && k.key == e.key) return &k;
   }
-  return false;
+  return nullptr;
+}
+
+template <class T>
+std::optional<T> parse_number(std::string_view text, T min, T max) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  unsigned long long n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  if (n < static_cast<unsigned long long>(min) || n > static_cast<unsigned long long>(max)) {
+    return std::nullopt;
+  }
+  return static_cast<T>(n);
+}
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// "5223,443" → {5223, 443}; nullopt for an empty item or a bad number.
+std::optional<std::vector<std::uint16_t>> parse_port_list(std::string_view text) {
+  std::vector<std::uint16_t> ports;
+  for (;;) {
+    std::size_t comma = text.find(',');
+    auto port = parse_number<std::uint16_t>(trim_spaces(text.substr(0, comma)), 0, 65535);
+    if (!port) return std::nullopt;
+    if (std::find(ports.begin(), ports.end(), *port) == ports.end()) ports.push_back(*port);
+    if (comma == std::string_view::npos) return ports;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+std::string port_list(const std::vector<std::uint16_t>& ports) {
+  std::string out;
+  for (std::uint16_t p : ports) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(p);
+  }
+  return out;
 }
 
 // Reads the settings one key at a time; the first bad value becomes the error.
@@ -50,8 +136,7 @@ class SettingsReader {
   bool failed() const { return error_.has_value(); }
   IniError error() const { return *error_; }
 
-  // An on/off value: exactly `on` or `off` (the reference treats all but `on` as off; we
-  // refuse the rest so that `of` or `yes` cannot silently disable a feature).
+  // An on/off value: exactly `on` or `off` (the reference stops at anything else too).
   void on_off(std::string_view section, std::string_view key, bool required, bool& out) {
     const IniEntry* e = lookup(section, key, required);
     if (!e) return;
@@ -88,14 +173,67 @@ class SettingsReader {
     }
   }
 
-  void text(std::string_view section, std::string_view key, std::string& out) {
+  void ports(std::string_view section, std::string_view key, std::vector<std::uint16_t>& out) {
+    const IniEntry* e = lookup(section, key, true);
+    if (!e) return;
+    if (auto list = parse_port_list(e->value)) {
+      out = *list;
+    } else {
+      fail(*e, "must be a port number from 0 to 65535, or several separated by commas");
+    }
+  }
+
+  // websockets: off, on (port 80), or ports; the TLS ports among them are left out, as the
+  // reference's iniTransports does.
+  void websocket_ports(const std::vector<std::uint16_t>& tls, std::vector<std::uint16_t>& out) {
+    const IniEntry* e = lookup("TRANSPORT", "websockets", true);
+    if (!e) return;
+    if (e->value == "off") {
+      out.clear();
+    } else if (e->value == "on") {
+      out = {80};
+    } else if (auto list = parse_port_list(e->value)) {
+      out.clear();
+      for (std::uint16_t p : *list)
+        if (std::find(tls.begin(), tls.end(), p) == tls.end()) out.push_back(p);
+    } else {
+      fail(*e, "must be `off`, `on` (port 80) or port numbers separated by commas");
+    }
+  }
+
+  // One word without spaces; `allow_empty` false makes an empty value an error.
+  void word(std::string_view section, std::string_view key, std::string& out,
+            std::string_view what) {
     const IniEntry* e = lookup(section, key, false);
     if (!e) return;
     if (e->value.find_first_of(" \t") != std::string::npos) {
-      fail(*e, "must be one host name or address without spaces");
+      fail(*e, fmt::format("must be {} without spaces", what));
       return;
     }
     out = e->value;
+  }
+
+  // A storage mode: only `memory` is possible here.
+  void memory_only(std::string_view key, std::string_view instead) {
+    const IniEntry* e = lookup("STORE_LOG", key, false);
+    if (!e || e->value == "memory") return;
+    fail(*e, fmt::format("must be `memory`: this server keeps queues and messages in memory "
+                         "with the store log ({})",
+                         instead));
+  }
+
+  // create_password: the first token of the raw value, so that a password starting with `#`
+  // or `;` is not taken for a comment.
+  void password(std::optional<std::string>& out) {
+    const IniEntry* e = lookup("AUTH", "create_password", false);
+    if (!e) return;
+    std::string_view raw = e->raw_value;
+    std::string_view token = raw.substr(0, raw.find_first_of(" \t"));
+    if (!is_valid_basic_auth(token)) {
+      fail(*e, "must be printable ASCII characters without spaces, '@', ':' and '/'");
+      return;
+    }
+    out = std::string(token);
   }
 
   void fail(const IniEntry& e, const std::string& what) {
@@ -117,20 +255,6 @@ class SettingsReader {
     return e;
   }
 
-  template <class T>
-  static std::optional<T> parse_number(std::string_view text, T min, T max) {
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
-      return std::nullopt;
-    }
-    unsigned long long n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    if (n < static_cast<unsigned long long>(min) || n > static_cast<unsigned long long>(max)) {
-      return std::nullopt;
-    }
-    return static_cast<T>(n);
-  }
-
   const Ini& ini_;
   std::optional<IniError> error_;
 };
@@ -138,27 +262,57 @@ class SettingsReader {
 constexpr std::uint16_t kWebSocketPort = 80;
 constexpr std::size_t kMaxThreads = 1024;
 
-}  // namespace
-
-SettingsResult read_server_ini(const Ini& ini) {
+// Every section and key must be known; the ignored ones are collected.
+std::optional<IniError> classify_keys(const Ini& ini, std::vector<std::string>& ignored) {
   for (const IniEntry& e : ini.entries()) {
+    if (is_ignored_section(e.section)) {
+      ignored.push_back(fmt::format("[{}] {}", e.section, e.key));
+      continue;
+    }
     if (!is_known_section(e.section)) {
       return IniError{e.line, fmt::format("unknown section [{}]", e.section)};
     }
-    if (!is_known_key(e)) {
+    const KnownKey* k = known_key(e);
+    if (!k) {
       return IniError{e.line, fmt::format("unknown key `{}` in section [{}]", e.key, e.section)};
     }
+    if (k->use == Use::ignored || (k->use == Use::ignored_if_set && e.value != "off")) {
+      ignored.push_back(fmt::format("[{}] {}", e.section, e.key));
+    }
   }
+  return std::nullopt;
+}
 
+}  // namespace
+
+bool is_valid_basic_auth(std::string_view password) {
+  if (password.empty()) return false;
+  return std::all_of(password.begin(), password.end(), [](char c) {
+    return c > ' ' && c < 0x7f && c != '@' && c != ':' && c != '/';
+  });
+}
+
+SettingsResult read_server_ini(const Ini& ini) {
   ServerIniSettings s;
+  if (auto e = classify_keys(ini, s.ignored_keys)) return *e;
+
   SettingsReader r(ini);
   r.on_off("STORE_LOG", "enable", true, s.store_log);
   r.on_off("STORE_LOG", "restore_messages", false, s.restore_messages);
   r.number<std::uint32_t>("STORE_LOG", "expire_messages_days", false, 1, 36500,
                           s.expire_messages_days);
-  r.text("TRANSPORT", "host", s.host);
-  r.number<std::uint16_t>("TRANSPORT", "port", true, 0, 65535, s.port);
-  r.on_off("TRANSPORT", "websockets", true, s.websockets);
+  r.memory_only("store_queues", "PostgreSQL storage needs the reference server; export the "
+                                "queues to a store log with its `smp-server database export`");
+  r.memory_only("store_messages", "export journal messages to the messages log with the "
+                                  "reference's `smp-server journal export`");
+  bool expire_on_start = true;  // read only to check it
+  r.on_off("STORE_LOG", "expire_messages_on_start", false, expire_on_start);
+  r.on_off("AUTH", "new_queues", false, s.allow_new_queues);
+  r.password(s.create_password);
+  r.word("TRANSPORT", "host", s.host, "the server's host name(s)");
+  r.word("TRANSPORT", "listen_host", s.listen_host, "one host name or address");
+  r.ports("TRANSPORT", "port", s.ports);
+  r.websocket_ports(s.ports, s.websocket_ports);
   r.number<std::size_t>("TRANSPORT", "threads", false, 0, kMaxThreads, s.threads);
   r.number<std::size_t>("QUEUES", "msg_queue_quota", false, 1, 1'000'000, s.msg_queue_quota);
   r.number<std::uint32_t>("STATS", "log_interval_seconds", false, 0, 31'536'000,
@@ -167,15 +321,20 @@ SettingsResult read_server_ini(const Ini& ini) {
   if (r.failed()) return r.error();
 
   // Clients take port 80 to mean WebSockets (spec §4.8), so TLS cannot live there.
-  if (s.port == kWebSocketPort) {
+  if (std::find(s.ports.begin(), s.ports.end(), kWebSocketPort) != s.ports.end()) {
     return IniError{ini.find("TRANSPORT", "port")->line,
                     "[TRANSPORT] `port` cannot be 80: clients use WebSockets on port 80 "
-                    "(set `websockets: on` instead)"};
+                    "(set `websockets = on` instead)"};
   }
-  if (s.prometheus_port && *s.prometheus_port != 0 &&
-      (*s.prometheus_port == s.port || (s.websockets && *s.prometheus_port == kWebSocketPort))) {
-    return IniError{ini.find("STATS", "prometheus_port")->line,
-                    "[STATS] `prometheus_port` must differ from the SMP ports"};
+  if (s.prometheus_port && *s.prometheus_port != 0) {
+    const std::uint16_t p = *s.prometheus_port;
+    auto used = [&](const std::vector<std::uint16_t>& v) {
+      return std::find(v.begin(), v.end(), p) != v.end();
+    };
+    if (used(s.ports) || used(s.websocket_ports)) {
+      return IniError{ini.find("STATS", "prometheus_port")->line,
+                      "[STATS] `prometheus_port` must differ from the SMP ports"};
+    }
   }
   return s;
 }
@@ -186,43 +345,101 @@ SettingsResult parse_server_ini(std::string_view text) {
   return read_server_ini(*ini);
 }
 
+std::string describe_ignored_keys(const ServerIniSettings& s) {
+  if (s.ignored_keys.empty()) return {};
+  // "[WEB] https, [WEB] cert" → "[WEB] https, cert": each section named once, in order.
+  std::string out = "not implemented, ignored:";
+  std::string_view section;
+  for (const std::string& k : s.ignored_keys) {
+    std::string_view text(k);
+    std::size_t close = text.find(']');
+    std::string_view sec = text.substr(0, close + 1);
+    std::string_view key = text.substr(close + 2);
+    if (sec != section) {
+      out += section.empty() ? " " : "; ";
+      out += sec;
+      out += ' ';
+      section = sec;
+    } else {
+      out += ", ";
+    }
+    out += key;
+  }
+  return out;
+}
+
 std::string format_server_ini(const ServerIniSettings& s) {
   auto on_off = [](bool on) { return on ? "on" : "off"; };
+  std::string websockets = s.websocket_ports.empty() ? "off"
+                           : s.websocket_ports == std::vector<std::uint16_t>{kWebSocketPort}
+                               ? "on"
+                               : port_list(s.websocket_ports);
+  std::string password =
+      s.create_password
+          ? "create_password = " + *s.create_password
+          : "# create_password = password to create new queues and forward messages (any "
+            "printable ASCII characters without whitespace, '@', ':' and '/')";
   return fmt::format(
       "[STORE_LOG]\n"
-      "# Queues and messages are kept in memory and are lost on restart unless\n"
-      "# the store log is enabled: it is an append-only log of queue changes\n"
-      "# (smp-server-store.log in the log directory), replayed on start and then\n"
-      "# compacted (deleted queues are dropped).\n"
-      "# With restore_messages on, undelivered messages are saved to\n"
-      "# smp-server-messages.log on stop and restored on start.\n"
-      "enable: {}\n"
-      "restore_messages: {}\n"
-      "# Messages older than this are deleted, delivered or not.\n"
-      "expire_messages_days: {}\n"
+      "# The server keeps queue records in memory.\n"
+      "# Use `enable = on` to use append-only log to preserve and restore queue records on restart.\n"
+      "# Log is compacted on start (deleted objects are removed).\n"
+      "enable = {}\n"
+      "\n"
+      "# Queue storage mode: `memory` (with the append-only log above) is the only one.\n"
+      "store_queues = memory\n"
+      "\n"
+      "# Message storage mode: `memory` is the only one.\n"
+      "store_messages = memory\n"
+      "\n"
+      "# When store_messages is `memory`, undelivered messages are optionally saved and restored\n"
+      "# when the server restarts, they are preserved in the .bak file until the next restart.\n"
+      "restore_messages = {}\n"
+      "\n"
+      "# Messages expiration period.\n"
+      "expire_messages_days = {}\n"
+      "\n"
+      "[AUTH]\n"
+      "# Set new_queues option to off to completely prohibit creating new messaging queues.\n"
+      "# This can be useful when you want to decommission the server, but not all connections "
+      "are switched yet.\n"
+      "new_queues = {}\n"
+      "\n"
+      "# Use create_password option to enable basic auth to create new messaging queues.\n"
+      "# The password should be used as part of server address in client configuration:\n"
+      "# smp://fingerprint:password@host1,host2\n"
+      "# The password will not be shared with the connecting contacts, you must share it only\n"
+      "# with the users who you want to allow creating messaging queues on your server.\n"
+      "{}\n"
       "\n"
       "[TRANSPORT]\n"
+      "# Host is only used to print server address on start.\n"
+      "# You can specify multiple server ports.\n"
+      "host = {}\n"
+      "port = {}\n"
+      "\n"
+      "# Use `websockets = on` to run websockets server on port 80 in addition to plain TLS,\n"
+      "# or list its ports: `websockets = 443` (TLS ports listed in `port` above are skipped).\n"
+      "websockets = {}\n"
+      "\n"
       "# Address to listen on; empty = all interfaces.\n"
-      "host:{}{}\n"
-      "port: {}\n"
-      "# WebSockets on port 80.\n"
-      "websockets: {}\n"
+      "listen_host = {}\n"
+      "\n"
       "# Threads serving connections; 0 = one per CPU the server may run on.\n"
-      "threads: {}\n"
+      "threads = {}\n"
       "\n"
       "[QUEUES]\n"
       "# Messages a queue holds before SEND is refused with ERR QUOTA.\n"
-      "msg_queue_quota: {}\n"
+      "msg_queue_quota = {}\n"
       "\n"
       "[STATS]\n"
       "# Log a line of server statistics this often; 0 = never.\n"
-      "log_interval_seconds: {}\n"
-      "# Serve Prometheus metrics at http://<host>:<port>/metrics; empty = off.\n"
-      "prometheus_port:{}{}\n",
-      // `off  # on` is how the reference writes a disabled store log.
-      s.store_log ? "on" : "off  # on", on_off(s.restore_messages), s.expire_messages_days,
-      s.host.empty() ? "" : " ", s.host, s.port, on_off(s.websockets), s.threads, s.msg_queue_quota,
-      s.log_interval_seconds, s.prometheus_port ? " " : "",
+      "log_interval_seconds = {}\n"
+      "# Serve Prometheus metrics at http://<listen_host>:<port>/metrics; empty = off.\n"
+      "prometheus_port = {}\n",
+      on_off(s.store_log), on_off(s.restore_messages), s.expire_messages_days,
+      on_off(s.allow_new_queues), password, s.host, port_list(s.ports), websockets,
+      s.listen_host, s.threads, s.msg_queue_quota, s.log_interval_seconds,
       s.prometheus_port ? std::to_string(*s.prometheus_port) : std::string());
 }
 
@@ -230,10 +447,12 @@ ServerConfig make_server_config(const ServerIniSettings& s,
                                 const std::filesystem::path& config_dir) {
   ServerConfig cfg;
   cfg.listeners.clear();
-  cfg.listeners.push_back(
-      ListenEndpoint{s.host, std::to_string(s.port), transport::TransportKind::tls});
-  if (s.websockets) {
-    cfg.listeners.push_back(ListenEndpoint{s.host, std::to_string(kWebSocketPort),
+  for (std::uint16_t port : s.ports) {
+    cfg.listeners.push_back(
+        ListenEndpoint{s.listen_host, std::to_string(port), transport::TransportKind::tls});
+  }
+  for (std::uint16_t port : s.websocket_ports) {
+    cfg.listeners.push_back(ListenEndpoint{s.listen_host, std::to_string(port),
                                            transport::TransportKind::websocket});
   }
   cfg.ca_cert_file = config_dir / transport::kCaCertFile;
@@ -242,6 +461,8 @@ ServerConfig make_server_config(const ServerIniSettings& s,
   cfg.msg_queue_quota = s.msg_queue_quota;
   cfg.threads = s.threads;
   cfg.message_ttl_seconds = static_cast<std::int64_t>(s.expire_messages_days) * 86400;
+  cfg.allow_new_queues = s.allow_new_queues;
+  cfg.new_queue_basic_auth = s.create_password;
   return cfg;
 }
 

@@ -1,14 +1,24 @@
-// The settings in smp-server.ini (spec §6) as typed values: reading them from a parsed Ini
-// with every value checked, writing the file `smp-server init` creates, and turning them into
-// the network server's ServerConfig.
+// The settings in smp-server.ini as typed values: reading them from a parsed Ini with every
+// value checked, writing the file `smp-server init` creates, and turning them into the
+// network server's ServerConfig.
 //
-// Sections and keys (the reference's, then ours):
-//   [STORE_LOG]  enable (required), restore_messages, expire_messages_days
-//   [TRANSPORT]  host, port (required), websockets (required), threads
-//   [QUEUES]     msg_queue_quota
-//   [STATS]      log_interval_seconds, prometheus_port
-// On/off values are exactly `on` or `off`. Unknown sections and keys are errors, so a typo
-// never passes silently. Pure functions, copyable values; thread-safe.
+// The file the reference's `smp-server init` writes (simplexmq 6.5.5, Server/Main/Init.hs) is
+// accepted as it is. Sections and keys, the reference's with its meaning, then ours:
+//   [STORE_LOG]  enable (required), restore_messages, expire_messages_days,
+//                store_queues (memory only), store_messages (memory only),
+//                expire_messages_on_start (the reference's memory store ignores it too)
+//   [AUTH]       new_queues, create_password (the basic-auth password for NEW)
+//   [TRANSPORT]  host (the host(s) printed in the server address), port (required: TLS
+//                ports, comma-separated), websockets (required: off, on = port 80, or ports)
+//   ours:        [TRANSPORT] listen_host, threads; [QUEUES] msg_queue_quota;
+//                [STATS] log_interval_seconds, prometheus_port
+// The reference's other keys, and every key of its [INFORMATION], [PROXY],
+// [INACTIVE_CLIENTS] and [WEB] sections, are accepted without effect and listed in
+// `ignored_keys` (keys whose value is what this server does anyway, such as
+// `log_stats = off`, are not listed). A section or key neither knows is an error, so a
+// typo never passes silently; so is a value a known key cannot take, and a storage mode
+// this server cannot honour (PostgreSQL, journal), which would lose data.
+// On/off values are exactly `on` or `off`. Pure functions, copyable values; thread-safe.
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -18,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smp/server/ini_reader.h"
 #include "smp/server/server_config.h"
@@ -29,16 +40,22 @@ struct ServerIniSettings {
   bool store_log = false;             // enable: queues survive restarts
   bool restore_messages = true;       // save undelivered messages on stop, restore on start
   std::uint32_t expire_messages_days = 21;
+  // [AUTH]
+  bool allow_new_queues = true;                // new_queues
+  std::optional<std::string> create_password;  // NEW needs this basic auth when set
   // [TRANSPORT]
-  std::string host;                   // listen address; "" = all interfaces
-  std::uint16_t port = 5223;          // 0 = any free port (tests)
-  bool websockets = false;            // also listen on port 80 (WebSockets)
-  std::size_t threads = 0;            // io threads; 0 = one per CPU the process may use
+  std::string host;         // for the printed server address; "" = the certificate's name
+  std::string listen_host;  // listen address; "" = all interfaces
+  std::vector<std::uint16_t> ports{5223};      // TLS; 0 = any free port (tests)
+  std::vector<std::uint16_t> websocket_ports;  // WebSockets; empty = off
+  std::size_t threads = 0;  // io threads; 0 = one per CPU the process may use
   // [QUEUES]
   std::size_t msg_queue_quota = 256;
   // [STATS]
   std::uint32_t log_interval_seconds = 3600;  // 0 = no periodic stats lines
   std::optional<std::uint16_t> prometheus_port;  // unset = no metrics endpoint; 0 = any free port
+  // Keys accepted without effect, "[SECTION] key", in file order.
+  std::vector<std::string> ignored_keys;
 
   friend bool operator==(const ServerIniSettings&, const ServerIniSettings&) = default;
 };
@@ -50,12 +67,21 @@ boost::system::result<ServerIniSettings, IniError> read_server_ini(const Ini& in
 // Both steps over file text.
 boost::system::result<ServerIniSettings, IniError> parse_server_ini(std::string_view text);
 
-// The file `init` writes: the reference's sections, keys and comments plus ours, with these
-// values (an unset prometheus_port is written as an empty value).
+// One line naming the ignored keys ("not implemented, ignored: [WEB] https, cert; ..."), or
+// "" when there are none.
+std::string describe_ignored_keys(const ServerIniSettings& settings);
+
+// The file `init` writes: the reference's layout (`key = value`, its comments) for the
+// sections and keys this server implements, then ours. An unset create_password is written
+// commented out, as the reference does.
 std::string format_server_ini(const ServerIniSettings& settings);
 
-// The network server's configuration: one TLS listener on host:port, plus WebSockets on
-// host:80 when enabled; certificate files from `config_dir`.
+// Whether `password` can be a create_password (BasicAuth): printable ASCII without spaces,
+// '@', ':' or '/', at least one character.
+bool is_valid_basic_auth(std::string_view password);
+
+// The network server's configuration: a TLS listener on listen_host:port for each port, a
+// WebSockets listener for each WebSockets port; certificate files from `config_dir`.
 ServerConfig make_server_config(const ServerIniSettings& settings,
                                 const std::filesystem::path& config_dir);
 

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "smp/encoding/base64.h"
+#include "smp/server/random_ids.h"
 #include "smp/server/server_identity.h"
 #include "smp/server/server_ini.h"
 
@@ -51,12 +53,31 @@ AppResult<void> prepare_directories(const ServerPaths& paths) {
   return {};
 }
 
-AppResult<void> write_text_file(const fs::path& path, const std::string& text) {
+AppResult<void> write_text_file(const fs::path& path, const std::string& text, bool secret) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
   file.flush();
   if (!file) return AppError{fmt::format("cannot write {}", path.string())};
+  if (secret) {
+    std::error_code ec;
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, ec);
+    if (ec) return AppError{fmt::format("cannot restrict {}: {}", path.string(), ec.message())};
+  }
   return {};
+}
+
+std::optional<std::string> init_password(const InitOptions& options) {
+  switch (options.password) {
+    case InitPassword::random: {
+      auto bytes = random_id<32>();
+      std::string password = enc::b64url_encode(ByteView(bytes.data(), bytes.size()));
+      secure_wipe(bytes.data(), bytes.size());
+      return password;
+    }
+    case InitPassword::none: return std::nullopt;
+    case InitPassword::given: return options.given_password;
+  }
+  return std::nullopt;
 }
 
 AppResult<Bytes> create_identity(const ServerPaths& paths, const InitOptions& options) {
@@ -95,10 +116,16 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
         << "Run `smp-server start`." << std::endl;
     return 1;
   }
+  if (options.password == InitPassword::given && !is_valid_basic_auth(options.given_password)) {
+    return fail(err, "the password must be printable ASCII characters without spaces, '@', ':' "
+                     "and '/'");
+  }
   ServerIniSettings settings;
   settings.store_log = options.store_log;
-  settings.host = options.listen_host;
-  settings.port = options.port;
+  settings.host = options.fqdn.value_or(options.ip);
+  settings.listen_host = options.listen_host;
+  settings.ports = {options.port};
+  settings.create_password = init_password(options);
   // What start would refuse (port 80, a host with spaces) is refused before anything is made.
   const std::string ini_text = format_server_ini(settings);
   if (auto checked = parse_server_ini(ini_text); !checked) {
@@ -112,7 +139,9 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
   const Bytes key_hash = std::move(*created);
 
   // The ini is written last: its presence is what marks the server as initialized.
-  if (auto written = write_text_file(paths.ini_file(), ini_text); !written) {
+  if (auto written =
+          write_text_file(paths.ini_file(), ini_text, settings.create_password.has_value());
+      !written) {
     return fail(err, written.error().message);
   }
 
@@ -122,7 +151,7 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
       << kServerVersionLine << "\n"
       << "Fingerprint: " << fingerprint << "\n"
       << "Server address: "
-      << server_address(options.fqdn.value_or(options.ip), options.port, key_hash) << "\n"
+      << server_address(settings.host, options.port, key_hash, settings.create_password) << "\n"
       << "----------\n"
       << "You should store CA private key securely and delete it from the server.\n"
       << "If server TLS credential is compromised this key can be used to sign a new one, "

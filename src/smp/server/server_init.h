@@ -15,19 +15,31 @@
 
 namespace smp::server {
 
-struct InitOptions {
-  bool store_log = false;  // -l, --store-log
-  transport::CertificateAlgorithm algorithm = transport::CertificateAlgorithm::ed448;
-  std::string ip = "127.0.0.1";     // certificate name when there is no FQDN
-  std::optional<std::string> fqdn;  // certificate name (wins over ip)
-  std::string listen_host;          // [TRANSPORT] host; "" = all interfaces
-  std::uint16_t port = 5223;        // [TRANSPORT] port
+// What create_password `init` writes in [AUTH] (the reference's --password / --no-password).
+enum class InitPassword : std::uint8_t {
+  random,  // the reference's default: 32 random bytes, base64url
+  none,    // --no-password: anyone may create queues (written commented out)
+  given,   // --password PWD
 };
 
-// Refuses (status 1, the reference's two lines) when smp-server.ini exists. Otherwise creates
-// both directories, removes files an earlier unfinished init may have left (our file names
-// only, never other files), writes ca.key and server.key (mode 0600), ca.crt, server.crt,
-// fingerprint and smp-server.ini, and prints the reference's messages plus the server address.
+struct InitOptions {
+  // [STORE_LOG] enable; on by default as in the reference since 6.3.2 (--disable-store-log).
+  bool store_log = true;
+  transport::CertificateAlgorithm algorithm = transport::CertificateAlgorithm::ed448;
+  std::string ip = "127.0.0.1";     // certificate name when there is no FQDN
+  std::optional<std::string> fqdn;  // certificate name (wins over ip); also [TRANSPORT] host
+  std::string listen_host;          // [TRANSPORT] listen_host; "" = all interfaces
+  std::uint16_t port = 5223;        // [TRANSPORT] port
+  InitPassword password = InitPassword::random;
+  std::string given_password;  // with InitPassword::given
+};
+
+// Refuses (status 1, the reference's two lines) when smp-server.ini exists, or (status 1) when
+// a given password is not a valid one. Otherwise creates both directories, removes files an
+// earlier unfinished init may have left (our file names only, never other files), writes
+// ca.key and server.key (mode 0600), ca.crt, server.crt, fingerprint and smp-server.ini
+// (mode 0600 when it holds a password), and prints the reference's messages plus the server
+// address (with the password, as the reference prints it).
 int init_server(const ServerPaths& paths, const InitOptions& options, std::ostream& out,
                 std::ostream& err);
 

@@ -13,7 +13,10 @@
 
 namespace smp::server {
 
-inline constexpr std::string_view kServerVersionLine = "SMP server v1.0.0";
+// Both generations this server speaks: SMP v1 (clients without ALPN) and the SMP versions
+// 6..18 of the reference server it replaces (simplexmq 6.5.5.0).
+inline constexpr std::string_view kServerVersionLine =
+    "SMP server v6.5.5.0 (simplexmq-cpp: SMP v1 and SMP 6..18)";
 
 inline constexpr std::string_view kDefaultConfigDir = "/etc/opt/simplex";
 inline constexpr std::string_view kDefaultLogDir = "/var/opt/simplex";

@@ -117,6 +117,17 @@ std::int64_t unix_now() {
       .count();
 }
 
+void log_restore_report(const RestoreReport& r, const fs::path& file) {
+  if (!r.file_found) return;
+  spdlog::info("restored {} undelivered messages ({} quota markers) from {}, kept as .bak",
+               r.restored, r.quota_markers, file.string());
+  if (r.expired > 0) spdlog::info("{} saved messages expired", r.expired);
+  if (r.garbled + r.unknown_queue + r.over_quota > 0) {
+    spdlog::warn("saved messages skipped: {} garbled lines, {} of queues that no longer exist, "
+                 "{} over quota", r.garbled, r.unknown_queue, r.over_quota);
+  }
+}
+
 // The store log replayed into `queues` and reopened for appending; saved messages restored.
 AppResult<std::unique_ptr<StoreLog>> load_state(const ServerPaths& paths,
                                                 const ServerIniSettings& settings,
@@ -127,10 +138,23 @@ AppResult<std::unique_ptr<StoreLog>> load_state(const ServerPaths& paths,
                                 paths.store_log_file().string(), loaded.error().message())};
   }
   auto [log, report] = std::move(*loaded);
-  spdlog::info("store log: {} lines read, {} queues restored", report.lines, report.queues);
+  if (report.recovered_interrupted_compaction) {
+    spdlog::warn("store log: the last compaction was interrupted; restored {}.start, kept the "
+                 "incomplete log as {}.bak",
+                 paths.store_log_file().string(), paths.store_log_file().string());
+  }
+  spdlog::info("store log: {} lines read, {} queues restored, {} services", report.lines,
+               report.queues, report.services);
   if (report.skipped_lines > 0) {
     spdlog::warn("store log: {} lines skipped", report.skipped_lines);
     for (const std::string& e : report.errors) spdlog::warn("store log: {}", e);
+  }
+  if (report.backup) spdlog::info("store log: original state preserved as {}", report.backup->string());
+  if (!report.backup_error.empty()) {
+    spdlog::warn("store log: no backup of the log before compaction: {}", report.backup_error);
+  }
+  if (!report.removed_backups.empty()) {
+    spdlog::info("store log: removed {} old backups", report.removed_backups.size());
   }
   if (settings.restore_messages) {
     std::int64_t ttl = static_cast<std::int64_t>(settings.expire_messages_days) * 86400;
@@ -140,7 +164,7 @@ AppResult<std::unique_ptr<StoreLog>> load_state(const ServerPaths& paths,
       return AppError{fmt::format("cannot restore messages from {}: {}",
                                   paths.messages_file().string(), restored.error().message())};
     }
-    if (*restored > 0) spdlog::info("restored {} undelivered messages", *restored);
+    log_restore_report(*restored, paths.messages_file());
   }
   return std::move(log);
 }
@@ -184,6 +208,9 @@ int run_server(const ServerPaths& paths, std::ostream& out, std::ostream& err) {
   auto loaded_settings = load_settings(paths.ini_file());
   if (!loaded_settings) return fail(err, loaded_settings.error().message);
   const ServerIniSettings settings = *loaded_settings;
+  if (std::string ignored = describe_ignored_keys(settings); !ignored.empty()) {
+    spdlog::warn("{}: {}", paths.ini_file().string(), ignored);
+  }
 
   auto loaded_identity = load_server_identity(paths);
   if (!loaded_identity) {
@@ -229,15 +256,23 @@ int run_server(const ServerPaths& paths, std::ostream& out, std::ostream& err) {
     out << "Listening on port " << ports[i] << " (" << transport_name(config.listeners[i].kind)
         << ")..." << std::endl;
   }
-  std::uint16_t smp_port = ports.empty() ? settings.port : ports.front();
-  out << "Server address: " << server_address(identity.host, smp_port, identity.key_hash)
+  std::uint16_t smp_port = ports.empty() ? settings.ports.front() : ports.front();
+  // [TRANSPORT] host names the server in its address, as in the reference; without it, the
+  // certificate's name.
+  const std::string& host = settings.host.empty() ? identity.host : settings.host;
+  out << "Server address: "
+      << server_address(host, smp_port, identity.key_hash, settings.create_password) << std::endl;
+  out << "Creating new queues "
+      << (!settings.allow_new_queues ? "NOT allowed"
+          : settings.create_password ? "requires password"
+                                     : "allowed")
       << std::endl;
 
   auto snapshot = [&] { return take_snapshot(server.stats(), queues.size()); };
   std::unique_ptr<PrometheusExporter> metrics;
   if (settings.prometheus_port) {
     auto listening =
-        PrometheusExporter::listen(io.get_executor(), settings.host, *settings.prometheus_port,
+        PrometheusExporter::listen(io.get_executor(), settings.listen_host, *settings.prometheus_port,
                                    snapshot);
     if (!listening) {
       server.stop();

@@ -254,9 +254,8 @@ bool Session::try_push_async_msg(const QueueId& rid, Subscription& sub) {
   sub.state = Subscription::State::delivered;
   sub.delivered_id = m->id;
   Outgoing& o = queue_.push_back();
-  o.kind = Outgoing::Kind::msg;
   o.queue_id.assign(view(rid));
-  o.message = std::move(*m);
+  push_msg(o, std::move(*m), sub);
   bump(ctx_.stats.msgs_delivered);
   wake_writer();
   return true;

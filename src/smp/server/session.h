@@ -70,6 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
     State state = State::idle;
     bool deferred = false;  // an async MSG waits for room in the send queue
     MsgId delivered_id{};
+    DhSecret25519 recipient_dh;  // the queue's rcvDhSecret: messages are encrypted when sent
   };
   struct Deferred {
     enum class Kind : std::uint8_t { msg, end, notifier_end };
@@ -100,13 +101,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_notification(const QueueId& nid);
   void on_forget(const QueueId& rid);
   bool try_push_async_msg(const QueueId& rid, Subscription& sub);
+  // Queues MSG with `m` for `sub`'s queue; the body is encrypted when it is written.
+  void push_msg(Outgoing& o, Message m, const Subscription& sub);
   void push_end(const QueueId& id);
 
   // Commands (session_commands.cpp).
   void handle_block(ByteView content);
   void dispatch(const protocol::ReceivedCommand& rc, const protocol::Command& cmd);
   void create_queue(const protocol::ReceivedCommand& rc, const protocol::cmd::New& c);
-  void subscribe_queue(const protocol::ReceivedCommand& rc, const QueueId& rid);
+  void subscribe_queue(const protocol::ReceivedCommand& rc, const QueueRecord& q);
   void secure_queue(const protocol::ReceivedCommand& rc, const QueueId& rid,
                     const crypto::PublicKey& key);
   void add_notifier(const protocol::ReceivedCommand& rc, const QueueId& rid,
@@ -116,8 +119,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void delete_queue(const protocol::ReceivedCommand& rc, const QueueRecord& q);
   void send_message(const protocol::ReceivedCommand& rc, const QueueRecord& q, ByteView body);
   void subscribe_notifications(const protocol::ReceivedCommand& rc, const QueueId& nid);
-  // Creates this connection's subscription to rid if absent (END to a previous holder).
-  Subscription& subscription_for(const QueueId& rid);
+  // Creates this connection's subscription to q if absent (END to a previous holder).
+  Subscription& subscription_for(const QueueRecord& q);
   // The delivery rule (deliverMessage): unless the subscription already waits, the head
   // message to send now (marked delivered), or none and the subscription waits.
   std::optional<Message> take_delivery(Subscription& sub);

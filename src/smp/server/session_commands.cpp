@@ -6,9 +6,7 @@
 #include "smp/server/session.h"
 
 #include <chrono>
-#include <limits>
 
-#include "smp/crypto/cbox.h"
 #include "smp/crypto/dh.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/server/random_ids.h"
@@ -90,7 +88,7 @@ void Session::dispatch(const protocol::ReceivedCommand& rc, const protocol::Comm
       if (!q) return missing_queue();
       if (!verify_signature(rc, q->recipient_key)) return auth_error();
       const QueueId& rid = q->recipient_id;
-      if (std::holds_alternative<cmd::Sub>(command)) return subscribe_queue(rc, rid);
+      if (std::holds_alternative<cmd::Sub>(command)) return subscribe_queue(rc, *q);
       if (std::holds_alternative<cmd::Ack>(command)) return acknowledge(rc, rid);
       if (const auto* k = std::get_if<cmd::Key>(&command)) {
         return secure_queue(rc, rid, k->sender_key);
@@ -146,7 +144,7 @@ void Session::create_queue(const protocol::ReceivedCommand& rc, const protocol::
     ctx_.append_log(StoreLogCreate{q});
     bump(ctx_.stats.queues_created);
     // As SUB, with the result dropped: the new queue is empty, so the subscription waits.
-    (void)take_delivery(subscription_for(q.recipient_id));
+    (void)take_delivery(subscription_for(q));
     Outgoing& o = respond(rc);  // queueId: the command's, which is empty
     o.kind = Outgoing::Kind::ids;
     o.id_a = q.recipient_id;
@@ -157,10 +155,12 @@ void Session::create_queue(const protocol::ReceivedCommand& rc, const protocol::
   respond_error(rc.corr_id, rc.queue_id, errc::smp_internal);
 }
 
-Session::Subscription& Session::subscription_for(const QueueId& rid) {
+Session::Subscription& Session::subscription_for(const QueueRecord& q) {
+  const QueueId& rid = q.recipient_id;
   auto [it, inserted] = subscriptions_.try_emplace(rid);
   if (inserted) {
     it->second.queue = ctx_.messages.get_or_create(rid);
+    it->second.recipient_dh = q.recipient_dh_secret;
     // Registered before the first peek, so a SEND that misses the peek finds us here.
     if (auto previous = ctx_.subscribers.replace(rid, shared_from_this())) {
       previous->post_end(rid, false);
@@ -186,16 +186,15 @@ void Session::respond_delivery(const protocol::ReceivedCommand& rc, Subscription
   auto m = take_delivery(sub);
   Outgoing& o = respond(rc);
   if (m) {
-    o.kind = Outgoing::Kind::msg;
-    o.message = std::move(*m);
+    push_msg(o, std::move(*m), sub);
   } else {
     o.kind = Outgoing::Kind::ok;
   }
 }
 
 // SUB: a repeated SUB clears the delivered flag, so the unacknowledged message comes again.
-void Session::subscribe_queue(const protocol::ReceivedCommand& rc, const QueueId& rid) {
-  Subscription& sub = subscription_for(rid);
+void Session::subscribe_queue(const protocol::ReceivedCommand& rc, const QueueRecord& q) {
+  Subscription& sub = subscription_for(q);
   if (sub.state == Subscription::State::delivered) sub.state = Subscription::State::idle;
   respond_delivery(rc, sub);
 }
@@ -216,7 +215,7 @@ void Session::acknowledge(const protocol::ReceivedCommand& rc, const QueueId& ri
 // KEY: logged only once it succeeded (the reference logs first, quirk Q2).
 void Session::secure_queue(const protocol::ReceivedCommand& rc, const QueueId& rid,
                            const crypto::PublicKey& key) {
-  if (auto r = ctx_.queues.secure(rid, key); !r) {
+  if (auto r = ctx_.queues.secure(rid, key, SecureCommand::v1_key); !r) {
     return respond_error(rc.corr_id, rc.queue_id, smp_error(r.error()));
   }
   ctx_.append_log(StoreLogSecure{rid, key});
@@ -228,7 +227,7 @@ void Session::add_notifier(const protocol::ReceivedCommand& rc, const QueueId& r
                            const crypto::PublicKey& key) {
   for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
     NotifierCredentials creds{.notifier_id = random_id<kQueueIdSize>(), .notifier_key = key};
-    auto r = ctx_.queues.add_notifier(rid, creds);
+    auto r = ctx_.queues.add_notifier(rid, creds, NotifierRule::refuse);
     if (!r) {
       if (r.error() == errc::already_exists) continue;
       return respond_error(rc.corr_id, rc.queue_id, smp_error(r.error()));
@@ -258,9 +257,7 @@ void Session::delete_queue(const protocol::ReceivedCommand& rc, const QueueRecor
   if (auto r = ctx_.queues.remove(rid); !r) {
     return respond_error(rc.corr_id, rc.queue_id, smp_error(r.error()));
   }
-  if (auto mq = ctx_.messages.find(rid)) {
-    (void)mq->expire_older_than(std::numeric_limits<std::int64_t>::max());
-  }
+  if (auto mq = ctx_.messages.find(rid)) (void)mq->clear();
   ctx_.messages.remove(rid);
   ctx_.append_log(StoreLogDelete{rid});
   bump(ctx_.stats.queues_deleted);
@@ -277,30 +274,28 @@ void Session::delete_queue(const protocol::ReceivedCommand& rc, const QueueRecor
   respond(rc).kind = Outgoing::Kind::ok;
 }
 
-// SEND: the body is encrypted for the recipient now (one crypto_box under the queue's DH
-// secret, nonce = message id) and stored; the subscriber, if waiting, gets it as MSG.
+// SEND: the body is stored as sent; the subscriber, if waiting, gets it as MSG, encrypted
+// for the recipient when it is written (send_queue.h). A queue that is not active (off, or
+// blocked) answers AUTH.
 void Session::send_message(const protocol::ReceivedCommand& rc, const QueueRecord& q,
                            ByteView body) {
   if (body.size() > protocol::kMaxMessageLength) {
     return respond_error(rc.corr_id, rc.queue_id, errc::smp_large_msg);
   }
-  if (q.status == QueueStatus::off) return respond_error(rc.corr_id, rc.queue_id, errc::smp_auth);
+  if (q.status != QueueStatus::active) {
+    return respond_error(rc.corr_id, rc.queue_id, errc::smp_auth);
+  }
   const QueueId& rid = q.recipient_id;
   std::shared_ptr<MessageQueue> mq = ctx_.messages.get_or_create(rid);
   const std::size_t quota = ctx_.config.msg_queue_quota;
-  // Checked before encrypting, so a full queue costs no crypto (push checks again).
+  // Checked before copying the body (push checks again).
   if (mq->size() >= quota) return respond_error(rc.corr_id, rc.queue_id, errc::smp_quota);
 
   Message m;
   m.id = random_id<kMsgIdSize>();
   m.timestamp = now_seconds();
-  auto stored = std::make_shared<Bytes>(protocol::kServerEncryptedBodyLength);
-  auto key = crypto::CbKey::from_dh_secret(q.recipient_dh_secret.view());
-  if (!key || !key->encrypt_into(crypto::cb_nonce(view(m.id)), body, *stored)) {
-    return respond_error(rc.corr_id, rc.queue_id, errc::smp_large_msg);
-  }
-  m.body = std::move(stored);
-  if (auto pushed = mq->push(std::move(m), quota); !pushed) {
+  m.body = std::make_shared<const Bytes>(body.begin(), body.end());
+  if (auto pushed = mq->push(std::move(m), quota, QuotaRule::refuse); !pushed) {
     return respond_error(rc.corr_id, rc.queue_id, smp_error(pushed.error()));
   }
   bump(ctx_.stats.msgs_sent);
@@ -312,6 +307,12 @@ void Session::send_message(const protocol::ReceivedCommand& rc, const QueueRecor
   }
   if (auto s = ctx_.subscribers.find(rid)) s->post_message_arrived(rid);
   respond(rc).kind = Outgoing::Kind::ok;
+}
+
+void Session::push_msg(Outgoing& o, Message m, const Subscription& sub) {
+  o.kind = Outgoing::Kind::msg;
+  o.message = std::move(m);
+  o.recipient_dh = sub.recipient_dh;
 }
 
 // NSUB: takes the notifier subscription over (END to the previous holder).

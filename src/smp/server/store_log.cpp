@@ -1,7 +1,10 @@
 #include "smp/server/store_log.h"
 
+#include <unistd.h>
+
 #include <algorithm>
-#include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <span>
@@ -9,168 +12,11 @@
 #include <thread>
 
 #include "smp/common/try.h"
-#include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
 #include "smp/server/file_io.h"
 #include "smp/server/log_text.h"
+#include "smp/server/store_log_backups.h"
 
 namespace smp::server {
-namespace {
-
-using log_text::expect;
-using log_text::expect_end;
-using log_text::parse_id;
-
-Result<crypto::PublicKey> parse_key(std::string_view& in) {
-  return enc::parse_public_key(in, crypto::kSignatureAlgorithms);
-}
-
-// "rid=… rk=… rdh=… sid=… sk=[…][ nid=… nk=…]" (QueueRec's strP).
-Result<QueueRecord> parse_queue(std::string_view& in) {
-  SMP_TRY_VOID(expect(in, "rid="));
-  SMP_TRY(QueueId rid, parse_id(in));
-  SMP_TRY_VOID(expect(in, " rk="));
-  SMP_TRY(crypto::PublicKey rk, parse_key(in));
-  SMP_TRY_VOID(expect(in, " rdh="));
-  std::array<std::uint8_t, DhSecret25519::kSize> rdh_bytes;
-  auto rdh_size = enc::parse_b64url_token_into(in, rdh_bytes);
-  std::optional<DhSecret25519> rdh;
-  if (rdh_size && *rdh_size == rdh_bytes.size()) rdh = DhSecret25519::from(rdh_bytes);
-  secure_wipe(rdh_bytes.data(), rdh_bytes.size());
-  if (!rdh_size) return rdh_size.error();
-  if (!rdh) return make_error_code(errc::bad_syntax);
-  SMP_TRY_VOID(expect(in, " sid="));
-  SMP_TRY(QueueId sid, parse_id(in));
-  SMP_TRY_VOID(expect(in, " sk="));
-  std::optional<crypto::PublicKey> sk;
-  if (!in.empty() && in.front() != ' ') {
-    SMP_TRY(crypto::PublicKey k, parse_key(in));
-    sk = k;
-  }
-  std::optional<NotifierCredentials> notifier;
-  if (!in.empty()) {
-    SMP_TRY_VOID(expect(in, " nid="));
-    SMP_TRY(QueueId nid, parse_id(in));
-    SMP_TRY_VOID(expect(in, " nk="));
-    SMP_TRY(crypto::PublicKey nk, parse_key(in));
-    notifier = NotifierCredentials{nid, nk};
-  }
-  return QueueRecord{.recipient_id = rid,
-                     .sender_id = sid,
-                     .recipient_key = rk,
-                     .recipient_dh_secret = *rdh,
-                     .sender_key = sk,
-                     .notifier = notifier};
-}
-
-Result<StoreLogRecord> parse_record(std::string_view in) {
-  if (in.starts_with("CREATE ")) {
-    in.remove_prefix(7);
-    SMP_TRY(QueueRecord q, parse_queue(in));
-    SMP_TRY_VOID(expect_end(in));
-    return StoreLogCreate{std::move(q)};
-  }
-  if (in.starts_with("SECURE ")) {
-    in.remove_prefix(7);
-    SMP_TRY(QueueId rid, parse_id(in));
-    SMP_TRY_VOID(expect(in, " "));
-    SMP_TRY(crypto::PublicKey key, parse_key(in));
-    SMP_TRY_VOID(expect_end(in));
-    return StoreLogSecure{rid, key};
-  }
-  if (in.starts_with("NOTIFIER ")) {
-    in.remove_prefix(9);
-    SMP_TRY(QueueId rid, parse_id(in));
-    SMP_TRY_VOID(expect(in, " "));
-    SMP_TRY(QueueId nid, parse_id(in));
-    SMP_TRY_VOID(expect(in, " "));
-    SMP_TRY(crypto::PublicKey key, parse_key(in));
-    SMP_TRY_VOID(expect_end(in));
-    return StoreLogNotifier{rid, NotifierCredentials{nid, key}};
-  }
-  if (in.starts_with("DELETE ")) {
-    in.remove_prefix(7);
-    SMP_TRY(QueueId rid, parse_id(in));
-    SMP_TRY_VOID(expect_end(in));
-    return StoreLogDelete{rid};
-  }
-  if (in.starts_with("SUSPEND ")) {
-    in.remove_prefix(8);
-    SMP_TRY(QueueId rid, parse_id(in));
-    SMP_TRY_VOID(expect_end(in));
-    return StoreLogSuspend{rid};
-  }
-  return make_error_code(errc::bad_tag);
-}
-
-void append_id(std::string& out, const QueueId& id) { enc::b64url_encode_append(out, view(id)); }
-
-// Appends the record's line (without the newline) to `out`, with no temporary strings.
-struct Appender {
-  std::string& out;
-
-  void operator()(const StoreLogCreate& c) const { create(c.queue); }
-  void create(const QueueRecord& q) const {
-    out += "CREATE rid=";
-    append_id(out, q.recipient_id);
-    out += " rk=";
-    enc::str_encode_append(out, q.recipient_key);
-    out += " rdh=";
-    enc::b64url_encode_append(out, q.recipient_dh_secret.view());
-    out += " sid=";
-    append_id(out, q.sender_id);
-    out += " sk=";
-    if (q.sender_key) enc::str_encode_append(out, *q.sender_key);
-    if (q.notifier) {
-      out += " nid=";
-      append_id(out, q.notifier->notifier_id);
-      out += " nk=";
-      enc::str_encode_append(out, q.notifier->notifier_key);
-    }
-  }
-  void operator()(const StoreLogSecure& r) const {
-    out += "SECURE ";
-    append_id(out, r.rid);
-    out += ' ';
-    enc::str_encode_append(out, r.key);
-  }
-  void operator()(const StoreLogNotifier& r) const {
-    out += "NOTIFIER ";
-    append_id(out, r.rid);
-    out += ' ';
-    append_id(out, r.creds.notifier_id);
-    out += ' ';
-    enc::str_encode_append(out, r.creds.notifier_key);
-  }
-  void operator()(const StoreLogDelete& r) const {
-    out += "DELETE ";
-    append_id(out, r.rid);
-  }
-  void operator()(const StoreLogSuspend& r) const {
-    out += "SUSPEND ";
-    append_id(out, r.rid);
-  }
-};
-
-}  // namespace
-
-std::string format_store_log_record(const StoreLogRecord& record) {
-  std::string line;
-  append_store_log_line(line, record);
-  line.pop_back();
-  return line;
-}
-
-void append_store_log_line(std::string& out, const StoreLogRecord& record) {
-  std::visit(Appender{out}, record);
-  out += '\n';
-}
-
-Result<StoreLogRecord> parse_store_log_line(std::string_view line) {
-  return parse_record(log_text::strip_cr(line));
-}
-
-// ---------------------------------------------------------------------------------------------
 
 struct StoreLog::State {
   std::mutex mu;
@@ -215,24 +61,19 @@ Result<void> StoreLog::close() {
 
 namespace {
 
-std::string_view keyword(std::string_view line) {
-  for (std::string_view k : {"CREATE", "SECURE", "NOTIFIER", "DELETE", "SUSPEND"})
-    if (line.starts_with(k)) return k;
-  return "unknown";
-}
-
 // One line as the parser left it for the replay: its text (without the \r) and its record or
 // why it did not parse. Parsing is pure, so lines may be parsed on several threads and then
 // applied in file order with exactly the result of a serial replay.
 struct ParsedLine {
   std::string_view text;
   Result<StoreLogRecord> record;
+  bool torn = false;  // the last line of the file, without its newline
 };
 
-ParsedLine parse_line(std::string_view raw) {
+ParsedLine parse_line(std::string_view raw, bool torn) {
   std::string_view text = log_text::strip_cr(raw);
-  if (text.empty()) return {text, make_error_code(errc::bad_syntax)};  // reported as empty
-  return {text, parse_record(text)};
+  if (text.empty() || torn) return {text, make_error_code(errc::bad_syntax), torn};
+  return {text, parse_store_log_line(text), false};
 }
 
 class Replayer {
@@ -242,6 +83,7 @@ class Replayer {
 
   void line(ParsedLine& p) {
     ++report_.lines;
+    if (p.torn) return skip(p.text, "torn last line (no newline)");
     if (p.text.empty()) return skip(p.text, "empty line");
     if (!p.record) return skip(p.text, errc_name(static_cast<errc>(p.record.error().value())));
     std::visit([&](auto& r) { apply(p.text, r); }, *p.record);
@@ -252,44 +94,68 @@ class Replayer {
     ++report_.skipped_lines;
     if (report_.errors.size() < kMaxLoadErrors) {
       report_.errors.push_back("line " + std::to_string(report_.lines) + " (" +
-                               std::string(keyword(text)) + "): " + std::string(why));
+                               std::string(store_log_keyword(text)) + "): " + std::string(why));
     }
+  }
+  void skip_unless_ok(std::string_view text, const error_code& e) {
+    skip(text, errc_name(static_cast<errc>(e.value())));
   }
 
-  // CREATE replaces a queue with the same rid, as the reference's M.insert does; if the new
-  // record cannot go in (its sender or notifier id belongs to another queue), the old stays.
+  // CREATE replaces a queue with the same rid, as SMP v1's M.insert does; if the new record
+  // cannot go in (an id belongs to another queue), the old stays.
   // (add leaves the store unchanged when it fails, so trying it first is the same.)
   void apply(std::string_view text, StoreLogCreate& c) {
-    if (store_.add(c.queue)) return;
-    std::optional<QueueRecord> old = store_.by_recipient(c.queue.recipient_id);
-    if (old) {
-      (void)store_.remove(c.queue.recipient_id);
-      if (store_.add(std::move(c.queue))) return;
-      (void)store_.add(std::move(*old));
+    auto added = store_.add(c.queue);
+    if (added) return;
+    if (added.error() == errc::already_exists) {
+      if (auto old = store_.remove(c.queue.recipient_id)) {
+        if (store_.add(std::move(c.queue))) return;
+        (void)store_.add(std::move(*old));
+      }
+      return skip(text, "sender, notifier or link id of another queue");
     }
-    skip(text, "sender or notifier id of another queue");
+    skip_unless_ok(text, added.error());
   }
-  void apply(std::string_view text, StoreLogSecure& s) {
-    auto q = store_.by_recipient(s.rid);
-    if (!q) return;
-    if (q->sender_key) {
-      if (*q->sender_key != s.key) skip(text, "queue already secured, kept the first key");
-      return;
+  void apply(std::string_view text, StoreLogLink& r) {
+    if (!store_.contains(r.rid)) return;
+    if (auto set = store_.set_link(r.rid, std::move(r.link)); !set) {
+      if (set.error() == errc::already_exists) return skip(text, "link id of another queue");
+      skip(text, "the queue has other link data");
     }
-    (void)store_.secure(s.rid, s.key);
+  }
+  void apply(std::string_view, StoreLogDeleteLink& r) { (void)store_.delete_link(r.rid); }
+  void apply(std::string_view text, StoreLogSecure& s) {
+    if (!store_.contains(s.rid)) return;
+    if (!store_.secure(s.rid, s.key, SecureCommand::key))
+      skip(text, "queue already secured, kept the first key");
+  }
+  void apply(std::string_view text, StoreLogKeys& k) {
+    if (!store_.contains(k.rid)) return;
+    if (auto r = store_.update_recipient_keys(k.rid, k.keys); !r) skip_unless_ok(text, r.error());
   }
   void apply(std::string_view text, StoreLogNotifier& n) {
     auto q = store_.by_recipient(n.rid);
     if (!q) return;
-    if (q->notifier) {
-      if (*q->notifier != n.creds) skip(text, "queue already has a notifier, kept the first");
-      return;
-    }
-    auto r = store_.add_notifier(n.rid, n.creds);
+    if (q->notifier == n.creds) return;  // the same record again
+    auto r = store_.add_notifier(n.rid, n.creds, NotifierRule::replace);
     if (!r) skip(text, "notifier id of another queue");
   }
-  void apply(std::string_view, StoreLogDelete& d) { (void)store_.remove(d.rid); }
   void apply(std::string_view, StoreLogSuspend& s) { (void)store_.suspend(s.rid); }
+  void apply(std::string_view, StoreLogBlock& b) { (void)store_.block(b.rid, b.info); }
+  void apply(std::string_view, StoreLogUnblock& u) { (void)store_.unblock(u.rid); }
+  void apply(std::string_view, StoreLogDelete& d) { (void)store_.remove(d.rid); }
+  void apply(std::string_view, StoreLogDeleteNotifier& d) { (void)store_.delete_notifier(d.rid); }
+  void apply(std::string_view, StoreLogTime& t) { (void)store_.update_time(t.rid, t.date); }
+  void apply(std::string_view text, StoreLogNewService& s) {
+    auto r = store_.get_or_create_service(s.service);
+    if (!r) return skip_unless_ok(text, r.error());
+    if (r->first != s.service.id) skip(text, "service certificate already known under another id");
+  }
+  void apply(std::string_view text, StoreLogQueueService& s) {
+    if (!store_.contains(s.rid)) return;
+    if (auto r = store_.set_queue_service(s.rid, s.party, s.service_id); !r)
+      skip(text, "the queue has no notifier");
+  }
 
   QueueStore& store_;
   StoreLogLoadReport& report_;
@@ -297,15 +163,16 @@ class Replayer {
 
 // Parses a block's lines split into `parts.size()` contiguous runs, one per thread (this
 // thread takes the first); parts[i] gets run i. Falls back to this thread alone if a thread
-// cannot be started.
-void parse_block(std::span<const std::string_view> lines,
+// cannot be started. `torn_last`: the block's last line is the file's, without its newline.
+void parse_block(std::span<const std::string_view> lines, bool torn_last,
                  std::vector<std::vector<ParsedLine>>& parts) {
   const std::size_t n = parts.size();
   auto parse_run = [&](std::size_t i) {
     std::size_t begin = lines.size() * i / n, end = lines.size() * (i + 1) / n;
     parts[i].clear();
     parts[i].reserve(end - begin);
-    for (std::size_t k = begin; k < end; ++k) parts[i].push_back(parse_line(lines[k]));
+    for (std::size_t k = begin; k < end; ++k)
+      parts[i].push_back(parse_line(lines[k], torn_last && k + 1 == lines.size()));
   };
   std::vector<std::thread> threads;
   std::size_t started = 1;
@@ -352,13 +219,15 @@ Result<void> replay(const std::filesystem::path& path, QueueStore& store,
       lines.emplace_back(buf.data() + start, end - start);
       start = end + 1;
     }
+    bool torn = false;
     if (eof && start < filled) {
       lines.emplace_back(buf.data() + start, filled - start);
       start = filled;
+      torn = true;
     }
     parts.resize(std::clamp<std::size_t>(
         lines.size() / std::max<std::size_t>(load.min_lines_per_thread, 1), 1, threads));
-    parse_block(lines, parts);
+    parse_block(lines, torn, parts);
     for (auto& part : parts)
       for (ParsedLine& p : part) replayer.line(p);
     std::memmove(buf.data(), buf.data() + start, filled - start);
@@ -367,18 +236,19 @@ Result<void> replay(const std::filesystem::path& path, QueueStore& store,
   return {};
 }
 
-// The compacted log: every queue in recipient-id order, written in large pieces.
-Result<void> write_compacted(const std::filesystem::path& path, const QueueStore& store) {
+// The compacted log: every service, then every queue in recipient-id order, written in large
+// pieces; before it replaces `path`, the old log is kept as a timed backup (a hard link).
+Result<void> write_compacted(const std::filesystem::path& path, const QueueStore& store,
+                             bool keep_backup, StoreLogLoadReport& report) {
   constexpr std::size_t kWriteChunk = 1 << 20;
   SMP_TRY(file_io::AtomicFile out, file_io::AtomicFile::create(path));
   std::string chunk;
   chunk.reserve(kWriteChunk + 4096);
+  for (ServiceRecord& s : store.services()) append_store_log_line(chunk, StoreLogNewService{std::move(s)});
   Result<void> written;
   store.for_each_sorted([&](const QueueRecord& q) {
     if (!written) return;
-    Appender{chunk}.create(q);
-    chunk += '\n';
-    if (q.status == QueueStatus::off) append_store_log_line(chunk, StoreLogSuspend{q.recipient_id});
+    append_store_log_line(chunk, StoreLogCreate{q});
     if (chunk.size() >= kWriteChunk) {
       written = out.write(chunk);
       chunk.clear();
@@ -386,6 +256,14 @@ Result<void> write_compacted(const std::filesystem::path& path, const QueueStore
   });
   SMP_TRY_VOID(written);
   SMP_TRY_VOID(out.write(chunk));
+  if (keep_backup) {
+    auto backup = timed_backup_path(path, std::chrono::system_clock::now());
+    if (::link(path.c_str(), backup.c_str()) == 0) {
+      report.backup = backup;
+    } else {
+      report.backup_error = std::strerror(errno);
+    }
+  }
   return out.commit();
 }
 
@@ -395,13 +273,21 @@ Result<std::pair<std::unique_ptr<StoreLog>, StoreLogLoadReport>> load_and_compac
     const std::filesystem::path& path, QueueStore& store, StoreLogOptions options,
     StoreLogLoadOptions load) {
   StoreLogLoadReport report;
+  SMP_TRY(report.recovered_interrupted_compaction, recover_interrupted_compaction(path));
+  std::error_code exists_ec;
+  const bool existed = std::filesystem::exists(path, exists_ec);
+  if (exists_ec) return make_error_code(errc::io_error);
   {
     SMP_TRY(file_io::Fd created, file_io::open_for_append(path));  // creates a missing file
     SMP_TRY_VOID(created.close());
   }
   SMP_TRY_VOID(replay(path, store, report, load));
   report.queues = store.size();
-  SMP_TRY_VOID(write_compacted(path, store));
+  report.services = store.services().size();
+  SMP_TRY_VOID(write_compacted(path, store, load.keep_backups && existed, report));
+  if (load.keep_backups) {
+    SMP_TRY(report.removed_backups, remove_old_backups(path, std::chrono::system_clock::now()));
+  }
   SMP_TRY(auto log, StoreLog::open_for_append(path, options));
   return std::make_pair(std::move(log), std::move(report));
 }

@@ -1,55 +1,22 @@
-// The server's store log (spec §5, the reference's Server/StoreLog.hs): a text file with one
-// record per line, appended as queues change and compacted at start-up.
-//
-//   CREATE rid=<b64u> rk=<b64u SPKI> rdh=<b64u 32 bytes> sid=<b64u> sk=[<b64u SPKI>][ nid=<b64u> nk=<b64u SPKI>]
-//   SECURE <b64u rid> <b64u SPKI sender key>
-//   NOTIFIER <b64u rid> <b64u nid> <b64u SPKI notifier key>
-//   DELETE <b64u rid>
-//   SUSPEND <b64u rid>
-//
-// SUSPEND is what later reference versions write for OFF; we write it too, instead of v1's
-// DELETE (quirk Q1), and v1 readers skip it as an unparsable line. Functions are pure and
-// thread-safe; a StoreLog is thread-safe (one mutex around each append) and owns its file.
+// The server's store log (the reference's Server/StoreLog.hs at simplexmq 6.5.5): a text file
+// with one record per line (store_log_record.h), appended as queues change and compacted at
+// start-up. A StoreLog is thread-safe (one mutex around each append) and owns its file; the
+// loading function is not reentrant for one path (the server holds a lock on its directory).
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "smp/common/error.h"
-#include "smp/server/queue_record.h"
 #include "smp/server/queue_store.h"
+#include "smp/server/store_log_record.h"
 
 namespace smp::server {
-
-// The queue's status is not part of CREATE: it parses as active (a SUSPEND line follows it
-// for a suspended queue in a compacted log).
-struct StoreLogCreate { QueueRecord queue; };
-struct StoreLogSecure { QueueId rid; crypto::PublicKey key; };
-struct StoreLogNotifier { QueueId rid; NotifierCredentials creds; };
-struct StoreLogDelete { QueueId rid; };
-struct StoreLogSuspend { QueueId rid; };
-
-using StoreLogRecord =
-    std::variant<StoreLogCreate, StoreLogSecure, StoreLogNotifier, StoreLogDelete, StoreLogSuspend>;
-
-// One line, without the trailing newline.
-std::string format_store_log_record(const StoreLogRecord& record);
-// The same line and its newline, appended to `out`.
-void append_store_log_line(std::string& out, const StoreLogRecord& record);
-
-// Parses one line (a trailing \r is stripped) as the reference's parseAll strP does: fields
-// separated by exactly one space, nothing after the last. Errors: errc::bad_tag for an unknown
-// record keyword, errc::bad_base64 / bad_der / wrong_algorithm for a bad field (keys must be
-// Ed25519/Ed448), errc::bad_syntax for a missing or misplaced field name or separator, an id
-// that is not 24 bytes or a DH secret that is not 32 bytes, errc::trailing_bytes for text
-// after the record.
-Result<StoreLogRecord> parse_store_log_line(std::string_view line);
 
 struct StoreLogOptions {
   // fdatasync after every append: survives power loss, costs a disk flush per queue change.
@@ -95,32 +62,49 @@ struct StoreLogLoadOptions {
   std::size_t read_block_bytes = std::size_t{4} << 20;
   // A block is split between threads only if each gets at least this many lines.
   std::size_t min_lines_per_thread = 256;
+  // Keep the log as it was as <path>.<ISO 8601 time> and remove old such backups, as the
+  // reference does. Off in tests that do not look at backups.
+  bool keep_backups = true;
 };
 inline constexpr std::size_t kMaxParseThreads = 4;
 
 struct StoreLogLoadReport {
   std::size_t lines = 0;          // lines read (empty lines included)
   std::size_t queues = 0;         // live queues after replay, now in the store
+  std::size_t services = 0;       // services after replay
   std::size_t skipped_lines = 0;  // unparsable lines and records that could not be applied
   // One message per skipped line: line number, record keyword and error; never a key, id
   // or secret. At most kMaxLoadErrors kept (skipped_lines has the count).
   std::vector<std::string> errors;
+  // The reference's <path>.start existed (its last compaction was interrupted) and was used;
+  // the log found beside it was kept as <path>.bak.
+  bool recovered_interrupted_compaction = false;
+  // Where the log as read was kept (nullopt: no backup was made: a new log, or
+  // keep_backups off, or the link failed, which is in `backup_error`).
+  std::optional<std::filesystem::path> backup;
+  std::string backup_error;
+  std::vector<std::filesystem::path> removed_backups;
 };
 inline constexpr std::size_t kMaxLoadErrors = 100;
 
-// Start-up: reads `path` (creating it if missing), replays it in order into `store`, then
-// writes the compacted log — one CREATE per live queue sorted by recipient id, followed by
-// SUSPEND for a suspended queue (the reference drops suspended queues here; we keep them) —
-// to <path>.tmp, fsyncs it, renames it over <path>, fsyncs the directory and returns the log
-// reopened for appending. A torn or garbled line is skipped and reported, never fatal.
+// Start-up: restores an interrupted compaction of the reference (see store_log_backups.h),
+// reads `path` (creating it if missing), replays it in order into `store`, then writes the
+// compacted log — a NEW_SERVICE per service in id order, then one CREATE per live queue
+// sorted by recipient id, carrying everything the queue has (status, link data, notifier
+// with its DH secret and service, date) — to <path>.tmp, fsyncs it, keeps the old log as a
+// timed backup (a hard link), renames the new one over <path>, fsyncs the directory, removes
+// old backups and returns the log reopened for appending. A garbled line is skipped and
+// reported, never fatal; so is a last line without its newline (a write torn by a crash: a
+// prefix of a record may itself parse as a different record).
 // Lines are parsed on `load.parse_threads` threads and applied in file order on this one.
 //
-// Replay: CREATE inserts (replacing a queue with the same rid, as the reference does); SECURE,
-// NOTIFIER, SUSPEND and DELETE for an unknown rid are ignored like the reference's M.adjust.
-// A SECURE or NOTIFIER for a queue that already has one is skipped and reported: the live
-// server refused that change (a v1 server logs SECURE before the check, quirk Q2), and the
-// reference replay would have replaced the key. A CREATE whose sender or notifier id belongs
-// to another live queue is skipped and reported.
+// Replay, as the reference's readQueueStore with the store's rules (queue_store.h): CREATE
+// inserts (replacing a queue with the same rid, as SMP v1 did; a CREATE whose sender,
+// notifier or link id belongs to another live queue is skipped and reported); a record for
+// an unknown rid is ignored; SECURE for a queue with another sender key is reported and the
+// first key kept (the reference's secureQueue answers AUTH); NOTIFIER replaces the notifier
+// (as 6.5.5's NKEY does) unless its id belongs to another queue; LINK follows set_link's
+// rules; NEW_SERVICE creates the service unless its certificate is known.
 // REQUIRES: `store` is empty. errc::io_error when reading or writing the files fails.
 Result<std::pair<std::unique_ptr<StoreLog>, StoreLogLoadReport>> load_and_compact_store_log(
     const std::filesystem::path& path, QueueStore& store, StoreLogOptions options = {},

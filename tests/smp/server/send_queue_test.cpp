@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "smp/crypto/cbox.h"
 #include "smp/protocol/transmission.h"
 #include "smp/protocol/wire_format.h"
 
@@ -91,12 +92,14 @@ TEST(SendQueueTest, PopReleasesTheMessageBody) {
   auto body = std::make_shared<const Bytes>(16106, 1);
   Outgoing& o = q.push_back();
   o.kind = Outgoing::Kind::msg;
-  o.message = Message{MsgId{}, 1, body};
+  o.message = Message{.timestamp = 1, .body = body};
+  o.recipient_dh = *DhSecret25519::from(Bytes(32, 9));
   EXPECT_EQ(body.use_count(), 2);
   q.pop_front();
   EXPECT_EQ(body.use_count(), 1);
   Outgoing& again = q.push_back();
-  again.message = Message{MsgId{}, 1, body};
+  EXPECT_EQ(again.recipient_dh, DhSecret25519());  // the slot's copy of the secret is wiped
+  again.message = Message{.timestamp = 1, .body = body};
   q.clear();
   EXPECT_EQ(body.use_count(), 1);
 }
@@ -107,7 +110,7 @@ TEST(SendQueueTest, EncodesEachKindAsTheClientParsesIt) {
   rid.fill(1);
   sid.fill(2);
   auto key = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
-  auto body = std::make_shared<const Bytes>(proto::kServerEncryptedBodyLength, 7);
+  auto body = std::make_shared<const Bytes>(proto::kMaxMessageLength, 7);
 
   Outgoing o;
   o.corr_id.assign(as_bytes("17"));
@@ -127,15 +130,31 @@ TEST(SendQueueTest, EncodesEachKindAsTheClientParsesIt) {
 
   o.kind = Outgoing::Kind::msg;
   o.queue_id.assign(view(rid));
-  o.message = Message{sid, 1234, body};
+  o.message = Message{.id = sid, .timestamp = 1234, .body = body};
+  o.recipient_dh = *DhSecret25519::from(Bytes(32, 5));
   ASSERT_TRUE(encode_outgoing(o, kSession, block));
   r = decode(block);
   ASSERT_TRUE(r.message);
   const auto* m = std::get_if<proto::msg::Msg>(&*r.message);
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->timestamp, 1234);
-  EXPECT_EQ(to_bytes(m->body), *body);
   EXPECT_EQ(to_bytes(r.queue_id), to_bytes(view(rid)));
+  // SMP v1's MSG body: cbEncrypt(rcvDhSecret, nonce = msgId, pad(body, 16090)).
+  auto cb = crypto::CbKey::from_dh_secret(o.recipient_dh.view());
+  ASSERT_TRUE(cb);
+  auto expected = cb->encrypt(crypto::cb_nonce(view(sid)), *body, proto::kServerEncryptedPaddedLength);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(to_bytes(m->body), *expected);
+  EXPECT_EQ(cb->decrypt(crypto::cb_nonce(view(sid)), m->body).value(), *body);
+  // The very block the broker encoder makes of the encrypted body.
+  Bytes reference(proto::kBlockSize);
+  ASSERT_TRUE(proto::encode_broker_block({kSession, o.corr_id.view(), o.queue_id.view()},
+                                         proto::msg::Msg{view(sid), 1234, *expected}, reference));
+  EXPECT_EQ(block, reference);
+  // Quota markers have no SMP v1 form.
+  o.message.kind = MessageKind::quota;
+  EXPECT_FALSE(encode_outgoing(o, kSession, block));
+  o.message.kind = MessageKind::message;
 
   o.kind = Outgoing::Kind::err;
   o.error = errc::smp_quota;

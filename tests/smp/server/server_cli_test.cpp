@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "smp/server/server_identity.h"
+#include "smp/server/server_ini.h"
 #include "smp/server/server_paths.h"
 #include "support/temp_dir.h"
 
@@ -15,6 +17,13 @@ namespace smp::server {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
 
 struct CliRun {
   int status;
@@ -30,11 +39,11 @@ CliRun run(std::vector<std::string> args) {
   return CliRun{status, out.str(), err.str()};
 }
 
-TEST(ServerCli, VersionIsTheReferenceLine) {
+TEST(ServerCli, VersionNamesBothGenerations) {
   for (const char* flag : {"-v", "--version"}) {
     CliRun r = run({flag});
     EXPECT_EQ(r.status, 0);
-    EXPECT_EQ(r.out, "SMP server v1.0.0\n");
+    EXPECT_EQ(r.out, "SMP server v6.5.5.0 (simplexmq-cpp: SMP v1 and SMP 6..18)\n");
   }
 }
 
@@ -50,7 +59,7 @@ TEST(ServerCli, NoArgumentsPrintsHelp) {
 TEST(ServerCli, HelpNamesTheImplementation) {
   CliRun r = run({"--help"});
   EXPECT_EQ(r.status, 0);
-  EXPECT_NE(r.out.find("SMP server v1.0.0 (simplexmq-cpp)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(std::string(kServerVersionLine) + ": a SimpleX"), std::string::npos) << r.out;
   r = run({"init", "--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("--sign-algorithm"), std::string::npos) << r.out;
@@ -77,11 +86,39 @@ TEST(ServerCli, InitWithFlagsUsesTheGivenDirectoriesAndOptions) {
   ASSERT_TRUE(name.has_value());
   EXPECT_EQ(*name, "smp.example.com");
   EXPECT_NE(r.out.find("@smp.example.com:15224\n"), std::string::npos) << r.out;
+  auto settings = parse_server_ini(read_file(paths.ini_file()));
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_TRUE(settings->store_log);
+  EXPECT_TRUE(settings->create_password);  // random, as the reference's default
 
   r = run({"--config-dir", paths.config_dir.string(), "--log-dir", paths.log_dir.string(),
            "delete"});
   EXPECT_EQ(r.status, 0);
   EXPECT_FALSE(fs::exists(paths.config_dir));
+}
+
+// The reference's init flags: --disable-store-log, --password PWD, --no-password.
+TEST(ServerCli, InitPasswordAndStoreLogFlags) {
+  test::TempDir dir;
+  auto init = [&](const std::string& name, std::vector<std::string> flags) {
+    ServerPaths paths{dir.path() / name / "etc", dir.path() / name / "log"};
+    std::vector<std::string> args{"--config-dir", paths.config_dir.string(), "--log-dir",
+                                  paths.log_dir.string(), "init"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    CliRun r = run(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto s = parse_server_ini(read_file(paths.ini_file()));
+    EXPECT_TRUE(s.has_value());
+    return s.has_value() ? *s : ServerIniSettings{};
+  };
+  ServerIniSettings s = init("given", {"--password", "s3cret", "--disable-store-log"});
+  EXPECT_EQ(s.create_password, "s3cret");
+  EXPECT_FALSE(s.store_log);
+  s = init("none", {"--no-password"});
+  EXPECT_FALSE(s.create_password);
+  EXPECT_TRUE(s.store_log);
+  EXPECT_NE(run({"--config-dir", (dir.path() / "x").string(), "init", "--no-password",
+                 "--password", "a"}).status, 0);
 }
 
 TEST(ServerCli, StartWithoutInitIsTheReferenceError) {

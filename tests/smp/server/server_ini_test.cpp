@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 namespace smp::server {
 namespace {
 
@@ -23,6 +27,14 @@ IniError parse_error(std::string_view text) {
   return r.error();
 }
 
+std::string read_data(std::string_view name) {
+  std::ifstream f(std::filesystem::path(SMP_SOURCE_DIR) / "tests/smp/server/data" / name,
+                  std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
 constexpr std::string_view kMinimal = "[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 5223\nwebsockets: off\n";
 
 std::string with(std::string_view extra) { return std::string(kMinimal) + std::string(extra); }
@@ -32,12 +44,16 @@ TEST(ServerIni, ReferenceKeysAloneGiveOurDefaults) {
   EXPECT_TRUE(s.store_log);
   EXPECT_TRUE(s.restore_messages);
   EXPECT_EQ(s.expire_messages_days, 21u);
+  EXPECT_TRUE(s.allow_new_queues);
+  EXPECT_FALSE(s.create_password);
   EXPECT_EQ(s.host, "");
-  EXPECT_EQ(s.port, 5223);
-  EXPECT_FALSE(s.websockets);
+  EXPECT_EQ(s.listen_host, "");
+  EXPECT_EQ(s.ports, std::vector<std::uint16_t>{5223});
+  EXPECT_TRUE(s.websocket_ports.empty());
   EXPECT_EQ(s.msg_queue_quota, 256u);
   EXPECT_EQ(s.threads, 0u);
   EXPECT_FALSE(s.prometheus_port.has_value());
+  EXPECT_TRUE(s.ignored_keys.empty());
 }
 
 TEST(ServerIni, ReadsTheThreadCount) {
@@ -45,11 +61,98 @@ TEST(ServerIni, ReadsTheThreadCount) {
   EXPECT_EQ(parse_ok(with("[TRANSPORT]\nthreads: 0\n")).threads, 0u);
 }
 
-TEST(ServerIni, ReadsTheReferenceInitFileWithStoreLogOff) {
-  // What the reference `smp-server init` writes without -l.
-  ServerIniSettings s = parse_ok(
-      "[STORE_LOG]\n# comment\nenable: off  # on\n\n[TRANSPORT]\nport: 5223\nwebsockets: off\n");
+// The files the reference's `smp-server init -y` writes at 6.5.5, reconstructed from
+// iniFileContent (Server/Main/Init.hs) for the flags named in each test; they are in
+// tests/smp/server/data.
+
+// smp-server init -y: store log on, a random create_password, the web server on.
+TEST(ServerIniReference, TheDefaultInitFile) {
+  ServerIniSettings s = parse_ok(read_data("smp-server-6.5.5-init.ini"));
+  EXPECT_TRUE(s.store_log);
+  EXPECT_TRUE(s.restore_messages);
+  EXPECT_EQ(s.expire_messages_days, 21u);
+  EXPECT_TRUE(s.allow_new_queues);
+  EXPECT_EQ(s.create_password, "XHqMN2u3uG5Ez5JQcZEuF6iCk0yVb2bq-Qq8Hc5pKDc=");
+  EXPECT_EQ(s.host, "<hostnames>");
+  EXPECT_EQ(s.listen_host, "");
+  EXPECT_EQ(s.ports, (std::vector<std::uint16_t>{5223, 443}));
+  EXPECT_TRUE(s.websocket_ports.empty());
+  // One warning line lists what this server does not do.
+  EXPECT_EQ(describe_ignored_keys(s),
+            "not implemented, ignored: [INFORMATION] hosting_type; [STORE_LOG] "
+            "expire_ntfs_hours; [INACTIVE_CLIENTS] disconnect, ttl, check_interval; [WEB] "
+            "static_path, https, cert, key");
+  ServerConfig cfg = make_server_config(s, "/etc/opt/simplex");
+  ASSERT_EQ(cfg.listeners.size(), 2u);
+  EXPECT_EQ(cfg.listeners[0].port, "5223");
+  EXPECT_EQ(cfg.listeners[1].port, "443");
+  EXPECT_EQ(cfg.listeners[1].kind, transport::TransportKind::tls);
+  EXPECT_TRUE(cfg.allow_new_queues);
+  EXPECT_EQ(cfg.new_queue_basic_auth, s.create_password);
+}
+
+// smp-server init -y --no-password --disable-store-log --fqdn smp.example.com --control-port
+// --socks-proxy --own-domains example.com,example.net --source-code --server-country DE
+// --operator "Example Ltd" --operator-country GB --operator-website https://example.com
+// --hosting Hoster --hosting-country DE --hosting-type dedicated --daily-stats --disable-web
+TEST(ServerIniReference, AnInitFileWithoutPasswordAndWithEveryOption) {
+  ServerIniSettings s = parse_ok(read_data("smp-server-6.5.5-init-no-password.ini"));
   EXPECT_FALSE(s.store_log);
+  EXPECT_FALSE(s.restore_messages);
+  EXPECT_FALSE(s.create_password);
+  EXPECT_EQ(s.host, "smp.example.com");
+  EXPECT_EQ(describe_ignored_keys(s),
+            "not implemented, ignored: [INFORMATION] source_code, server_country, operator, "
+            "operator_country, website, hosting, hosting_country, hosting_type; [STORE_LOG] "
+            "expire_ntfs_hours, log_stats; [AUTH] control_port_admin_password, "
+            "control_port_user_password; [TRANSPORT] control_port; [PROXY] own_server_domains, "
+            "socks_proxy; [INACTIVE_CLIENTS] disconnect, ttl, check_interval; [WEB] static_path");
+}
+
+// smp-server init -y --password '#Pa55;word' --ip 203.0.113.7: a password that starts like a
+// comment is the password.
+TEST(ServerIniReference, AnInitFileWithAGivenPassword) {
+  ServerIniSettings s = parse_ok(read_data("smp-server-6.5.5-init-password.ini"));
+  EXPECT_EQ(s.create_password, "#Pa55;word");
+  EXPECT_EQ(s.host, "203.0.113.7");
+  EXPECT_TRUE(s.store_log);
+}
+
+TEST(ServerIni, PortListsAndWebSockets) {
+  ServerIniSettings s = parse_ok(
+      "[STORE_LOG]\nenable = on\n[TRANSPORT]\nport = 5223, 443\nwebsockets = 443,8443\n");
+  EXPECT_EQ(s.ports, (std::vector<std::uint16_t>{5223, 443}));
+  // The reference's iniTransports: WebSockets ports that are TLS ports are left out.
+  EXPECT_EQ(s.websocket_ports, std::vector<std::uint16_t>{8443});
+  EXPECT_EQ(parse_ok(with("[TRANSPORT]\n")).websocket_ports.size(), 0u);
+  s = parse_ok("[STORE_LOG]\nenable = on\n[TRANSPORT]\nport = 5223\nwebsockets = on\n");
+  EXPECT_EQ(s.websocket_ports, std::vector<std::uint16_t>{80});
+  ServerConfig cfg = make_server_config(s, "/cfg");
+  ASSERT_EQ(cfg.listeners.size(), 2u);
+  EXPECT_EQ(cfg.listeners[1].port, "80");
+  EXPECT_EQ(cfg.listeners[1].kind, transport::TransportKind::websocket);
+}
+
+TEST(ServerIni, AuthSettings) {
+  ServerIniSettings s =
+      parse_ok(with("[AUTH]\nnew_queues = off\ncreate_password = s3cr3t=  # a comment\n"));
+  EXPECT_FALSE(s.allow_new_queues);
+  EXPECT_EQ(s.create_password, "s3cr3t=");
+  ServerConfig cfg = make_server_config(s, "/cfg");
+  EXPECT_FALSE(cfg.allow_new_queues);
+  EXPECT_EQ(cfg.new_queue_basic_auth, "s3cr3t=");
+  EXPECT_TRUE(is_valid_basic_auth("a!#$%^&*()=~"));
+  for (std::string_view bad : {"", "a b", "a@b", "a:b", "a/b", "a\x7f", "\xe9"})
+    EXPECT_FALSE(is_valid_basic_auth(bad)) << bad;
+}
+
+TEST(ServerIni, KeysWhoseValueIsWhatWeDoAnywayAreNotListed) {
+  ServerIniSettings s = parse_ok(with(
+      "[STORE_LOG]\nlog_stats = off\nexpire_messages_on_send = off\nexpire_messages_on_start = off\n"
+      "store_queues = memory\nstore_messages = memory\n[TRANSPORT]\nlog_tls_errors = off\n"));
+  EXPECT_TRUE(s.ignored_keys.empty());
+  s = parse_ok(with("[STORE_LOG]\nexpire_messages_on_send = on\n"));
+  EXPECT_EQ(describe_ignored_keys(s), "not implemented, ignored: [STORE_LOG] expire_messages_on_send");
 }
 
 TEST(ServerIni, FormattedFileReadsBackEqual) {
@@ -57,9 +160,12 @@ TEST(ServerIni, FormattedFileReadsBackEqual) {
   s.store_log = true;
   s.restore_messages = false;
   s.expire_messages_days = 7;
-  s.host = "127.0.0.1";
-  s.port = 15223;
-  s.websockets = true;
+  s.allow_new_queues = false;
+  s.create_password = "pass;#word";
+  s.host = "smp.example.com";
+  s.listen_host = "127.0.0.1";
+  s.ports = {15223, 443};
+  s.websocket_ports = {8080, 8443};
   s.msg_queue_quota = 128;
   s.threads = 2;
   s.log_interval_seconds = 60;
@@ -67,17 +173,27 @@ TEST(ServerIni, FormattedFileReadsBackEqual) {
   ServerIniSettings back = parse_ok(format_server_ini(s));
   EXPECT_EQ(back, s);
 
+  s.websocket_ports = {80};
+  EXPECT_EQ(parse_ok(format_server_ini(s)), s);
+
   ServerIniSettings defaults;
   ServerIniSettings back2 = parse_ok(format_server_ini(defaults));
   EXPECT_EQ(back2, defaults);
 }
 
-TEST(ServerIni, FormattedFileWritesStoreLogOffAsTheReferenceDoes) {
+TEST(ServerIni, FormattedFileUsesTheReferenceLayout) {
   ServerIniSettings s;
   s.store_log = false;
-  EXPECT_NE(format_server_ini(s).find("\nenable: off  # on\n"), std::string::npos);
+  const std::string text = format_server_ini(s);
+  EXPECT_NE(text.find("\nenable = off\n"), std::string::npos);
+  EXPECT_NE(text.find("\nstore_queues = memory\n"), std::string::npos);
+  EXPECT_NE(text.find("\nnew_queues = on\n"), std::string::npos);
+  EXPECT_NE(text.find("\n# create_password = password to create new queues"), std::string::npos);
+  EXPECT_NE(text.find("\nwebsockets = off\n"), std::string::npos);
   s.store_log = true;
-  EXPECT_NE(format_server_ini(s).find("\nenable: on\n"), std::string::npos);
+  s.create_password = "abc";
+  EXPECT_NE(format_server_ini(s).find("\nenable = on\n"), std::string::npos);
+  EXPECT_NE(format_server_ini(s).find("\ncreate_password = abc\n"), std::string::npos);
 }
 
 struct BadSettings {
@@ -104,13 +220,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettings{"[STORE_LOG]\nenable: yes\n[TRANSPORT]\nport: 5223\nwebsockets: off\n", 2,
                     "`on` or `off`, got `yes`"},
         BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 52x3\nwebsockets: off\n", 4,
-                    "`port` must be a number from 0 to 65535, got `52x3`"},
+                    "`port` must be a port number from 0 to 65535"},
         BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 65536\nwebsockets: off\n", 4,
                     "65535"},
         BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: -1\nwebsockets: off\n", 4,
                     "port"},
+        BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 5223,\nwebsockets: off\n", 4,
+                    "separated by commas"},
         BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 80\nwebsockets: off\n", 4,
                     "WebSockets"},
+        BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 5223,80\nwebsockets: off\n", 4,
+                    "WebSockets"},
+        BadSettings{"[STORE_LOG]\nenable: on\n[TRANSPORT]\nport: 5223\nwebsockets: maybe\n", 5,
+                    "`websockets` must be `off`, `on`"},
         BadSettings{with("[QUEUES]\nmsg_queue_quota: 0\n"), 7, "msg_queue_quota"},
         BadSettings{with("[QUEUES]\nmsg_queue_quota: 99999999999999999999999\n"), 7,
                     "msg_queue_quota"},
@@ -118,38 +240,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettings{with("[STATS]\nprometheus_port: x\n"), 7, "prometheus_port"},
         BadSettings{with("[STATS]\nlog_interval_seconds: 1.5\n"), 7, "log_interval_seconds"},
         BadSettings{with("[STORE_LOG]\nexpire_messages_days: 0\n"), 7, "expire_messages_days"},
+        BadSettings{with("[STORE_LOG]\nstore_queues = database\n"), 7, "PostgreSQL"},
+        BadSettings{with("[STORE_LOG]\nstore_messages = journal\n"), 7, "journal export"},
+        BadSettings{with("[STORE_LOG]\nexpire_messages_on_start = yes\n"), 7, "`on` or `off`"},
+        BadSettings{with("[TRANSPORT]\nlisten_host: a b\n"), 7, "listen_host"},
         BadSettings{with("[TRANSPORT]\nhost: a b\n"), 7, "host"},
         BadSettings{with("[TRANSPORT]\nthreads: two\n"), 7, "`threads` must be a number"},
         BadSettings{with("[TRANSPORT]\nthreads: 1025\n"), 7, "from 0 to 1024"},
         BadSettings{with("[TRANSPORT]\nhots: 1.2.3.4\n"), 7, "unknown key `hots`"},
-        BadSettings{with("[AUTH]\nnew_queues: on\n"), 7, "unknown section [AUTH]"},
+        BadSettings{with("[AUTH]\nnew_queues = maybe\n"), 7, "new_queues"},
+        BadSettings{with("[AUTH]\ncreate_password =\n"), 7, "create_password"},
+        BadSettings{with("[AUTH]\ncreate_password = user:pass\n"), 7, "create_password"},
+        BadSettings{with("[AUTH]\npassword = x\n"), 7, "unknown key `password`"},
+        BadSettings{with("[SERVER]\nx = 1\n"), 7, "unknown section [SERVER]"},
         BadSettings{"[STORE_LOG]\nenable on\n", 2, "key: value"}));
-
-TEST(ServerIni, ConfigHasTlsListenerAndWebSocketsWhenEnabled) {
-  ServerIniSettings s;
-  s.host = "127.0.0.1";
-  s.port = 15223;
-  s.msg_queue_quota = 10;
-  s.expire_messages_days = 2;
-  s.threads = 3;
-  ServerConfig cfg = make_server_config(s, "/cfg");
-  ASSERT_EQ(cfg.listeners.size(), 1u);
-  EXPECT_EQ(cfg.listeners[0].host, "127.0.0.1");
-  EXPECT_EQ(cfg.listeners[0].port, "15223");
-  EXPECT_EQ(cfg.listeners[0].kind, transport::TransportKind::tls);
-  EXPECT_EQ(cfg.ca_cert_file, std::filesystem::path("/cfg/ca.crt"));
-  EXPECT_EQ(cfg.server_cert_file, std::filesystem::path("/cfg/server.crt"));
-  EXPECT_EQ(cfg.server_key_file, std::filesystem::path("/cfg/server.key"));
-  EXPECT_EQ(cfg.msg_queue_quota, 10u);
-  EXPECT_EQ(cfg.message_ttl_seconds, 2 * 86400);
-  EXPECT_EQ(cfg.threads, 3u);
-
-  s.websockets = true;
-  cfg = make_server_config(s, "/cfg");
-  ASSERT_EQ(cfg.listeners.size(), 2u);
-  EXPECT_EQ(cfg.listeners[1].port, "80");
-  EXPECT_EQ(cfg.listeners[1].kind, transport::TransportKind::websocket);
-}
 
 }  // namespace
 }  // namespace smp::server

@@ -43,6 +43,7 @@ TEST_F(ServerInitTest, CreatesKeysCertificatesFingerprintAndIni) {
   options.algorithm = transport::CertificateAlgorithm::ed25519;
   options.listen_host = "127.0.0.1";
   options.port = 15223;
+  options.password = InitPassword::none;
   ASSERT_EQ(init(options), 0) << err_.str();
   EXPECT_EQ(err_.str(), "");
 
@@ -61,13 +62,16 @@ TEST_F(ServerInitTest, CreatesKeysCertificatesFingerprintAndIni) {
   ASSERT_TRUE(settings.has_value());
   ServerIniSettings s = *settings;
   EXPECT_TRUE(s.store_log);
-  EXPECT_EQ(s.host, "127.0.0.1");
-  EXPECT_EQ(s.port, 15223);
+  EXPECT_EQ(s.host, "127.0.0.1");  // the certificate's name (the reference writes <hostnames>)
+  EXPECT_EQ(s.listen_host, "127.0.0.1");
+  EXPECT_EQ(s.ports, std::vector<std::uint16_t>{15223});
+  EXPECT_FALSE(s.create_password);
+  EXPECT_TRUE(s.ignored_keys.empty());
 
   std::string printed = out_.str();
   EXPECT_NE(printed.find("Server initialized, you can modify configuration in " +
-                         paths_.ini_file().string() + ".\nRun `smp-server start` to start server.\n"
-                         "SMP server v1.0.0\nFingerprint: " + fingerprint + "\n"),
+                         paths_.ini_file().string() + ".\nRun `smp-server start` to start server.\n" +
+                         std::string(kServerVersionLine) + "\nFingerprint: " + fingerprint + "\n"),
             std::string::npos)
       << printed;
   EXPECT_NE(printed.find("smp://" + fingerprint + "@127.0.0.1:15223\n"), std::string::npos);
@@ -79,9 +83,60 @@ TEST_F(ServerInitTest, CreatesKeysCertificatesFingerprintAndIni) {
   ASSERT_TRUE(identity.has_value()) << identity.error().message;
 }
 
-TEST_F(ServerInitTest, StoreLogOffIsWrittenAsTheReferenceDoes) {
+TEST_F(ServerInitTest, StoreLogIsOnByDefaultAsInTheReference) {
   ASSERT_EQ(init(), 0) << err_.str();
-  EXPECT_NE(read_text(paths_.ini_file()).find("\nenable: off  # on\n"), std::string::npos);
+  EXPECT_NE(read_text(paths_.ini_file()).find("\nenable = on\n"), std::string::npos);
+}
+
+TEST_F(ServerInitTest, StoreLogOffIsWrittenAsTheReferenceDoes) {
+  InitOptions options;
+  options.store_log = false;
+  ASSERT_EQ(init(options), 0) << err_.str();
+  EXPECT_NE(read_text(paths_.ini_file()).find("\nenable = off\n"), std::string::npos);
+}
+
+// Init.hs: without --password or --no-password, a random password (32 random bytes,
+// base64url); the ini is then readable only by its owner and the address carries it.
+TEST_F(ServerInitTest, ARandomPasswordByDefault) {
+  ASSERT_EQ(init(), 0) << err_.str();
+  auto s = parse_server_ini(read_text(paths_.ini_file()));
+  ASSERT_TRUE(s.has_value());
+  ASSERT_TRUE(s->create_password);
+  EXPECT_EQ(s->create_password->size(), 44u);
+  EXPECT_TRUE(is_valid_basic_auth(*s->create_password));
+  EXPECT_EQ(mode_of(paths_.ini_file()), 0600u);
+  EXPECT_NE(out_.str().find(":" + *s->create_password + "@127.0.0.1\n"), std::string::npos)
+      << out_.str();
+  // Another init, another password.
+  test::TempDir other;
+  ServerPaths other_paths{other.path() / "etc", other.path() / "log"};
+  ASSERT_EQ(init_server(other_paths, {}, out_, err_), 0);
+  EXPECT_NE(parse_server_ini(read_text(other_paths.ini_file()))->create_password, s->create_password);
+}
+
+TEST_F(ServerInitTest, AGivenPasswordOrNone) {
+  InitOptions options;
+  options.password = InitPassword::given;
+  options.given_password = "#Pa55;word";
+  ASSERT_EQ(init(options), 0) << err_.str();
+  EXPECT_NE(read_text(paths_.ini_file()).find("\ncreate_password = #Pa55;word\n"),
+            std::string::npos);
+  EXPECT_EQ(parse_server_ini(read_text(paths_.ini_file()))->create_password, "#Pa55;word");
+
+  test::TempDir other;
+  ServerPaths other_paths{other.path() / "etc", other.path() / "log"};
+  options.password = InitPassword::none;
+  ASSERT_EQ(init_server(other_paths, options, out_, err_), 0);
+  EXPECT_FALSE(parse_server_ini(read_text(other_paths.ini_file()))->create_password);
+}
+
+TEST_F(ServerInitTest, AnInvalidPasswordIsRefused) {
+  InitOptions options;
+  options.password = InitPassword::given;
+  options.given_password = "user:pass";
+  EXPECT_EQ(init(options), 1);
+  EXPECT_NE(err_.str().find("password"), std::string::npos) << err_.str();
+  EXPECT_FALSE(fs::exists(paths_.config_dir));
 }
 
 TEST_F(ServerInitTest, FqdnBecomesTheCertificateName) {
