@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project builds and tests with.
 # Idempotent: runs apt-get only when something is missing, and is quiet otherwise.
+# `install-deps.sh package` adds what `make deb` and the package test phase need (lintian,
+# help2man, debootstrap, systemd-analyze, a YAML reader for the cloud-init file).
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,12 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev procps
 )
+for group in "$@"; do
+  case "$group" in
+    package) packages+=(dpkg-dev lintian help2man debootstrap debian-archive-keyring systemd python3-yaml) ;;
+    *) echo "install-deps: unknown group '$group' (package)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,8 @@
 #   fuzz     each fuzz target for a bounded time under ASan + UBSan (scripts/fuzz.sh)
 #   asan     unit and integration tests built with ASan + UBSan in build-asan/
 #   tsan     the concurrent server and client integration tests built with TSan in build-tsan/
+#   package  the Debian package (make deb, lintian) installed, run and purged in a fresh
+#            Debian root (scripts/test-package.sh; needs root)
 # `scripts/test.sh asan tsan` runs only the phases named. Knobs:
 #   SMP_FUZZ_SECONDS  seconds per fuzz target (default 60; 0 skips the fuzz phase)
 #   SMP_SOAK_SCALE    multiplies the soak tests' counts (default 1)
@@ -16,7 +18,7 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 jobs=$(nproc)
 
 phases=("$@")
-if ((${#phases[@]} == 0)); then phases=(release fuzz asan tsan); fi
+if ((${#phases[@]} == 0)); then phases=(release package fuzz asan tsan); fi
 
 # Tests left out of the sanitizer runs, chosen here and nowhere else (ctest -E regex):
 # - AuthTakesTheSameTime...: compares the time of two code paths to 30%; instrumentation
@@ -90,8 +92,14 @@ for phase in "${phases[@]}"; do
         -R "$tsan_select" -E "$sanitizer_exclude"
       end "tsan tests"
       ;;
+    package)
+      begin "package (make deb, install, run and purge in a Debian root)"
+      if [[ $(id -u) -eq 0 ]]; then ./scripts/test-package.sh build
+      else sudo ./scripts/test-package.sh build; fi
+      end "package"
+      ;;
     *)
-      echo "unknown phase '$phase' (release, fuzz, asan, tsan)" >&2
+      echo "unknown phase '$phase' (release, package, fuzz, asan, tsan)" >&2
       exit 2
       ;;
   esac

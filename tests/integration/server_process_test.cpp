@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,39 @@ TEST_F(ServerProcessTest, TransportThreadsSetsTheNumberOfIoThreads) {
   // The main thread carries the executable's name too; the difference is the io threads.
   EXPECT_GE(named[1], 1u);
   EXPECT_EQ(named[3], named[1] + 2);
+}
+
+// As under systemd with StandardOutput=journal: $JOURNAL_STREAM names the device and inode of
+// stdout (here a file made beforehand, so that its inode is known). journald stamps each line
+// itself, so the server's log lines carry only their priority prefix (console_log.h).
+TEST_F(ServerProcessTest, LogLinesToTheJournalCarryAPriorityAndNoTimestamp) {
+  init();
+  const fs::path out = log_dir().parent_path() / "journal";
+  std::ofstream(out).close();
+  struct stat st {};
+  ASSERT_EQ(::stat(out.c_str(), &st), 0);
+  Env journal_env = env();
+  journal_env.emplace_back("JOURNAL_STREAM",
+                           std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino));
+  ChildProcess server(smp_server_binary(), {"start"}, journal_env, out,
+                      log_dir().parent_path() / "journal.err");
+  ASSERT_TRUE(server.wait_for_line("Server address: smp://")) << server.out() << server.err();
+  server.signal(SIGTERM);
+  ASSERT_EQ(server.wait(30s), 0) << server.err();
+
+  const std::regex timestamp(R"(.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d.*)");
+  std::vector<std::string> log_lines;
+  for (const std::string& line : lines_of(server.out())) {
+    EXPECT_FALSE(std::regex_match(line, timestamp)) << line;
+    if (line.rfind('<', 0) == 0) log_lines.push_back(line);
+  }
+  const std::vector<std::string> expected{"<6>info store log: 0 lines read, 0 queues restored",
+                                          "<6>info SIGTERM: stopping"};
+  ASSERT_GE(log_lines.size(), 3u) << server.out();
+  EXPECT_EQ(log_lines[0], expected[0]);
+  EXPECT_NE(std::find(log_lines.begin(), log_lines.end(), expected[1]), log_lines.end())
+      << server.out();
+  EXPECT_EQ(log_lines.back(), "<6>info server stopped");
 }
 
 TEST_F(ServerProcessTest, StoreLogDisabledIsSaidInTheBanner) {

@@ -1,5 +1,7 @@
 #include "smp/agent/agent_run.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <memory>
 
@@ -10,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "smp/agent/agent_credentials.h"
+#include "smp/common/console_log.h"
 #include "smp/agent/agent_server.h"
 #include "smp/transport/certificates.h"
 
@@ -44,7 +47,7 @@ void setup_logging(LogLevel level) {
   auto logger = std::make_shared<spdlog::logger>(
       "smp-agent", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_level(spdlog_level(level));
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  set_console_format(*logger, is_journal_stream(STDERR_FILENO));
   spdlog::set_default_logger(logger);
 }
 

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "smp/common/console_log.h"
 #include "smp/server/message_log.h"
 #include "smp/server/message_store.h"
 #include "smp/server/prometheus.h"
@@ -38,9 +39,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The default logger writes to stdout; a small ring of its error lines lets a failed start
-// repeat the server's own reason (e.g. "cannot listen on *:5223: Address already in use") as
-// the one line on stderr.
+// The default logger writes to stdout (without timestamps when that is the journal); a small
+// ring of its error lines lets a failed start repeat the server's own reason (e.g. "cannot
+// listen on *:5223: Address already in use") as the one line on stderr.
 std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> setup_logging() {
   auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
   auto errors = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4);
@@ -48,7 +49,7 @@ std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> setup_logging() {
   auto logger = std::make_shared<spdlog::logger>(
       "smp-server", spdlog::sinks_init_list{console, errors});
   logger->set_level(spdlog::level::info);
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  set_console_format(*logger, is_journal_stream(STDOUT_FILENO));
   spdlog::set_default_logger(logger);
   return errors;
 }

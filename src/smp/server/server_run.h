@@ -3,8 +3,9 @@
 // SIGTERM, then saves undelivered messages and closes the store log.
 //
 // Prints the reference's banner to `out`; a failure to start is one line on `err` and status
-// 1, never an exception. Logs go to stdout through spdlog. Not thread-safe: call once, from
-// main, before any other thread is started (it installs the signal handlers).
+// 1, never an exception. Logs go to stdout through spdlog (smp/common/console_log.h says how
+// they look). Not thread-safe: call once, from main, before any other thread is started (it
+// installs the signal handlers).
 #pragma once
 
 #include <ostream>
