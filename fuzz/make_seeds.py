@@ -139,7 +139,42 @@ def tls_records_seeds():
     write(t, "stream", 0, bytes.fromhex("1703030020") + b"A" * 32)
 
 
+def batch_seeds():
+    # Selector byte: the version is 6 + selector % 13. Content: count ‖ Large transmissions.
+    t = "batch"
+    sid = bytes([0x5A]) * 32
+    corr = bytes([0xC0]) * 24
+    queue = bytes([0x0E]) * 24
+
+    def large(b):
+        return len(b).to_bytes(2, "big") + b
+
+    def batch(*ts):
+        return bytes([len(ts)]) + b"".join(large(x) for x in ts)
+
+    rk, dh = key_der("ed25519", "batch-rk"), key_der("x25519", "batch-dh")
+    xk = key_der("x25519", "batch-xk")
+    sig = bytes(64)
+    # v6: the session id is sent.
+    write(t, "v6_ping", 0, batch(b"\x00" + short(sid) + short(corr) + b"\x00PING"))
+    # v18: implied session id; signed NEW with a queue request and ntf credentials.
+    new = b"NEW " + short(rk) + short(dh) + b"1" + short(b"pw") + b"S1M0" + b"1" + short(xk) + short(dh)
+    write(t, "v18_new", 12, batch(short(sig) + b"0" + short(corr) + b"\x00" + new))
+    send = b"SEND T " + b"body"
+    sub = short(bytes(80)) + b"0" + short(corr) + short(queue) + b"SUB"
+    write(t, "v18_send_sub", 12, batch(b"\x00" + short(corr) + short(queue) + send, sub))
+    msg = b"MSG " + short(queue) + bytes(40)
+    err = b"ERR BLOCKED reason=spam,notice={\"ttl\":60}"
+    write(t, "v18_msg_err", 12, batch(b"\x00" + short(b"") + short(queue) + msg,
+                                       b"\x00" + short(corr) + short(queue) + err))
+    lnk = b"LNK " + short(queue) + large(b"fixed") + large(b"user")
+    write(t, "v15_lnk", 9, batch(b"\x00" + short(corr) + short(queue) + lnk))
+    ids = b"IDS " + short(queue) + short(queue) + short(dh) + b"1M1" + short(queue) + b"0"
+    write(t, "v16_ids", 10, batch(b"\x00" + short(corr) + b"\x00" + ids))
+
+
 if __name__ == "__main__":
+    batch_seeds()
     ratchet_seeds()
     binary_seeds()
     string_seeds()

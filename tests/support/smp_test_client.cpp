@@ -22,7 +22,7 @@ Reply::Reply(Bytes content, ByteView session_id) : content_(std::move(content)) 
 
 errc Reply::err() const {
   const auto* e = as<proto::msg::Err>();
-  return e ? e->error : errc::ok;
+  return e ? e->error.code : errc::ok;
 }
 
 std::string Reply::tag() const {

@@ -1,6 +1,6 @@
 #include "support/vectors.h"
 
-#include <boost/json/src.hpp>  // Boost.JSON compiled into the test support library
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>

@@ -92,7 +92,7 @@ Result<Reply> interpret_response(ByteView request_queue_id,
   }
   const auto* err = std::get_if<protocol::msg::Err>(&*rx.message);
   if (err != nullptr && (rx.queue_id.empty() || same_bytes(rx.queue_id, request_queue_id))) {
-    return make_error_code(err->error);
+    return make_error_code(err->error.code);
   }
   if (!same_bytes(rx.queue_id, request_queue_id)) {
     return make_error_code(errc::unexpected_response);

@@ -77,7 +77,7 @@ net::awaitable<Result<Reply>> SmpClient::send_command(const crypto::PrivateKey* 
 
 net::awaitable<Result<QueueIds>> SmpClient::create_queue(
     const crypto::PrivateKey& recipient_key, const crypto::PublicKey& recipient_dh_key) {
-  protocol::cmd::New cmd{recipient_key.public_key(), recipient_dh_key};
+  protocol::cmd::New cmd{.rcv_key = recipient_key.public_key(), .rcv_dh_key = recipient_dh_key};
   co_return expect<QueueIds>(co_await send_command(&recipient_key, {}, cmd));
 }
 
@@ -111,7 +111,7 @@ net::awaitable<Result<Bytes>> SmpClient::enable_notifications(
     const crypto::PrivateKey& recipient_key, ByteView recipient_id,
     const crypto::PublicKey& notifier_key) {
   auto nid = expect<reply::Nid>(
-      co_await send_command(&recipient_key, recipient_id, protocol::cmd::NKey{notifier_key}));
+      co_await send_command(&recipient_key, recipient_id, protocol::cmd::NKey{.notifier_key = notifier_key}));
   if (!nid) co_return nid.error();
   co_return std::move(nid->notifier_id);
 }

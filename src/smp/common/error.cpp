@@ -41,6 +41,13 @@ std::string_view errc_name(errc e) noexcept {
     case errc::smp_no_msg: return "NO_MSG";
     case errc::smp_large_msg: return "LARGE_MSG";
     case errc::smp_internal: return "INTERNAL";
+    case errc::smp_cmd_prohibited: return "CMD PROHIBITED";
+    case errc::smp_proxy: return "PROXY";
+    case errc::smp_blocked: return "BLOCKED";
+    case errc::smp_service: return "SERVICE";
+    case errc::smp_crypto: return "CRYPTO";
+    case errc::smp_store: return "STORE";
+    case errc::smp_expired: return "EXPIRED";
     case errc::transport_large_msg: return "transport: block too large";
     case errc::transport_bad_block: return "transport: bad block";
     case errc::handshake_parse: return "handshake: PARSE";

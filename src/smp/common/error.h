@@ -55,6 +55,14 @@ enum class errc {
   smp_no_msg,
   smp_large_msg,
   smp_internal,
+  // Current generation only (SMP 6..18).
+  smp_cmd_prohibited,  // CMD PROHIBITED
+  smp_proxy,           // PROXY <ProxyError>
+  smp_blocked,         // BLOCKED <BlockingInfo>
+  smp_service,         // SERVICE
+  smp_crypto,          // CRYPTO
+  smp_store,           // STORE <text>
+  smp_expired,         // EXPIRED
 
   // Transport (spec §3).
   transport_large_msg = 300,  // TELargeMsg: block content over 16382 bytes / bad padding

@@ -61,6 +61,24 @@ Result<Bytes> CbKey::encrypt(const CbNonce& nonce, ByteView msg, std::size_t pad
   return out;
 }
 
+void CbKey::seal_no_pad(const CbNonce& nonce, ByteView msg, std::span<std::uint8_t> out) const {
+  // REQUIRES: out.size() == msg.size() + kCbTagSize (the callers size it so).
+  crypto_box_easy_afternm(out.data(), msg.data(), msg.size(), nonce.data(), key_.data());
+}
+
+Result<void> CbKey::open_no_pad(const CbNonce& nonce, ByteView packet,
+                                std::span<std::uint8_t> out) const {
+  if (packet.size() < kCbTagSize || out.size() != packet.size() - kCbTagSize) {
+    return make_error_code(errc::cb_decrypt);
+  }
+  if (crypto_box_open_detached_afternm(out.data(), packet.data() + kCbTagSize,
+                                       packet.data(), out.size(), nonce.data(),
+                                       key_.data()) != 0) {
+    return make_error_code(errc::cb_decrypt);
+  }
+  return {};
+}
+
 Result<Bytes> CbKey::decrypt(const CbNonce& nonce, ByteView packet) const {
   if (packet.size() < kCbTagSize) return make_error_code(errc::cb_decrypt);
   ByteView tag = packet.first(kCbTagSize);

@@ -42,6 +42,12 @@ class CbKey {
   Result<Bytes> encrypt(const CbNonce& nonce, ByteView msg, std::size_t padded_len) const;
   // The same into out, whose size is padded_len + 16 (no allocation).
   Result<void> encrypt_into(const CbNonce& nonce, ByteView msg, std::span<std::uint8_t> out) const;
+  // Without padding (cbEncryptNoPad / cbDecryptNoPad): out = tag ‖ ciphertext, out.size()
+  // == msg.size() + 16; open writes the plaintext (packet.size() − 16 bytes) to out and fails
+  // with errc::cb_decrypt for a packet under 16 bytes, a wrong tag or an out of another size.
+  void seal_no_pad(const CbNonce& nonce, ByteView msg, std::span<std::uint8_t> out) const;
+  Result<void> open_no_pad(const CbNonce& nonce, ByteView packet,
+                           std::span<std::uint8_t> out) const;
   // The unpadded message; errc::cb_decrypt for a packet under 16 bytes or a wrong tag,
   // errc::crypto_large_msg when the authenticated padding is invalid.
   Result<Bytes> decrypt(const CbNonce& nonce, ByteView packet) const;

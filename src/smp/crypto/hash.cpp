@@ -26,6 +26,16 @@ Sha512Digest sha512(ByteView data) {
   return out;
 }
 
+Sha512Digest sha512(ByteView a, ByteView b) {
+  crypto_hash_sha512_state state;
+  crypto_hash_sha512_init(&state);
+  crypto_hash_sha512_update(&state, a.data(), a.size());
+  crypto_hash_sha512_update(&state, b.data(), b.size());
+  Sha512Digest out;
+  crypto_hash_sha512_final(&state, out.data());
+  return out;
+}
+
 void random_bytes(std::span<std::uint8_t> out) {
   ensure_initialized();
   randombytes_buf(out.data(), out.size());

@@ -13,6 +13,8 @@ using Sha512Digest = std::array<std::uint8_t, 64>;
 
 Sha256Digest sha256(ByteView data);
 Sha512Digest sha512(ByteView data);
+// SHA-512 of a ‖ b, without copying them together.
+Sha512Digest sha512(ByteView a, ByteView b);
 
 // Fills out with cryptographically secure random bytes (libsodium randombytes_buf).
 void random_bytes(std::span<std::uint8_t> out);

@@ -47,6 +47,23 @@ class BufferWriter {
     if (b.size() > kMaxShortField) return fail(errc::value_too_large);
     return u8(static_cast<std::uint8_t>(b.size())).raw(b);
   }
+  BufferWriter& u16(std::uint16_t v) {
+    return u8(static_cast<std::uint8_t>(v >> 8)).u8(static_cast<std::uint8_t>(v));
+  }
+  // u16 length + bytes (the reference's Large).
+  BufferWriter& large(ByteView b) {
+    if (b.size() > 0xffff) return fail(errc::value_too_large);
+    return u16(static_cast<std::uint16_t>(b.size())).raw(b);
+  }
+  // Maybe tag: '1' when present, '0' when absent.
+  BufferWriter& maybe_tag(bool present) { return ch(present ? '1' : '0'); }
+  // Bool: 'T' / 'F'.
+  BufferWriter& boolean(bool b) { return ch(b ? 'T' : 'F'); }
+  // List count (u8); over 255 is errc::value_too_large.
+  BufferWriter& count(std::size_t n) {
+    if (n > 0xff) return fail(errc::value_too_large);
+    return u8(static_cast<std::uint8_t>(n));
+  }
   // Reserves n bytes to be filled later (e.g. a signature computed over what follows).
   std::span<std::uint8_t> skip(std::size_t n) {
     if (!room(n)) return {};

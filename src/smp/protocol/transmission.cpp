@@ -39,14 +39,14 @@ Received<Message> receive(ByteView content, ByteView session_id, ParseFn parse, 
 }
 
 ReceivedCommand receive_command_content(ByteView content, ByteView session_id) {
-  return receive<Command>(content, session_id, parse_command,
+  return receive<Command>(content, session_id, [](ByteView b) { return parse_command(kSmpV1, b); },
                           [](const Command& c, const ReceivedCommand& t) {
                             return check_credentials(c, t.is_signed(), t.queue_id);
                           });
 }
 
 ReceivedBrokerMessage receive_message_content(ByteView content, ByteView session_id) {
-  return receive<BrokerMessage>(content, session_id, parse_broker_message,
+  return receive<BrokerMessage>(content, session_id, [](ByteView b) { return parse_broker_message(kSmpV1, b); },
                                 [](const BrokerMessage& m, const ReceivedBrokerMessage& t) {
                                   return check_credentials(m, t.queue_id);
                                 });

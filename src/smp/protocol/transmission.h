@@ -47,10 +47,20 @@ Result<RawTransmission> parse_transmission(ByteView content);
 //   credential checks      → CMD NO_AUTH / HAS_AUTH / NO_QUEUE (both ids kept)
 template <class Message>
 struct Received {
-  // nullopt: unsigned, or the pipeline stopped before the signature was decoded.
+  // How the transmission is authorized, by the algorithm of the key that must verify it:
+  // Ed25519 / Ed448 for a signature, X25519 for an 80-byte crypto_box authenticator (current
+  // generation only). nullopt: unauthorized, or the pipeline stopped before the field was
+  // decoded.
   std::optional<crypto::KeyAlgorithm> signature_algorithm;
-  ByteView signature;    // 64 or 114 bytes when signature_algorithm is set, else empty
-  ByteView signed_part;  // empty when the pipeline stopped at BLOCK or SESSION
+  ByteView signature;    // the signature or authenticator bytes (empty when unauthorized)
+  // What the authorization covers: short(implied_session_id) ‖ signed_part when the session
+  // id is implied (v7+: it is signed but not sent), else signed_part alone. signed_part is
+  // empty when the pipeline stopped at BLOCK or SESSION.
+  ByteView implied_session_id;
+  ByteView signed_part;
+  // The service signature field (v16+, after a non-empty authenticator): present only when
+  // the client sent one ('1' + a 64-byte Ed25519 signature).
+  std::optional<ByteView> service_signature;
   ByteView corr_id;
   ByteView queue_id;
   Result<Message> message = make_error_code(errc::smp_block);

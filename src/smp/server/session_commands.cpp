@@ -115,6 +115,9 @@ void Session::dispatch(const protocol::ReceivedCommand& rc, const protocol::Comm
       if (!verify_optional_key(rc, &q->notifier->notifier_key)) return auth_error();
       return subscribe_notifications(rc, q->notifier->notifier_id);
     }
+    case protocol::Party::link:
+    case protocol::Party::none:
+      break;  // no such command in SMP v1
   }
   respond_error(rc.corr_id, rc.queue_id, errc::smp_internal);  // unreachable
 }

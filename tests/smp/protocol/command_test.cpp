@@ -79,7 +79,7 @@ TEST(Command, EveryVectorBrokerMessageParsesAndReencodesToTheSameBytes) {
       std::string rendered = test::str(m.at("client_parse").at("message").at("parsed"));
       std::erase(rendered, '(');
       std::erase(rendered, ')');
-      EXPECT_EQ(rendered, "ERR " + std::string(error_type_text(err->error))) << name;
+      EXPECT_EQ(rendered, "ERR " + std::string(error_type_text(err->error.code))) << name;
     }
     ++checked;
   }
@@ -308,8 +308,19 @@ TEST(Command, PartyFollowsTheReference) {
     EXPECT_EQ(party_of(c), Party::recipient) << tag_of(c);
   }
   EXPECT_EQ(party_of(cmd::Send{}), Party::sender);
-  EXPECT_EQ(party_of(cmd::Ping{}), Party::sender);
+  EXPECT_EQ(party_of(cmd::SKey{k}), Party::sender);
   EXPECT_EQ(party_of(cmd::NSub{}), Party::notifier);
+  EXPECT_EQ(party_of(cmd::LKey{k}), Party::link);
+  EXPECT_EQ(party_of(cmd::LGet{}), Party::link);
+  // v1 typed PING as a sender command; 6.5.5 as IdleClient. Neither looks a queue up.
+  for (const Command& c : {Command{cmd::Ping{}}, Command{cmd::Prxy{}}, Command{cmd::RFwd{}},
+                           Command{cmd::Subs{}}, Command{cmd::NSubs{}}}) {
+    EXPECT_EQ(party_of(c), Party::none) << tag_of(c);
+  }
+  for (const Command& c : {Command{cmd::Get{}}, Command{cmd::Que{}}, Command{cmd::LSet{}},
+                           Command{cmd::NDel{}}, Command{cmd::RKey{}}}) {
+    EXPECT_EQ(party_of(c), Party::recipient) << tag_of(c);
+  }
 }
 
 TEST(Command, ServerCredentialRulesMatchTheReferenceTable) {
