@@ -17,7 +17,7 @@ using namespace smp::protocol;
 
 using Block = std::array<std::uint8_t, kBlockSize>;
 
-const Bytes kSession(kSessionIdSize, 0x5e);
+const Bytes kSession(kTls12SessionIdSize, 0x5e);
 const Bytes kCorrId = to_bytes(std::string_view("12345"));
 const Bytes kQueueId(kQueueIdBytes, 0x71);
 const Bytes kSendBody(kMaxMessageLength, 'b');

@@ -137,6 +137,36 @@ def tls_records_seeds():
     write(t, "seal_flip", 1, b"\x07" + b"\x09" + b"some plaintext bytes here")
     # 0: a network stream: one application_data record of 32 bytes (fails authentication).
     write(t, "stream", 0, bytes.fromhex("1703030020") + b"A" * 32)
+    # 2, 3: the same in TLS 1.3; control byte bit 2 asks for a KeyUpdate after the record.
+    write(t, "stream13", 2, bytes.fromhex("1703030020") + b"A" * 32)
+    write(t, "seal13_key_update", 3, b"\x00" + b"\x0dhello" + b"\x09" + b"abcdefgh")
+    write(t, "seal13_flip", 3, b"\x05" + b"\x0d" + b"some plaintext bytes here")
+
+
+def current_handshake_seeds():
+    t = "current_handshake"
+    key_hash = hashlib.sha256(b"ca").digest()
+    session_id = bytes(range(32))
+    x25519 = short(key_der("x25519", "client"))
+    # A certificate chain that does not parse (its key is then absent) and a signed key.
+    chain = bytes([1]) + (3).to_bytes(2, "big") + b"\x30\x01\x00"
+    signed = bytes.fromhex("3076302a300506032b656e032100") + bytes(32) + bytes.fromhex(
+        "300506032b6570034100") + bytes(64)
+    cert_key = chain + len(signed).to_bytes(2, "big") + signed
+    # 0: the server's block, versions 6..18 and 6..6.
+    write(t, "server_6_18", 0, bytes.fromhex("00060012") + short(session_id) + cert_key)
+    write(t, "server_6_6", 0, bytes.fromhex("00060006") + short(session_id))
+    # 1: the client's block at v6, v7, v14, v16 (no service, and a service).
+    write(t, "client_v6", 1, bytes.fromhex("0006") + short(key_hash))
+    write(t, "client_v7", 1, bytes.fromhex("0007") + short(key_hash) + x25519)
+    write(t, "client_v14", 1, bytes.fromhex("000e") + short(key_hash) + x25519 + b"T")
+    write(t, "client_v16", 1, bytes.fromhex("0010") + short(key_hash) + x25519 + b"F0")
+    write(t, "client_v18_service", 1,
+          bytes.fromhex("0012") + short(key_hash) + x25519 + b"F1M" + cert_key)
+    # 2: the server's response to a service.
+    write(t, "response_ok", 2, b"R" + short(bytes(24)))
+    write(t, "response_error", 2, b"EHANDSHAKE BAD_AUTH")
+    write(t, "response_version", 2, b"EVERSION")
 
 
 def batch_seeds():
@@ -180,3 +210,4 @@ if __name__ == "__main__":
     string_seeds()
     crypto_seeds()
     tls_records_seeds()
+    current_handshake_seeds()

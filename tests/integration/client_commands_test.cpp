@@ -228,7 +228,7 @@ TEST_F(ClientCommandsTest, PingAnswersAndCorrIdsCountFromZero) {
   ASSERT_TRUE(c);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(c->ping());
   EXPECT_EQ(c->async_client().stats().requests, 3u);
-  EXPECT_EQ(c->async_client().session_id().size(), protocol::kSessionIdSize);
+  EXPECT_EQ(c->async_client().session_id().size(), protocol::kTls12SessionIdSize);
 }
 
 TEST_F(ClientCommandsTest, KeepAlivePingsOnItsInterval) {

@@ -58,6 +58,9 @@ std::string_view errc_name(errc e) noexcept {
     case errc::connection_closed: return "connection closed";
     case errc::timeout: return "timeout";
     case errc::network: return "network error";
+    case errc::handshake_bad_auth: return "handshake: BAD_AUTH";
+    case errc::handshake_bad_service: return "handshake: BAD_SERVICE";
+    case errc::transport_no_auth: return "transport: NO_AUTH";
     case errc::unexpected_response: return "unexpected response";
     case errc::response_parse: return "unparsable response";
     case errc::io_error: return "I/O error";
@@ -74,7 +77,12 @@ std::string_view errc_name(errc e) noexcept {
 
 namespace {
 
-bool is_peer_input(int v) { return (v >= 1 && v < 100) || (v >= 101 && v < 108) || (v >= 300 && v < 306); }
+bool is_peer_input(int v) {
+  return (v >= 1 && v < 100) || (v >= 101 && v < 108) || (v >= 300 && v < 306) ||
+         v == static_cast<int>(errc::handshake_bad_auth) ||
+         v == static_cast<int>(errc::handshake_bad_service) ||
+         v == static_cast<int>(errc::transport_no_auth);
+}
 
 class SmpCategory final : public boost::system::error_category {
  public:

@@ -75,6 +75,9 @@ enum class errc {
   connection_closed,          // peer closed the connection
   timeout,                    // an operation's deadline passed
   network,                    // connect/read/write failure
+  handshake_bad_auth,         // TEHandshake BAD_AUTH: the server's signed key or chain failed
+  handshake_bad_service,      // TEHandshake BAD_SERVICE: a service certificate was refused
+  transport_no_auth,          // TENoServerAuth: the server gave no key for an X25519 command
 
   // Client (spec §4.8).
   unexpected_response = 400,  // SMPUnexpectedResponse

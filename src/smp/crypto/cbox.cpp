@@ -96,6 +96,23 @@ Result<Bytes> CbKey::decrypt(const CbNonce& nonce, ByteView packet) const {
   return plain;
 }
 
+void CbKey::seal_in_place(const CbNonce& nonce, std::span<std::uint8_t> packet) const {
+  std::span<std::uint8_t> body = packet.subspan(kCbTagSize);
+  crypto_box_detached_afternm(body.data(), packet.data(), body.data(), body.size(), nonce.data(),
+                              key_.data());
+}
+
+Result<std::span<std::uint8_t>> CbKey::open_in_place(const CbNonce& nonce,
+                                                     std::span<std::uint8_t> packet) const {
+  if (packet.size() < kCbTagSize) return make_error_code(errc::cb_decrypt);
+  std::span<std::uint8_t> body = packet.subspan(kCbTagSize);
+  if (crypto_box_open_detached_afternm(body.data(), body.data(), packet.data(), body.size(),
+                                       nonce.data(), key_.data()) != 0) {
+    return make_error_code(errc::cb_decrypt);
+  }
+  return body;
+}
+
 Result<Bytes> cb_encrypt(ByteView dh_secret, const CbNonce& nonce, ByteView msg,
                          std::size_t padded_len) {
   SMP_TRY(CbKey key, CbKey::from_dh_secret(dh_secret));

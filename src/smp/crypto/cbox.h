@@ -52,6 +52,16 @@ class CbKey {
   // errc::crypto_large_msg when the authenticated padding is invalid.
   Result<Bytes> decrypt(const CbNonce& nonce, ByteView packet) const;
 
+  // In place, for a caller that pads the message itself: `packet` is 16 bytes of room for
+  // the tag followed by the plaintext; the plaintext is encrypted where it is and the tag
+  // written in front. REQUIRES: packet.size() >= 16.
+  void seal_in_place(const CbNonce& nonce, std::span<std::uint8_t> packet) const;
+  // The reverse: checks the tag (constant time) before anything is decrypted, then decrypts
+  // in place and returns the plaintext, packet minus its first 16 bytes (padding kept).
+  // errc::cb_decrypt for a packet under 16 bytes or a wrong tag (packet left as it was).
+  Result<std::span<std::uint8_t>> open_in_place(const CbNonce& nonce,
+                                                std::span<std::uint8_t> packet) const;
+
  private:
   CbKey() = default;
   SecretArray<kCbKeySize> key_;

@@ -15,7 +15,9 @@ inline constexpr std::size_t kBlockSize = 16384;                 // every block,
 inline constexpr std::string_view kDefaultPort = "5223";         // TLS transport
 inline constexpr std::size_t kKeyHashSize = 32;                  // SHA-256 of the CA cert DER
 inline constexpr std::size_t kMaxBlockContent = kBlockSize - 2;  // pad() adds a u16 length
-inline constexpr std::size_t kSessionIdSize = 12;                // TLS 1.2 Finished verify_data
+inline constexpr std::size_t kMaxSessionIdSize = 32;             // the longer of the two below
+inline constexpr std::size_t kTls12SessionIdSize = 12;           // TLS 1.2 Finished verify_data
+inline constexpr std::size_t kTls13SessionIdSize = 32;           // TLS 1.3 Finished (SHA-256)
 inline constexpr std::size_t kWebSocketMessageMax = 65536;       // websockets message limit
 inline constexpr std::string_view kWebSocketPort = "80";         // port that selects WebSockets
 
@@ -25,6 +27,22 @@ enum class TransportKind : std::uint8_t { tls, websocket };
 // SMP versions (supportedSMPVersions = 1-1).
 inline constexpr std::uint16_t kSmpVersionMax = 1;
 inline constexpr std::uint16_t kSmpVersionMin = 1;
+
+// The current generation: SMP 6..18, chosen by TLS ALPN "smp/1" (Transport.hs at 6.5.5.0).
+// The ALPN value names the handshake format; a connection without it is SMP v1.
+inline constexpr std::string_view kAlpnCurrent = "smp/1";          // alpnSupportedSMPHandshakes
+inline constexpr std::uint16_t kSmpCurrentVersionMin = 6;          // minServerSMPRelayVersion
+inline constexpr std::uint16_t kSmpCurrentVersionMax = 18;         // currentServerSMPRelayVersion
+inline constexpr std::uint16_t kSmpAuthCommandsVersion = 7;        // X25519 keys; implied sessId
+inline constexpr std::uint16_t kSmpDeletedEventVersion = 10;       // a proxy's cap, see handshake
+inline constexpr std::uint16_t kSmpEncryptedBlockVersion = 11;     // block encryption
+inline constexpr std::uint16_t kSmpProxyHandshakeVersion = 14;     // proxyServer flag
+inline constexpr std::uint16_t kSmpServiceCertsVersion = 16;       // client service; service sig
+
+// Block encryption (v11+): a block is sbEncrypt of the padded content, tag first.
+inline constexpr std::size_t kBlockTagSize = 16;
+inline constexpr std::size_t kEncryptedBlockPadded = kBlockSize - kBlockTagSize;   // 16368
+inline constexpr std::size_t kMaxEncryptedBlockContent = kEncryptedBlockPadded - 2;  // 16366
 
 // Transmissions (spec ยง4.1).
 inline constexpr std::size_t kMaxShortField = 255;  // corrId, queueId, signature: u8 length
@@ -45,6 +63,7 @@ inline constexpr std::size_t kServerEncryptedPaddedLength = 16090;  // server โ
 inline constexpr std::size_t kDefaultMsgQueueQuota = 256;  // msgQueueQuota, unACKed one included
 
 static_assert(kMaxBlockContent == 16382);
+static_assert(kMaxEncryptedBlockContent == 16366);
 static_assert(kServerEncryptedPaddedLength == kMaxMessageLength + 2);
 static_assert(kServerEncryptedBodyLength == kServerEncryptedPaddedLength + kCryptoBoxTagBytes);
 

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "smp/protocol/wire_format.h"
+#include "smp/transport/current_handshake.h"
 #include "smp/transport/deadline.h"
 #include "smp/transport/handshake.h"
 
@@ -29,9 +30,19 @@ error_code tls_handshake_failure(const error_code& ec) {
   return make_error_code(errc::tls_failure);
 }
 
+// The SMP handshake the TLS handshake's ALPN chose (client side).
+net::awaitable<Result<std::uint16_t>> client_smp_handshake(StreamTransport& t, ByteView key_hash,
+                                                           const ClientHandshakeOptions& current) {
+  if (!t.negotiated_current()) co_return co_await client_handshake(t, key_hash);
+  auto certificate_key = peer_certificate_key(t.tls().native_handle());
+  if (!certificate_key) co_return make_error_code(errc::handshake_bad_auth);
+  co_return co_await current_client_handshake(t, key_hash, *certificate_key, current);
+}
+
 net::awaitable<Result<void>> client_steps(StreamTransport& t, Tcp::resolver& resolver,
                                           const std::string& host, const std::string& port,
-                                          ByteView key_hash, bool smp_handshake) {
+                                          ByteView key_hash, bool smp_handshake,
+                                          const ClientHandshakeOptions& current) {
   auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kUseTuple);
   if (resolve_ec) co_return make_error_code(errc::network);
   auto [connect_ec, endpoint] = co_await net::async_connect(t.socket(), endpoints, kUseTuple);
@@ -42,20 +53,26 @@ net::awaitable<Result<void>> client_steps(StreamTransport& t, Tcp::resolver& res
   if (tls_ec) co_return tls_handshake_failure(tls_ec);
   if (auto r = co_await t.start(TlsRole::client); !r) co_return r;
   if (smp_handshake) {
-    auto version = co_await client_handshake(t, key_hash);
+    auto version = co_await client_smp_handshake(t, key_hash, current);
     if (!version) co_return version.error();
   }
   co_return Result<void>{};
 }
 
-net::awaitable<Result<void>> server_steps(StreamTransport& t, ByteView own_key_hash,
-                                          bool smp_handshake) {
+// `identity` is null when only TLS (+ WebSocket) is wanted.
+net::awaitable<Result<void>> server_steps(StreamTransport& t,
+                                          const ServerHandshakeIdentity* identity) {
   set_no_delay(t.socket());
   auto [tls_ec] = co_await t.tls().async_handshake(ssl::stream_base::server, kUseTuple);
   if (tls_ec) co_return tls_handshake_failure(tls_ec);
   if (auto r = co_await t.start(TlsRole::server); !r) co_return r;
-  if (smp_handshake) {
-    auto version = co_await server_handshake(t, own_key_hash);
+  if (identity != nullptr) {
+    Result<std::uint16_t> version = make_error_code(errc::handshake_version);
+    if (t.negotiated_current()) {
+      version = co_await current_server_handshake(t, *identity);
+    } else {
+      version = co_await server_handshake(t, identity->key_hash);
+    }
     if (!version) co_return version.error();
   }
   co_return Result<void>{};
@@ -64,12 +81,12 @@ net::awaitable<Result<void>> server_steps(StreamTransport& t, ByteView own_key_h
 // Runs on the connection's executor (see the co_spawn in the public functions).
 net::awaitable<StreamResult> connect_here(ssl::context& ctx, std::string host, std::string port,
                                           Bytes key_hash, TransportKind kind, Duration timeout,
-                                          bool smp_handshake) {
+                                          bool smp_handshake, ClientHandshakeOptions current) {
   auto ex = co_await net::this_coro::executor;
   std::unique_ptr<StreamTransport> t = make_stream_transport(kind, TlsStream(ex, ctx));
   Tcp::resolver resolver(ex);
   auto done = co_await with_deadline(
-      client_steps(*t, resolver, host, port, key_hash, smp_handshake), timeout, [&] {
+      client_steps(*t, resolver, host, port, key_hash, smp_handshake, current), timeout, [&] {
         resolver.cancel();
         t->close();
       });
@@ -81,13 +98,12 @@ net::awaitable<StreamResult> connect_here(ssl::context& ctx, std::string host, s
   co_return std::move(t);
 }
 
-net::awaitable<StreamResult> accept_here(Tcp::socket socket, ssl::context& ctx, Bytes key_hash,
-                                         TransportKind kind, Duration timeout,
-                                         bool smp_handshake) {
+net::awaitable<StreamResult> accept_here(Tcp::socket socket, ssl::context& ctx,
+                                         const ServerHandshakeIdentity* identity,
+                                         TransportKind kind, Duration timeout) {
   std::unique_ptr<StreamTransport> t =
       make_stream_transport(kind, TlsStream(std::move(socket), ctx));
-  auto done = co_await with_deadline(server_steps(*t, key_hash, smp_handshake), timeout,
-                                     [&] { t->close(); });
+  auto done = co_await with_deadline(server_steps(*t, identity), timeout, [&] { t->close(); });
   if (!done) {
     spdlog::debug("accept failed: {}", done.error().message());
     t->close();
@@ -107,9 +123,12 @@ TransportKind transport_kind_for_port(std::string_view port) {
   return port == protocol::kWebSocketPort ? TransportKind::websocket : TransportKind::tls;
 }
 
-Result<ssl::context*> shared_client_context() {
+Result<ssl::context*> shared_client_context(ClientProtocols protocols) {
   // Never destroyed: connections may outlive static destruction order.
-  static auto* const ctx = new Result<ssl::context>(make_client_context());
+  static auto* const v1 = new Result<ssl::context>(make_client_context(ClientProtocols::v1_only));
+  static auto* const current =
+      new Result<ssl::context>(make_client_context(ClientProtocols::current_and_v1));
+  auto* ctx = protocols == ClientProtocols::current_and_v1 ? current : v1;
   if (!*ctx) return ctx->error();
   return &**ctx;
 }
@@ -117,37 +136,37 @@ Result<ssl::context*> shared_client_context() {
 net::awaitable<StreamResult> connect_stream(net::any_io_executor executor, ssl::context& ctx,
                                             std::string host, std::string port, Bytes key_hash,
                                             TransportKind kind, Duration timeout,
-                                            bool smp_handshake) {
+                                            bool smp_handshake, ClientHandshakeOptions current) {
   co_return co_await net::co_spawn(
       executor,
       connect_here(ctx, std::move(host), std::move(port), std::move(key_hash), kind, timeout,
-                   smp_handshake),
+                   smp_handshake, current),
       net::use_awaitable);
 }
 
 net::awaitable<BlockResult> connect_tls(net::any_io_executor executor, std::string host,
                                         std::string port, Bytes key_hash, Duration timeout,
-                                        TransportKind kind) {
-  auto ctx = shared_client_context();
+                                        TransportKind kind, ConnectOptions options) {
+  auto ctx = shared_client_context(options.protocols);
   if (!ctx) co_return ctx.error();
   co_return as_block(co_await connect_stream(executor, **ctx, std::move(host), std::move(port),
-                                             std::move(key_hash), kind, timeout, true));
+                                             std::move(key_hash), kind, timeout, true,
+                                             options.current));
 }
 
 net::awaitable<BlockResult> accept_connection(Tcp::socket socket, ssl::context& ctx,
-                                              Bytes own_key_hash, TransportKind kind,
-                                              Duration timeout) {
+                                              const ServerHandshakeIdentity& identity,
+                                              TransportKind kind, Duration timeout) {
   auto ex = socket.get_executor();
   co_return as_block(co_await net::co_spawn(
-      ex, accept_here(std::move(socket), ctx, std::move(own_key_hash), kind, timeout, true),
-      net::use_awaitable));
+      ex, accept_here(std::move(socket), ctx, &identity, kind, timeout), net::use_awaitable));
 }
 
 net::awaitable<StreamResult> accept_stream(Tcp::socket socket, ssl::context& ctx,
                                            TransportKind kind, Duration timeout) {
   auto ex = socket.get_executor();
   co_return co_await net::co_spawn(
-      ex, accept_here(std::move(socket), ctx, Bytes{}, kind, timeout, false), net::use_awaitable);
+      ex, accept_here(std::move(socket), ctx, nullptr, kind, timeout), net::use_awaitable);
 }
 
 }  // namespace smp::transport

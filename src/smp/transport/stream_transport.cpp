@@ -4,31 +4,52 @@
 #include <boost/asio/ssl/error.hpp>
 
 #include "smp/encoding/padding.h"
+#include "smp/transport/block_encryption.h"
 
 namespace smp::transport {
 
 net::awaitable<Result<void>> StreamTransport::start(TlsRole role) {
-  auto id = tls_unique(tls().native_handle(), role);
+  SSL* ssl = tls().native_handle();
+  auto id = tls_unique(ssl, role);
   if (!id) co_return id.error();
   set_session_id(*id);
+  negotiated_current_ = transport::negotiated_current(ssl);
   // A server holds many idle connections: it keeps TLS's keys, not OpenSSL's SSL object.
   if (role == TlsRole::server) (void)tls().use_own_records(role);
   co_return co_await upgrade(role);
 }
 
-net::awaitable<Result<void>> StreamTransport::write_block(ByteView content) {
-  if (content.size() > protocol::kMaxBlockContent) {
-    co_return make_error_code(errc::transport_large_msg);
+net::awaitable<Result<ByteView>> StreamTransport::read_block_view() {
+  auto block = co_await receive_block();
+  if (!block) co_return block.error();
+  std::span<std::uint8_t> padded = *block;
+  if (BlockEncryption* encryption = block_encryption()) {
+    auto opened = encryption->open(*block);
+    if (!opened) co_return opened.error();
+    padded = *opened;
   }
+  auto content = enc::unpad(padded);
+  if (!content) co_return make_error_code(errc::transport_large_msg);
+  co_return *content;
+}
+
+net::awaitable<Result<void>> StreamTransport::write_block(ByteView content) {
+  if (content.size() > max_block_content()) co_return make_error_code(errc::transport_large_msg);
   (void)enc::pad_into(content, write_buffer());  // cannot fail: the size was checked
   co_return co_await write_prepared_block();
 }
 
-std::span<std::uint8_t> StreamTransport::write_buffer() { return write_buf_.get(); }
+// With block encryption the caller's part starts after the tag's room at the front.
+std::span<std::uint8_t> StreamTransport::write_buffer() {
+  return write_buf_.get().last(max_block_content() + 2);
+}
 
 net::awaitable<Result<void>> StreamTransport::write_prepared_block() {
   auto block = write_buf_.get();
-  if (!enc::unpad(block)) co_return make_error_code(errc::transport_large_msg);
+  if (!enc::unpad(write_buffer())) co_return make_error_code(errc::transport_large_msg);
+  if (BlockEncryption* encryption = block_encryption()) {
+    if (auto sealed = encryption->seal(block); !sealed) co_return sealed.error();
+  }
   auto sent = co_await send_block(block);
   write_buf_.release();
   co_return sent;

@@ -28,12 +28,18 @@ class StreamTransport : public BlockTransport {
   Tcp::socket& socket() { return tls().next_layer(); }
 
   // Call once the TLS handshake is done: records tls-unique as the session id (the server
-  // takes the peer's Finished, the client its own), then, for WebSockets, performs the
-  // client request or accepts the server side. The server side then uses its own record
-  // layer where it can (TlsStream::use_own_records), so tls().native_handle() may be null. errc::tls_failure without a Finished message;
-  // WebSocket upgrade failures: errc::connection_closed / errc::network.
+  // takes the peer's Finished, the client its own) and whether ALPN chose the current
+  // generation, then, for WebSockets, performs the client request or accepts the server
+  // side. The server side then uses its own record layer where it can
+  // (TlsStream::use_own_records), so tls().native_handle() may be null.
+  // errc::tls_failure without a Finished message; WebSocket upgrade failures:
+  // errc::connection_closed / errc::network.
   net::awaitable<Result<void>> start(TlsRole role);
+  // After start(): the TLS handshake agreed on ALPN "smp/1" (the current generation).
+  bool negotiated_current() const { return negotiated_current_; }
 
+  // Decrypts (block encryption) and unpads what receive_block() returns.
+  net::awaitable<Result<ByteView>> read_block_view() final;
   net::awaitable<Result<void>> write_block(ByteView content) final;
   // Valid from this call until write_prepared_block() completes; then it is released.
   std::span<std::uint8_t> write_buffer() final;
@@ -46,11 +52,15 @@ class StreamTransport : public BlockTransport {
  protected:
   StreamTransport() = default;
   virtual net::awaitable<Result<void>> upgrade(TlsRole role) = 0;
-  // Sends one whole padded block as it is. Errors: errc::connection_closed, errc::network.
+  // The next whole 16384-byte block as it came, in a buffer the transport owns until the
+  // next call. Errors as read_block_view() but for errc::transport_large_msg.
+  virtual net::awaitable<Result<std::span<std::uint8_t>>> receive_block() = 0;
+  // Sends one whole block as it is. Errors: errc::connection_closed, errc::network.
   virtual net::awaitable<Result<void>> send_block(ByteView block) = 0;
 
  private:
   BlockBuffer write_buf_;
+  bool negotiated_current_ = false;
 };
 
 // `stream` must not have done any I/O yet (it is moved into the transport); it may be an

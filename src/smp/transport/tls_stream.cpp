@@ -21,19 +21,22 @@ namespace smp::transport {
 namespace detail {
 
 // The record layer after use_own_records(): the keys, and buffers held only while bytes
-// wait in them (an idle connection has neither).
+// wait in them (an idle connection has neither). Offsets are 32-bit (records are at most
+// 17 KB): this object is on every idle server connection.
 struct OwnRecords {
   explicit OwnRecords(TlsRecords r) : records(std::move(r)) {}
 
   TlsRecords records;
-  std::unique_ptr<std::uint8_t[]> in;  // kMaxRecordSize bytes: received, not yet returned
-  std::size_t in_used = 0;
-  std::size_t record_end = 0;  // > 0: in[0, record_end) is an opened application record
-  std::size_t plain_begin = 0, plain_end = 0;  // its plaintext not yet returned
+  std::unique_ptr<std::uint8_t[]> in;  // max_record_size() bytes: received, not yet returned
+  std::uint32_t in_used = 0;
+  std::uint32_t record_end = 0;  // > 0: in[0, record_end) is an opened application record
+  std::uint32_t plain_begin = 0, plain_end = 0;  // its plaintext not yet returned
   std::unique_ptr<std::uint8_t[]> out;  // a sealed record being sent
-  std::size_t out_size = 0, out_sent = 0, out_plain = 0;
-  bool peer_closed = false;  // close_notify received
-  error_code failure;        // sticky: a record failed to authenticate or was not allowed
+  std::uint32_t out_size = 0, out_sent = 0, out_plain = 0;
+  bool out_is_key_update = false;  // `out` holds our KeyUpdate, not application data
+  bool key_update_due = false;     // TLS 1.3: the peer asked for our KeyUpdate
+  bool peer_closed = false;        // close_notify received
+  error_code failure;              // sticky: a record failed to authenticate or was not allowed
 };
 
 struct TlsState {
@@ -153,7 +156,7 @@ error_code errno_failure(int e) { return error_code(e, net::error::get_system_ca
 
 // Drops the record whose plaintext has all been returned; keeps what follows it.
 void drop_record(OwnRecords& o) {
-  std::size_t rest = o.in_used - o.record_end;
+  std::uint32_t rest = o.in_used - o.record_end;
   if (rest > 0) std::memmove(o.in.get(), o.in.get() + o.record_end, rest);
   o.in_used = rest;
   o.record_end = o.plain_begin = o.plain_end = 0;
@@ -165,9 +168,9 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
   OwnRecords& o = *s.own;
   for (;;) {
     if (o.plain_begin < o.plain_end) {
-      n = std::min(size, o.plain_end - o.plain_begin);
+      n = std::min<std::size_t>(size, o.plain_end - o.plain_begin);
       std::memcpy(data, o.in.get() + o.plain_begin, n);
-      o.plain_begin += n;
+      o.plain_begin += static_cast<std::uint32_t>(n);
       if (o.plain_begin == o.plain_end) drop_record(o);
       return TlsStep::done;
     }
@@ -180,14 +183,14 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
       ec = net::error::eof;
       return TlsStep::done;
     }
-    std::size_t need = kRecordHeaderSize;
+    std::uint32_t need = kRecordHeaderSize;
     if (o.in_used >= kRecordHeaderSize) {
-      auto size_or = TlsRecords::record_size(ByteView(o.in.get(), kRecordHeaderSize));
+      auto size_or = o.records.record_size(ByteView(o.in.get(), kRecordHeaderSize));
       if (!size_or) {
         ec = record_failure(o, "bad record header");
         return TlsStep::done;
       }
-      need = *size_or;
+      need = static_cast<std::uint32_t>(*size_or);
     }
     if (o.in_used >= need && need > kRecordHeaderSize) {
       auto opened = o.records.open(std::span<std::uint8_t>(o.in.get(), need));
@@ -198,9 +201,19 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
       o.record_end = need;
       switch (opened->type) {
         case ContentType::application_data:
-          o.plain_begin = static_cast<std::size_t>(opened->plaintext.data() - o.in.get());
-          o.plain_end = o.plain_begin + opened->plaintext.size();
+          o.plain_begin = static_cast<std::uint32_t>(opened->plaintext.data() - o.in.get());
+          o.plain_end = o.plain_begin + static_cast<std::uint32_t>(opened->plaintext.size());
           continue;
+        case ContentType::handshake:
+          // TLS 1.3 only: a KeyUpdate (anything else, e.g. TLS 1.2 renegotiation, fails).
+          if (auto requested = parse_key_update(opened->plaintext);
+              requested && o.records.update_read_keys()) {
+            if (*requested) o.key_update_due = true;  // answered before our next record
+            drop_record(o);
+            continue;
+          }
+          ec = record_failure(o, "handshake message after the handshake");
+          return TlsStep::done;
         case ContentType::alert:
           if (opened->plaintext.size() == 2 && opened->plaintext[1] == SSL_AD_CLOSE_NOTIFY) {
             o.peer_closed = true;
@@ -214,11 +227,12 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
           return TlsStep::done;
       }
     }
-    if (!o.in) o.in = std::make_unique_for_overwrite<std::uint8_t[]>(kMaxRecordSize);
-    ssize_t got = ::recv(s.socket.native_handle(), o.in.get() + o.in_used,
-                         kMaxRecordSize - o.in_used, MSG_DONTWAIT);
+    const std::size_t capacity = o.records.max_record_size();
+    if (!o.in) o.in = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    ssize_t got = ::recv(s.socket.native_handle(), o.in.get() + o.in_used, capacity - o.in_used,
+                         MSG_DONTWAIT);
     if (got > 0) {
-      o.in_used += static_cast<std::size_t>(got);
+      o.in_used += static_cast<std::uint32_t>(got);
       continue;
     }
     int e = errno;
@@ -242,7 +256,7 @@ TlsStep own_flush(TlsState& s, error_code& ec) {
     ssize_t sent = ::send(s.socket.native_handle(), o.out.get() + o.out_sent,
                           o.out_size - o.out_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent >= 0) {
-      o.out_sent += static_cast<std::size_t>(sent);
+      o.out_sent += static_cast<std::uint32_t>(sent);
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return TlsStep::want_write;
@@ -252,30 +266,57 @@ TlsStep own_flush(TlsState& s, error_code& ec) {
   return TlsStep::done;
 }
 
+// Seals the next record into `out`: our KeyUpdate when one is due (TLS 1.3, RFC 8446 §4.6.3:
+// before the next application data), else up to one record of `data`.
+void seal_next(OwnRecords& o, const std::uint8_t* data, std::size_t size) {
+  if (o.key_update_due) {
+    auto message = key_update_message(false);
+    o.out_size = static_cast<std::uint32_t>(o.records.sealed_size(message.size()));
+    o.out = std::make_unique_for_overwrite<std::uint8_t[]>(o.out_size);
+    o.records.seal(ContentType::handshake, message,
+                   std::span<std::uint8_t>(o.out.get(), o.out_size));
+    o.out_plain = 0;
+    o.out_is_key_update = true;
+  } else {
+    std::size_t plain = std::min(size, kMaxRecordPlaintext);
+    o.out_size = static_cast<std::uint32_t>(o.records.sealed_size(plain));
+    o.out = std::make_unique_for_overwrite<std::uint8_t[]>(o.out_size);
+    o.records.seal(ContentType::application_data, ByteView(data, plain),
+                   std::span<std::uint8_t>(o.out.get(), o.out_size));
+    o.out_plain = static_cast<std::uint32_t>(plain);
+    o.out_is_key_update = false;
+  }
+  o.out_sent = 0;
+}
+
 TlsStep own_write(TlsState& s, const std::uint8_t* data, std::size_t size, std::size_t& n,
                   error_code& ec) {
   OwnRecords& o = *s.own;
-  if (o.failure) {
-    ec = o.failure;
-    return TlsStep::done;
-  }
-  if (!o.out) {
-    std::size_t plain = std::min(size, kMaxRecordPlaintext);
-    o.out = std::make_unique_for_overwrite<std::uint8_t[]>(plain + kRecordHeaderSize +
-                                                           kRecordTagSize);
-    o.out_size = o.records.seal(
-        ContentType::application_data, ByteView(data, plain),
-        std::span<std::uint8_t>(o.out.get(), plain + kRecordHeaderSize + kRecordTagSize));
-    o.out_sent = 0;
-    o.out_plain = plain;
-  }
-  TlsStep step = own_flush(s, ec);
-  if (step == TlsStep::done) {
-    if (!ec) n = o.out_plain;
+  for (;;) {
+    if (o.failure) {
+      ec = o.failure;
+      return TlsStep::done;
+    }
+    if (!o.out) seal_next(o, data, size);
+    TlsStep step = own_flush(s, ec);
+    if (step != TlsStep::done) return step;
+    const bool key_update = o.out_is_key_update;
+    const std::size_t plain = o.out_plain;
     o.out.reset();
     o.out_size = o.out_sent = o.out_plain = 0;
+    o.out_is_key_update = false;
+    if (ec) return TlsStep::done;
+    if (!key_update) {
+      n = plain;
+      return TlsStep::done;
+    }
+    // Our KeyUpdate is out: what follows goes with the next generation of write keys.
+    o.key_update_due = false;
+    if (!o.records.update_write_keys()) {
+      ec = record_failure(o, "KeyUpdate failed");
+      return TlsStep::done;
+    }
   }
-  return step;
 }
 
 }  // namespace
@@ -369,7 +410,7 @@ bool TlsStream::uses_own_records() const { return state_->own != nullptr; }
 std::size_t TlsStream::held_record_bytes() const {
   const auto& o = state_->own;
   if (!o) return 0;
-  return (o->in ? kMaxRecordSize : 0) + (o->out ? o->out_size : 0);
+  return (o->in ? o->records.max_record_size() : 0) + (o->out ? o->out_size : 0);
 }
 
 void TlsStream::prepare_handshake(ssl::stream_base::handshake_type type) {
@@ -386,7 +427,7 @@ void TlsStream::send_close_notify() noexcept {
     // Never in the middle of another record, nor after a failure.
     if (o->out || o->failure) return;
     std::array<std::uint8_t, 2> alert{SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY};
-    std::array<std::uint8_t, alert.size() + kRecordHeaderSize + kRecordTagSize> record{};
+    std::array<std::uint8_t, alert.size() + kRecordHeaderSize + kRecordTagSize + 1> record{};
     std::size_t size = o->records.seal(ContentType::alert, alert, record);
     (void)::send(state_->socket.native_handle(), record.data(), size,
                  MSG_NOSIGNAL | MSG_DONTWAIT);

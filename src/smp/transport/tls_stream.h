@@ -132,11 +132,14 @@ class TlsStream {
   SSL* native_handle() const;
 
   // Once the handshake is done and before any other I/O or operation is pending: protects
-  // the following records with TlsRecords (the same bytes on the wire) and frees OpenSSL's
-  // SSL object, about 12 KB a connection. Then close_notify reads as eof, a TCP close
-  // without it as stream_truncated; any other alert, a handshake record (renegotiation) or
-  // a record that fails to authenticate fails the stream with errc::tls_failure (sticky).
-  // False, changing nothing, when the connection does not qualify (TlsRecords::from_handshake).
+  // the following records with TlsRecords (the same bytes on the wire; TLS 1.2, or TLS 1.3
+  // on a server context that captures traffic secrets) and frees OpenSSL's SSL object,
+  // about 12 KB a connection. Then close_notify reads as eof, a TCP close without it as
+  // stream_truncated; a TLS 1.3 KeyUpdate moves the read keys on (and, when the peer asks,
+  // our KeyUpdate goes out before the next record we write); any other alert, any other
+  // handshake record (renegotiation) or a record that fails to authenticate fails the
+  // stream with errc::tls_failure (sticky). False, changing nothing, when the connection
+  // does not qualify (TlsRecords::from_handshake).
   bool use_own_records(TlsRole role);
   bool uses_own_records() const;
   // Bytes of record buffers the own record layer holds now: none while it waits for the

@@ -4,7 +4,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "smp/encoding/padding.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/transport/stream_transport.h"
 
@@ -21,7 +20,8 @@ class TlsTransport final : public StreamTransport {
   TlsStream& tls() override { return stream_; }
   const TlsStream& tls() const override { return stream_; }
 
-  net::awaitable<Result<ByteView>> read_block_view() override {
+ protected:
+  net::awaitable<Result<std::span<std::uint8_t>>> receive_block() override {
     // The previous block's buffer goes back while the connection waits for the next one.
     read_buf_.release();
     if (!stream_.has_buffered_input()) {
@@ -41,12 +41,9 @@ class TlsTransport final : public StreamTransport {
       }
       co_return make_error_code(e);
     }
-    auto content = enc::unpad(buf);
-    if (!content) co_return make_error_code(errc::transport_large_msg);
-    co_return *content;
+    co_return buf;
   }
 
- protected:
   net::awaitable<Result<void>> upgrade(TlsRole) override { co_return Result<void>{}; }
 
   net::awaitable<Result<void>> send_block(ByteView block) override {

@@ -5,7 +5,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
-#include "smp/encoding/padding.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/transport/stream_transport.h"
 
@@ -39,7 +38,8 @@ class WebSocketTransport final : public StreamTransport {
   TlsStream& tls() override { return ws_.next_layer(); }
   const TlsStream& tls() const override { return ws_.next_layer(); }
 
-  net::awaitable<Result<ByteView>> read_block_view() override {
+ protected:
+  net::awaitable<Result<std::span<std::uint8_t>>> receive_block() override {
     // Beast may already hold the next frame's bytes, so no waiting for readability here;
     // the buffer is only allocated when the payload arrives, and given back meanwhile.
     read_buf_.clear();
@@ -50,13 +50,9 @@ class WebSocketTransport final : public StreamTransport {
       co_return make_error_code(errc::transport_bad_block);
     }
     auto data = read_buf_.data();
-    auto content =
-        enc::unpad(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
-    if (!content) co_return make_error_code(errc::transport_large_msg);
-    co_return *content;
+    co_return std::span<std::uint8_t>(static_cast<std::uint8_t*>(data.data()), data.size());
   }
 
- protected:
   net::awaitable<Result<void>> upgrade(TlsRole role) override {
     error_code ec;
     if (role == TlsRole::client) {

@@ -1,10 +1,12 @@
 #include "smp/transport/x509.h"
 
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <climits>
 
 namespace smp::transport {
@@ -98,6 +100,60 @@ Result<Bytes> certificate_der(X509* cert) {
   Bytes out(static_cast<std::size_t>(n));
   unsigned char* p = out.data();
   if (i2d_X509(cert, &p) != n) return openssl_error(errc::crypto_failure);
+  return out;
+}
+
+Result<X509Ptr> certificate_from_der(ByteView der) {
+  if (der.size() > LONG_MAX) return make_error_code(errc::bad_der);
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) return openssl_error(errc::bad_der);
+  if (p != der.data() + der.size()) return make_error_code(errc::bad_der);  // bytes after it
+  return cert;
+}
+
+namespace {
+
+// The signature algorithm of an OpenSSL key: Ed25519 or Ed448.
+Result<crypto::KeyAlgorithm> signing_algorithm(const EVP_PKEY* key) {
+  switch (EVP_PKEY_get_id(key)) {
+    case EVP_PKEY_ED25519:
+      return crypto::KeyAlgorithm::ed25519;
+    case EVP_PKEY_ED448:
+      return crypto::KeyAlgorithm::ed448;
+    default:
+      return make_error_code(errc::wrong_algorithm);
+  }
+}
+
+}  // namespace
+
+Result<crypto::PublicKey> certificate_public_key(X509* cert) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  if (key == nullptr) return openssl_error(errc::bad_der);
+  auto alg = signing_algorithm(key);
+  if (!alg) return alg.error();
+  std::array<std::uint8_t, crypto::kMaxPublicKeySize> raw{};
+  std::size_t n = raw.size();
+  if (EVP_PKEY_get_raw_public_key(key, raw.data(), &n) != 1) {
+    return openssl_error(errc::crypto_failure);
+  }
+  return crypto::PublicKey::from_raw(*alg, ByteView(raw.data(), n));
+}
+
+Result<crypto::PrivateKey> signing_key_from_pem(ByteView pem) {
+  auto key = parse_private_key_pem(pem);
+  if (!key) return key.error();
+  auto alg = signing_algorithm(key->get());
+  if (!alg) return alg.error();
+  std::array<std::uint8_t, crypto::kMaxPublicKeySize> raw{};
+  std::size_t n = raw.size();
+  if (EVP_PKEY_get_raw_private_key(key->get(), raw.data(), &n) != 1) {
+    OPENSSL_cleanse(raw.data(), raw.size());
+    return openssl_error(errc::crypto_failure);
+  }
+  auto out = crypto::PrivateKey::from_raw(*alg, ByteView(raw.data(), n));
+  OPENSSL_cleanse(raw.data(), raw.size());
   return out;
 }
 

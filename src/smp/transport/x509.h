@@ -16,6 +16,7 @@
 
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
+#include "smp/crypto/keys.h"
 #include "smp/crypto/openssl_handles.h"
 
 namespace smp::transport {
@@ -46,5 +47,11 @@ Result<std::string> certificate_pem(X509* cert);
 Result<SecretBytes> private_key_pem(EVP_PKEY* key);  // PKCS#8, unencrypted
 // The complete DER encoding of a certificate (what TLS transmits and the key hash covers).
 Result<Bytes> certificate_der(X509* cert);
+// A certificate parsed from exactly one DER encoding (errc::bad_der otherwise).
+Result<X509Ptr> certificate_from_der(ByteView der);
+// The certificate's signing key: errc::wrong_algorithm unless Ed25519 or Ed448.
+Result<crypto::PublicKey> certificate_public_key(X509* cert);
+// The signing key of a PEM private key (Ed25519 or Ed448, else errc::wrong_algorithm).
+Result<crypto::PrivateKey> signing_key_from_pem(ByteView pem);
 
 }  // namespace smp::transport

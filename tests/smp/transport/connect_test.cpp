@@ -39,7 +39,7 @@ TEST_P(ConnectTest, ClientAndServerAgreeOnSessionAndTlsParameters) {
   ServerIdentity id = make_identity(GetParam().algorithm);
   ASSERT_TRUE(id.context.has_value());
   auto [server, client] = run_both(
-      net.io, accept_one(net.acceptor, *id.context, id.key_hash, GetParam().kind),
+      net.io, accept_one(net.acceptor, id, GetParam().kind),
       connect_tls(net.io.get_executor(), "127.0.0.1", net.port(), id.key_hash, 2s,
                   GetParam().kind));
   ASSERT_TRUE(server && client);
@@ -117,7 +117,7 @@ TEST(Connect, WrongKeyHashFailsTheTlsHandshake) {
   Bytes wrong = id.key_hash;
   wrong[5] ^= 0x20;
   auto [server, client] =
-      run_both(net.io, accept_one(net.acceptor, *id.context, id.key_hash),
+      run_both(net.io, accept_one(net.acceptor, id),
                connect_tls(net.io.get_executor(), "127.0.0.1", net.port(), wrong, 2s));
   ASSERT_TRUE(server && client);
   ASSERT_FALSE(client->has_value());
@@ -146,7 +146,7 @@ TEST(Connect, ServerRefusesHandshakeWithAnotherKeyHashAsIdentity) {
     co_return next.error();
   };
   auto [server, client] =
-      run_both(net.io, accept_one(net.acceptor, *id.context, id.key_hash), client_side());
+      run_both(net.io, accept_one(net.acceptor, id), client_side());
   ASSERT_TRUE(server && client);
   ASSERT_FALSE(server->has_value());
   EXPECT_EQ(server->error(), errc::handshake_identity);
@@ -158,7 +158,7 @@ TEST(Connect, HostNameMismatchFails) {
   Loopback net;
   ServerIdentity id = make_identity(CertificateAlgorithm::ed25519, "smp.example.com");
   auto [server, client] =
-      run_both(net.io, accept_one(net.acceptor, *id.context, id.key_hash),
+      run_both(net.io, accept_one(net.acceptor, id),
                connect_tls(net.io.get_executor(), "127.0.0.1", net.port(), id.key_hash, 2s));
   ASSERT_TRUE(server && client);
   ASSERT_FALSE(client->has_value());
@@ -172,7 +172,7 @@ TEST(Connect, ServerSendingOnlyItsOwnCertificateIsRejected) {
   // The same server without its CA certificate in the chain.
   ASSERT_EQ(SSL_CTX_clear_chain_certs(id.context->native_handle()), 1);
   auto [server, client] =
-      run_both(net.io, accept_one(net.acceptor, *id.context, id.key_hash),
+      run_both(net.io, accept_one(net.acceptor, id),
                connect_tls(net.io.get_executor(), "127.0.0.1", net.port(), id.key_hash, 2s));
   ASSERT_TRUE(server && client);
   ASSERT_FALSE(client->has_value());
@@ -219,7 +219,7 @@ TEST(Connect, AcceptTimesOutWhenClientNeverStartsTls) {
   };
   auto start = std::chrono::steady_clock::now();
   auto [server, client] = run_both(
-      net.io, accept_one(net.acceptor, *id.context, id.key_hash, TransportKind::tls, 200ms),
+      net.io, accept_one(net.acceptor, id, TransportKind::tls, 200ms),
       client_side());
   auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(server.has_value());
@@ -255,7 +255,7 @@ TEST(Connect, HandshakesRunOnStrandsOfAMultiThreadedContext) {
       if (ec) co_return;
       net::co_spawn(
           socket.get_executor(),
-          accept_connection(std::move(socket), *id.context, id.key_hash, TransportKind::tls, 2s),
+          accept_connection(std::move(socket), *id.context, *id.handshake, TransportKind::tls, 2s),
           [&](std::exception_ptr e, TransportResult r) {
             if (!e && r) {
               ++servers_ok;

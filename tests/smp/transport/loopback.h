@@ -23,11 +23,13 @@ using transport::StreamTransport;
 using transport::Tcp;
 using transport::TransportKind;
 
-// Certificates, the server context built from them and the CA key hash clients pin.
+// Certificates, the server context built from them, the CA key hash clients pin and what
+// the server's handshakes need.
 struct ServerIdentity {
   transport::CertificateSet certificates;
   std::optional<transport::ssl::context> context;
   Bytes key_hash;
+  std::optional<transport::ServerHandshakeIdentity> handshake;
 };
 
 inline ServerIdentity make_identity(transport::CertificateAlgorithm alg,
@@ -37,9 +39,13 @@ inline ServerIdentity make_identity(transport::CertificateAlgorithm alg,
   EXPECT_TRUE(set.has_value());
   if (!set) return id;
   id.certificates = std::move(*set);
-  auto ctx = transport::make_server_context(transport::server_credentials(id.certificates));
+  auto credentials = transport::server_credentials(id.certificates);
+  auto ctx = transport::make_server_context(credentials);
   EXPECT_TRUE(ctx.has_value());
   if (ctx) id.context.emplace(std::move(*ctx));
+  auto handshake = transport::server_handshake_identity(credentials);
+  EXPECT_TRUE(handshake.has_value());
+  if (handshake) id.handshake.emplace(std::move(*handshake));
   auto hash = transport::key_hash_of_certificate_pem(id.certificates.ca_cert_pem);
   EXPECT_TRUE(hash.has_value());
   if (hash) id.key_hash = to_bytes(*hash);
@@ -58,11 +64,11 @@ inline constexpr auto kUseTuple = boost::asio::as_tuple(boost::asio::use_awaitab
 
 // Accepts one TCP connection and runs the server side (TLS, WebSocket, SMP handshake).
 inline boost::asio::awaitable<Result<std::unique_ptr<BlockTransport>>> accept_one(
-    Tcp::acceptor& acceptor, transport::ssl::context& ctx, Bytes key_hash,
-    TransportKind kind = TransportKind::tls, transport::Duration timeout = 2s) {
+    Tcp::acceptor& acceptor, ServerIdentity& id, TransportKind kind = TransportKind::tls,
+    transport::Duration timeout = 2s) {
   auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
   if (ec) co_return make_error_code(errc::network);
-  co_return co_await transport::accept_connection(std::move(socket), ctx, std::move(key_hash),
+  co_return co_await transport::accept_connection(std::move(socket), *id.context, *id.handshake,
                                                   kind, timeout);
 }
 

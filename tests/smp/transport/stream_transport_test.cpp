@@ -31,7 +31,7 @@ class StreamTransportTest : public ::testing::TestWithParam<TransportKind> {
   void SetUp() override {
     id_ = make_identity(CertificateAlgorithm::ed25519);
     ASSERT_TRUE(id_.context.has_value());
-    auto [s, c] = run_both(net_.io, accept_one(net_.acceptor, *id_.context, id_.key_hash, kind()),
+    auto [s, c] = run_both(net_.io, accept_one(net_.acceptor, id_, kind()),
                            connect_tls(net_.io.get_executor(), "127.0.0.1", net_.port(),
                                        id_.key_hash, 2s, kind()));
     ASSERT_TRUE(s && c);

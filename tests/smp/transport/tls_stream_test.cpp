@@ -57,13 +57,15 @@ net::awaitable<void> pause(std::chrono::milliseconds d) {
 
 // Forwards client → server bytes in small pieces (3 bytes, then up to 1000, with a pause
 // after each), so records and even record headers arrive split; server → client as read.
-// Once `limit` bytes have gone client → server it closes both sides.
+// Once `limit` bytes have gone client → server it closes both sides; the byte at `flip`
+// (counted client → server) is changed on its way.
 class Relay {
  public:
   explicit Relay(net::io_context& io) : acceptor_(io, Tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   std::size_t forwarded() const { return forwarded_; }
   void set_limit(std::size_t limit) { limit_ = limit; }
+  void set_flip(std::size_t at) { flip_ = at; }
 
   net::awaitable<void> run(Tcp::endpoint server) {
     auto [ec, from_client] = co_await acceptor_.async_accept(kUseTuple);
@@ -82,6 +84,7 @@ class Relay {
       if (want == 0) break;
       auto [rec, n] = co_await client_->async_read_some(net::buffer(buf.data(), want), kUseTuple);
       if (rec) break;
+      if (flip_ && *flip_ >= forwarded_ && *flip_ < forwarded_ + n) buf[*flip_ - forwarded_] ^= 1;
       auto [wec, m] = co_await net::async_write(*server_, net::buffer(buf.data(), n), kUseTuple);
       if (wec) break;
       forwarded_ += n;
@@ -107,16 +110,26 @@ class Relay {
   std::unique_ptr<Tcp::socket> client_, server_;
   std::size_t forwarded_ = 0;
   std::optional<std::size_t> limit_;
+  std::optional<std::size_t> flip_;
 };
 
-// A handshaked client/server pair of TlsStreams, directly or through a Relay. The parameter:
-// the server uses its own record layer after the handshake (as smp-server does), or OpenSSL's.
-class TlsStreamTest : public ::testing::TestWithParam<bool> {
+struct StreamParams {
+  bool own_records;  // the server uses its own record layer after the handshake (as smp-server)
+  bool tls13;        // the client offers TLS 1.3 (the current generation's client context)
+};
+
+// A handshaked client/server pair of TlsStreams, directly or through a Relay, over TLS 1.2 or
+// 1.3; the server keeps OpenSSL or uses its own record layer.
+class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
  protected:
+  bool own() const { return GetParam().own_records; }
+  bool tls13() const { return GetParam().tls13; }
+
   void connect(bool through_relay) {
     id_ = make_identity(CertificateAlgorithm::ed25519);
     ASSERT_TRUE(id_.context.has_value());
-    auto ctx = shared_client_context();
+    auto ctx = shared_client_context(tls13() ? ClientProtocols::current_and_v1
+                                             : ClientProtocols::v1_only);
     ASSERT_TRUE(ctx.has_value());
     std::uint16_t port = net_.acceptor.local_endpoint().port();
     if (through_relay) {
@@ -146,7 +159,8 @@ class TlsStreamTest : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(s && c);
     ASSERT_FALSE(*s) << s->message();
     ASSERT_FALSE(*c) << c->message();
-    if (GetParam()) {
+    ASSERT_EQ(SSL_version(client_->native_handle()), tls13() ? TLS1_3_VERSION : TLS1_2_VERSION);
+    if (own()) {
       ASSERT_TRUE(server_->use_own_records(TlsRole::server));
       ASSERT_EQ(server_->native_handle(), nullptr);
     }
@@ -373,7 +387,7 @@ TEST_P(TlsStreamTest, ForgedRecordFailsTheReadAndTheFailureSticks) {
   error_code ec = server_read_after_raw(*client_, *server_, net_.io, forged);
   EXPECT_TRUE(ec);
   EXPECT_NE(ec, make_error_code(errc::timeout));
-  if (!GetParam()) return;  // OpenSSL's own errors are its business
+  if (!own()) return;  // OpenSSL's own errors are its business
   EXPECT_EQ(ec, make_error_code(errc::tls_failure)) << ec.message();
   EXPECT_EQ(detail::stream_error(ec), errc::network);
   // A genuine record after it is not read: the stream stays failed.
@@ -382,7 +396,7 @@ TEST_P(TlsStreamTest, ForgedRecordFailsTheReadAndTheFailureSticks) {
 }
 
 TEST_P(TlsStreamTest, OversizedOrWrongVersionRecordHeaderFailsWithoutWaitingForTheBody) {
-  if (!GetParam()) GTEST_SKIP() << "OpenSSL may wait for the body first";
+  if (!own()) GTEST_SKIP() << "OpenSSL may wait for the body first";
   for (Bytes header : {Bytes{23, 3, 3, 0x48, 0x00}, Bytes{23, 3, 1, 0, 40}, Bytes{23, 3, 3, 0, 3}}) {
     connect(false);
     error_code ec = server_read_after_raw(*client_, *server_, net_.io, header);
@@ -391,7 +405,8 @@ TEST_P(TlsStreamTest, OversizedOrWrongVersionRecordHeaderFailsWithoutWaitingForT
 }
 
 TEST_P(TlsStreamTest, RenegotiationAttemptFailsTheOwnRecordLayer) {
-  if (!GetParam()) GTEST_SKIP() << "OpenSSL refuses renegotiation with a warning alert";
+  if (!own()) GTEST_SKIP() << "OpenSSL refuses renegotiation with a warning alert";
+  if (tls13()) GTEST_SKIP() << "TLS 1.3 has no renegotiation";
   connect(false);
   SSL* client = client_->native_handle();
   SSL_clear_options(client, SSL_OP_NO_RENEGOTIATION);
@@ -407,9 +422,60 @@ TEST_P(TlsStreamTest, RenegotiationAttemptFailsTheOwnRecordLayer) {
   EXPECT_EQ(*r, make_error_code(errc::tls_failure)) << r->message();
 }
 
-INSTANTIATE_TEST_SUITE_P(ServerRecords, TlsStreamTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& p) {
-                           return p.param ? "Own" : "OpenSsl";
+TEST_P(TlsStreamTest, RecordTamperedInTransitFailsTheStream) {
+  connect(true);
+  relay_->set_flip(relay_->forwarded() + 100);  // inside the next record's ciphertext
+  auto [ec, got] = transfer(pattern(1000), 1000);
+  EXPECT_TRUE(ec);
+  EXPECT_NE(ec, make_error_code(errc::timeout));
+  if (own()) {
+    EXPECT_EQ(ec, make_error_code(errc::tls_failure)) << ec.message();
+  }
+}
+
+// Counts the KeyUpdate messages an OpenSSL endpoint receives (its message callback).
+struct KeyUpdatesSeen {
+  int received = 0;
+  static void callback(int write_p, int, int content_type, const void* buf, std::size_t len,
+                       SSL*, void* arg) {
+    const auto* b = static_cast<const std::uint8_t*>(buf);
+    if (write_p == 0 && content_type == SSL3_RT_HANDSHAKE && len > 0 && b[0] == 24) {
+      ++static_cast<KeyUpdatesSeen*>(arg)->received;
+    }
+  }
+};
+
+TEST_P(TlsStreamTest, KeyUpdateFromTheClientKeepsTheConnectionWorking) {
+  if (!tls13()) GTEST_SKIP() << "TLS 1.3 only";
+  connect(false);
+  SSL* client = client_->native_handle();
+  KeyUpdatesSeen seen;
+  SSL_set_msg_callback(client, KeyUpdatesSeen::callback);
+  SSL_set_msg_callback_arg(client, &seen);
+  Bytes data = pattern(40000);
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    // Rounds 0 and 2 ask for the server's KeyUpdate too; round 1 does not.
+    const int type = round == 1 ? SSL_KEY_UPDATE_NOT_REQUESTED : SSL_KEY_UPDATE_REQUESTED;
+    ASSERT_EQ(SSL_key_update(client, type), 1);
+    auto [ec, got] = transfer(data, data.size());  // the KeyUpdate goes before this data
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(got, data);
+    auto [back_ec, back] = transfer(data, data.size(), false);
+    ASSERT_FALSE(back_ec) << back_ec.message();
+    EXPECT_EQ(back, data);
+  }
+  // The server answered each request with its own KeyUpdate before its data.
+  EXPECT_EQ(seen.received, 2);
+  SSL_set_msg_callback(client, nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(ServerRecords, TlsStreamTest,
+                         ::testing::Values(StreamParams{true, false}, StreamParams{false, false},
+                                           StreamParams{true, true}, StreamParams{false, true}),
+                         [](const ::testing::TestParamInfo<StreamParams>& p) {
+                           return std::string(p.param.own_records ? "Own" : "OpenSsl") +
+                                  (p.param.tls13 ? "Tls13" : "Tls12");
                          });
 
 }  // namespace

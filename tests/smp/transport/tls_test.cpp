@@ -165,6 +165,78 @@ TEST(ValidateServerChain, AcceptsReferenceFixtureChainForLocalhost) {
   EXPECT_EQ(validate(chain, "localhost", test::hex(certs[1].at("key_hash"))), errc::tls_failure);
 }
 
+errc validate_current(std::span<X509* const> chain, ByteView key_hash) {
+  auto r = validate_current_server_chain(chain, key_hash);
+  return r ? errc::ok : static_cast<errc>(r.error().value());
+}
+
+Bytes der_hash(X509* cert) {
+  return to_bytes(key_hash_of_certificate_der(certificate_der(cert).value()));
+}
+
+// A chain [leaf, idCert, CA]: b's CA renamed and re-issued by a's CA (generated CAs share
+// one name, and a certificate whose issuer is its own name reads as self-signed), and b's
+// leaf re-issued under the new name.
+struct ThreeChain {
+  X509Ptr leaf, mid;
+};
+
+ThreeChain three_chain(const Chain& a, const Chain& b) {
+  ThreeChain t{X509Ptr(X509_dup(b.leaf.get())), X509Ptr(X509_dup(b.ca.get()))};
+  X509_NAME* name = X509_NAME_new();
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("SMP identity"), -1, -1, 0);
+  int idx = X509_get_ext_by_NID(t.mid.get(), NID_authority_key_identifier, -1);
+  if (idx >= 0) X509_EXTENSION_free(X509_delete_ext(t.mid.get(), idx));
+  EXPECT_EQ(X509_set_subject_name(t.mid.get(), name), 1);
+  EXPECT_EQ(X509_set_issuer_name(t.mid.get(), X509_get_subject_name(a.ca.get())), 1);
+  EXPECT_GT(X509_sign(t.mid.get(), a.ca_key.get(), nullptr), 0);
+  EXPECT_EQ(X509_set_issuer_name(t.leaf.get(), name), 1);
+  EXPECT_GT(X509_sign(t.leaf.get(), b.ca_key.get(), nullptr), 0);
+  X509_NAME_free(name);
+  return t;
+}
+
+TEST(ValidateCurrentServerChain, AcceptsTwoToFourCertificatesWhateverTheHostName) {
+  // validateCertificateChain / chainIdCaCerts (Transport/Client.hs, Transport/Shared.hs).
+  Chain c = make_chain("smp.example.com");
+  auto two = c.certs();
+  EXPECT_EQ(validate_current(two, c.key_hash), errc::ok);  // checkFQHN = False
+
+  Chain a = make_chain(), b = make_chain();
+  ThreeChain t = three_chain(a, b);
+  std::array<X509*, 3> three = {t.leaf.get(), t.mid.get(), a.ca.get()};
+  EXPECT_EQ(validate_current(three, der_hash(t.mid.get())), errc::ok);
+  // The identity is the second certificate, not the last.
+  EXPECT_EQ(validate_current(three, a.key_hash), errc::tls_failure);
+  std::array<X509*, 4> four = {t.leaf.get(), t.mid.get(), a.ca.get(), a.ca.get()};
+  EXPECT_EQ(validate_current(four, der_hash(t.mid.get())), errc::ok);
+}
+
+TEST(ValidateCurrentServerChain, RefusesOtherLengthsWrongHashesAndBrokenPaths) {
+  Chain c = make_chain();
+  std::array<X509*, 1> one = {c.leaf.get()};
+  EXPECT_EQ(validate_current(one, c.key_hash), errc::tls_failure);
+  EXPECT_EQ(validate_current({}, c.key_hash), errc::tls_failure);
+  std::array<X509*, 5> five = {c.leaf.get(), c.ca.get(), c.ca.get(), c.ca.get(), c.ca.get()};
+  EXPECT_EQ(validate_current(five, c.key_hash), errc::tls_failure);
+  Bytes wrong = c.key_hash;
+  wrong[0] ^= 1;
+  auto two = c.certs();
+  EXPECT_EQ(validate_current(two, wrong), errc::tls_failure);
+  // A leaf of another CA; an issuer without CA:true.
+  Chain other = make_chain();
+  std::array<X509*, 2> mixed = {other.leaf.get(), c.ca.get()};
+  EXPECT_EQ(validate_current(mixed, c.key_hash), errc::tls_failure);
+  std::array<X509*, 2> not_ca = {c.leaf.get(), other.leaf.get()};
+  EXPECT_EQ(validate_current(not_ca, der_hash(other.leaf.get())), errc::tls_failure);
+  // A three-certificate chain whose middle does not lead to its last.
+  Chain a = make_chain(), b = make_chain();
+  ThreeChain t = three_chain(a, b);
+  std::array<X509*, 3> broken = {t.leaf.get(), t.mid.get(), c.ca.get()};
+  EXPECT_EQ(validate_current(broken, der_hash(t.mid.get())), errc::tls_failure);
+}
+
 TEST(ServerContext, BuildsFromGeneratedAndLoadedCredentials) {
   test::TempDir dir;
   auto set = generate_certificates({.algorithm = CertificateAlgorithm::ed448});
@@ -298,6 +370,79 @@ TEST(ClientContext, OffersOnlyTheReferenceParameters) {
     }
   }
   EXPECT_EQ(tls12, 1);
+}
+
+TEST(ClientContext, TheCurrentGenerationOffersTls13AlpnAndX25519First) {
+  auto ctx = make_client_context(ClientProtocols::current_and_v1);
+  ASSERT_TRUE(ctx.has_value());
+  SSL_CTX* native = ctx->native_handle();
+  EXPECT_EQ(client_protocols(native), ClientProtocols::current_and_v1);
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(native), TLS1_2_VERSION);
+  EXPECT_EQ(SSL_CTX_get_max_proto_version(native), TLS1_3_VERSION);
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(native);
+  std::vector<std::string> names;
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    names.emplace_back(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"TLS_CHACHA20_POLY1305_SHA256",
+                                             "ECDHE-ECDSA-CHACHA20-POLY1305"}));
+  auto v1 = make_client_context();
+  ASSERT_TRUE(v1.has_value());
+  EXPECT_EQ(client_protocols(v1->native_handle()), ClientProtocols::v1_only);
+}
+
+// The ALPN a server context selects for a client offering `offer` (wire form), or "".
+std::string selected_alpn(std::vector<std::uint8_t> offer) {
+  test::Loopback net;
+  test::ServerIdentity id = test::make_identity(CertificateAlgorithm::ed25519);
+  auto client_ctx = make_client_context(ClientProtocols::current_and_v1);
+  if (!id.context || !client_ctx) return "?";
+  TlsStream client(net.io, *client_ctx);
+  EXPECT_EQ(SSL_set_alpn_protos(client.native_handle(), offer.data(),
+                                static_cast<unsigned>(offer.size())),
+            0);
+  EXPECT_TRUE(expect_server(client.native_handle(), "127.0.0.1", id.key_hash).has_value());
+  std::optional<TlsStream> server;
+  std::string chosen = "?";
+  auto server_side = [&]() -> net::awaitable<bool> {
+    auto [ec, socket] = co_await net.acceptor.async_accept(test::kUseTuple);
+    if (ec) co_return false;
+    server.emplace(std::move(socket), *id.context);
+    std::tie(ec) = co_await server->async_handshake(ssl::stream_base::server, test::kUseTuple);
+    co_return !ec;
+  };
+  auto client_side = [&]() -> net::awaitable<bool> {
+    auto [ec] = co_await client.next_layer().async_connect(net.acceptor.local_endpoint(),
+                                                           test::kUseTuple);
+    if (!ec) {
+      std::tie(ec) = co_await client.async_handshake(ssl::stream_base::client, test::kUseTuple);
+    }
+    if (ec) co_return false;
+    const unsigned char* data = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(client.native_handle(), &data, &len);
+    chosen.assign(reinterpret_cast<const char*>(data), len);
+    EXPECT_EQ(negotiated_current(client.native_handle()), chosen == "smp/1");
+    co_return true;
+  };
+  test::run_both(net.io, server_side(), client_side());
+  return chosen;
+}
+
+TEST(ServerContext, SelectsSmp1WhenOfferedAndNothingOtherwise) {
+  EXPECT_EQ(selected_alpn({5, 's', 'm', 'p', '/', '1'}), "smp/1");
+  EXPECT_EQ(selected_alpn({2, 'h', '2', 5, 's', 'm', 'p', '/', '1'}), "smp/1");
+  EXPECT_EQ(selected_alpn({2, 'h', '2'}), "");
+  EXPECT_EQ(selected_alpn({5, 's', 'm', 'p', '/', '2'}), "");
+}
+
+TEST(ServerContext, AcceptsTls13WithoutTickets) {
+  test::ServerIdentity id = test::make_identity(CertificateAlgorithm::ed25519);
+  ASSERT_TRUE(id.context.has_value());
+  SSL_CTX* native = id.context->native_handle();
+  EXPECT_EQ(SSL_CTX_get_max_proto_version(native), TLS1_3_VERSION);
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(native), TLS1_2_VERSION);
+  EXPECT_EQ(SSL_CTX_get_num_tickets(native), 0u);
 }
 
 TEST(TlsUnique, IsUnavailableBeforeHandshake) {
