@@ -203,7 +203,21 @@ def batch_seeds():
     write(t, "v16_ids", 10, batch(b"\x00" + short(corr) + b"\x00" + ids))
 
 
+def forwarding_seeds():
+    # Selector 0: FwdTransmission, 1: FwdResponse (Protocol.hs).
+    corr = b"c" * 24
+    key = key_der("x25519", "fwd")
+    write("forwarding", "fwd_transmission", 0,
+          short(corr) + (18).to_bytes(2, "big") + short(key) + b"\x00" * 40)
+    write("forwarding", "fwd_transmission_v8", 0,
+          short(corr) + (8).to_bytes(2, "big") + short(key))
+    write("forwarding", "fwd_response", 1, short(corr) + b"\x01" * 40)
+    write("forwarding", "fwd_bad_key", 0,
+          short(corr) + (18).to_bytes(2, "big") + short(key_der("ed25519", "x")))
+
+
 if __name__ == "__main__":
+    forwarding_seeds()
     batch_seeds()
     ratchet_seeds()
     binary_seeds()

@@ -1,5 +1,6 @@
 #include "smp/crypto/hash.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstdlib>
@@ -33,6 +34,17 @@ Sha512Digest sha512(ByteView a, ByteView b) {
   crypto_hash_sha512_update(&state, b.data(), b.size());
   Sha512Digest out;
   crypto_hash_sha512_final(&state, out.data());
+  return out;
+}
+
+Sha3_384Digest sha3_384(ByteView data) {
+  Sha3_384Digest out{};
+  unsigned int size = 0;
+  // EVP_Digest with a built-in algorithm fails only when out of memory.
+  if (EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha3_384(), nullptr) != 1 ||
+      size != out.size()) {
+    std::abort();
+  }
   return out;
 }
 

@@ -252,6 +252,11 @@ Result<bool> BatchWriter::add(const TransmissionParams& params, const Transmissi
   });
 }
 
+Result<bool> BatchWriter::add_encoded(const TransmissionParams& params,
+                                      const TransmissionIds& ids, const MessageEncoder& encode) {
+  return append(params, ids, nullptr, encode);
+}
+
 Result<std::size_t> encode_broker_batch1(const TransmissionParams& params,
                                          const TransmissionIds& ids, const BrokerMessage& m,
                                          std::span<std::uint8_t> out) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -90,6 +91,12 @@ class BatchWriter {
   // server_key, errc::crypto_failure if signing fails.
   Result<bool> add(const TransmissionParams& params, const TransmissionIds& ids,
                    const Command& c, const CommandAuthorizer& auth);
+  // Appends a broker transmission whose message `encode` writes into the span it is given
+  // and returns the size of (errc::transport_large_msg when it does not fit): for messages
+  // encoded ahead of time, or encrypted in place (MSG). Same results as add.
+  using MessageEncoder = std::function<Result<std::size_t>(std::span<std::uint8_t>)>;
+  Result<bool> add_encoded(const TransmissionParams& params, const TransmissionIds& ids,
+                           const MessageEncoder& encode);
 
   std::size_t count() const { return count_; }
   // Bytes of the content used: the count byte and every transmission so far.

@@ -6,6 +6,7 @@
 #include "smp/common/try.h"
 
 #include "smp/crypto/cbox.h"
+#include "smp/protocol/rcv_message.h"
 #include "smp/protocol/transmission.h"
 #include "smp/protocol/wire_format.h"
 
@@ -38,6 +39,7 @@ Outgoing& SendQueue::push_back() {
   o.corr_id.assign({});
   o.queue_id.assign({});
   o.key.reset();
+  o.encoded.clear();
   return o;
 }
 
@@ -45,6 +47,7 @@ void SendQueue::pop_front() {
   assert(count_ > 0);
   slots_[head_].message.body.reset();  // the stored body may be freed once ACKed
   slots_[head_].recipient_dh = DhSecret25519();  // wipes the copy of the secret
+  Bytes().swap(slots_[head_].encoded);
   head_ = (head_ + 1) % allocated_;
   if (--count_ == 0) {
     // An idle connection keeps no slots (each is about 650 bytes).
@@ -75,6 +78,9 @@ protocol::BrokerMessage broker_message(const Outgoing& o) {
                     ByteView()};
     case K::end: return m::End{};
     case K::nmsg: return m::NMsg{};
+    case K::sok: return m::Sok{};
+    case K::deld: return m::Deld{};
+    case K::encoded: break;  // add_outgoing writes it as it is; SMP v1 has none
   }
   return m::Err{errc::smp_internal};
 }
@@ -105,6 +111,46 @@ Result<void> encode_outgoing(const Outgoing& o, ByteView session_id,
   SMP_TRY_VOID(protocol::encode_broker_block(ids, broker_message(o), block));
   if (msg) return encrypt_msg_body(o, block);
   return {};
+}
+
+Result<bool> add_outgoing(const Outgoing& o, const protocol::TransmissionParams& params,
+                          protocol::BatchWriter& batch) {
+  protocol::TransmissionIds ids{params.session_id, o.corr_id.view(), o.queue_id.view()};
+  switch (o.kind) {
+    case Outgoing::Kind::encoded:
+      return batch.add_encoded(params, ids, [&](std::span<std::uint8_t> out) -> Result<std::size_t> {
+        if (o.encoded.size() > out.size()) return make_error_code(errc::transport_large_msg);
+        std::copy(o.encoded.begin(), o.encoded.end(), out.begin());
+        return o.encoded.size();
+      });
+    case Outgoing::Kind::msg: {
+      const Message& m = o.message;
+      if (!m.is_quota() && !m.body) {
+        return Result<bool>(boost::system::in_place_error, make_error_code(errc::smp_internal));
+      }
+      // "MSG " ‖ short(msgId) ‖ the sealed body (Tail): the body is sealed in place.
+      return batch.add_encoded(params, ids, [&](std::span<std::uint8_t> out) -> Result<std::size_t> {
+        constexpr std::string_view kTag = "MSG ";
+        const std::size_t head = kTag.size() + 1 + m.id.size();
+        const std::size_t sealed = protocol::sealed_message_size(params.version);
+        if (out.size() < head + sealed) return make_error_code(errc::transport_large_msg);
+        std::copy(kTag.begin(), kTag.end(), out.begin());
+        out[kTag.size()] = static_cast<std::uint8_t>(m.id.size());
+        std::copy(m.id.begin(), m.id.end(), out.begin() + kTag.size() + 1);
+        auto key = crypto::CbKey::from_dh_secret(o.recipient_dh.view());
+        if (!key) return key.error();
+        protocol::RcvMessage rm{.timestamp = m.timestamp,
+                                .notification = m.flags.notification,
+                                .quota = m.is_quota(),
+                                .body = m.body ? ByteView(*m.body) : ByteView()};
+        SMP_TRY_VOID(protocol::seal_rcv_message(params.version, *key, view(m.id), rm,
+                                                out.subspan(head, sealed)));
+        return head + sealed;
+      });
+    }
+    default:
+      return batch.add(params, ids, broker_message(o));
+  }
 }
 
 }  // namespace smp::server

@@ -19,6 +19,7 @@
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
+#include "smp/protocol/batch.h"
 #include "smp/server/message_store.h"
 #include "smp/server/queue_record.h"
 
@@ -37,7 +38,10 @@ class ShortField {
 
 // One broker transmission to send: (corrId, queueId, message).
 struct Outgoing {
-  enum class Kind : std::uint8_t { ok, err, pong, ids, nid, msg, end, nmsg };
+  // ok … nmsg: both generations. sok, deld: the current generation (written as OK and END
+  // below the versions that have them). encoded: a message of the current generation encoded
+  // when it was queued (rarer answers: IDS, NID, LNK, INFO, NMSG, ERR with details).
+  enum class Kind : std::uint8_t { ok, err, pong, ids, nid, msg, end, nmsg, sok, deld, encoded };
 
   Kind kind = Kind::ok;
   errc error = errc::ok;  // Kind::err
@@ -48,6 +52,7 @@ struct Outgoing {
   std::optional<crypto::PublicKey> key;  // IDS: the server's DH public key
   Message message;                       // MSG (holds the shared body until sent)
   DhSecret25519 recipient_dh;            // MSG: the queue's rcvDhSecret, to encrypt the body
+  Bytes encoded;                         // Kind::encoded: the broker message as encoded
 };
 
 class SendQueue {
@@ -89,5 +94,12 @@ class SendQueue {
 // the body elsewhere.
 Result<void> encode_outgoing(const Outgoing& o, ByteView session_id,
                              std::span<std::uint8_t> block);
+
+// The current generation: appends `o` to the batch being written (protocol/batch.h).
+// Returns false when it does not fit there (start a new block). A MSG's body is sealed for
+// the recipient straight into the batch (protocol/rcv_message.h: timestamp, flags and body,
+// or the quota marker).
+Result<bool> add_outgoing(const Outgoing& o, const protocol::TransmissionParams& params,
+                          protocol::BatchWriter& batch);
 
 }  // namespace smp::server

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "smp/server/message_store.h"
+#include "smp/server/notification_store.h"
 #include "smp/server/queue_store.h"
 #include "smp/server/server_config.h"
 #include "smp/server/server_stats.h"
@@ -36,6 +37,7 @@ class ServerContext {
   ServerStats stats;
   SubscriberMap<Session> subscribers;  // recipient id → the connection subscribed (SUB/NEW)
   SubscriberMap<Session> notifiers;    // notifier id → the connection subscribed (NSUB)
+  NotificationStore notifications;     // NMSGs kept for notifiers (6.5.5's NKEY)
 
   // Appends to the store log, if there is one. A failure is logged, not returned: the change
   // is already live in memory, and the reference carries on the same way.

@@ -17,6 +17,7 @@ struct ServerStats {
   std::atomic<std::uint64_t> msgs_sent{0};       // SEND accepted (OK)
   std::atomic<std::uint64_t> msgs_delivered{0};  // MSG written to a recipient
   std::atomic<std::uint64_t> msgs_expired{0};
+  std::atomic<std::uint64_t> msgs_forwarded{0};  // RFWD from a proxy answered (pMsgFwdsRecv)
   std::atomic<std::uint64_t> connections_total{0};   // handshakes completed
   std::atomic<std::uint64_t> handshakes_failed{0};   // TLS/SMP handshake failed or timed out
   std::atomic<std::int64_t> connections_current{0};  // established sessions now open

@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <exception>
 
+#include "smp/crypto/cbox.h"
+#include "smp/protocol/rcv_message.h"
+
 namespace smp::server {
 
 namespace {
@@ -24,15 +27,21 @@ std::shared_ptr<Session> Session::create(ServerContext& ctx,
   return std::shared_ptr<Session>(new Session(ctx, std::move(transport)));
 }
 
-// The send queue holds one record more than the limit: the reader checks for room before it
+// The send queue holds more records than the limit: the reader checks for room before it
 // starts reading a block, and notifications may take the free slots while the read is pending,
-// yet the answer to that block must always fit.
+// yet the answers to that block must always fit — one for SMP v1, and for the current
+// generation two per transmission of a batch (SUB's SOK and its MSG).
 Session::Session(ServerContext& ctx, std::unique_ptr<transport::BlockTransport> transport)
     : ctx_(ctx),
       transport_(std::move(transport)),
       executor_(transport_->get_executor()),
       queue_limit_(std::max<std::size_t>(1, ctx.config.send_queue_limit)),
-      queue_(queue_limit_ + 1),
+      current_(transport_->params().current),
+      tparams_(protocol::TransmissionParams::for_version(transport_->smp_version(),
+                                                          transport_->session_id())),
+      server_dh_key_(transport_->params().server_dh_key ? &*transport_->params().server_dh_key
+                                                         : nullptr),
+      queue_(queue_limit_ + (current_ ? 2 * protocol::kMaxBatchCount : 1)),
       writer_wake_(executor_, Clock::time_point::max()),
       reader_wake_(executor_, Clock::time_point::max()),
       stall_timer_(executor_),
@@ -84,7 +93,12 @@ net::awaitable<void> Session::reader() {
       break;
     }
     if (ctx_.config.idle_timeout.count() > 0) last_read_ = Clock::now();
-    if (!stopping_) handle_block(*block);
+    if (stopping_) continue;
+    if (current_) {
+      handle_batch(*block);
+    } else {
+      handle_block(*block);
+    }
   }
   close();
 }
@@ -98,20 +112,43 @@ net::awaitable<void> Session::writer() {
       writer_waiting_ = false;
       continue;
     }
-    // Encoded straight into the transport's block buffer: the only copy of a MSG body.
-    auto encoded =
-        encode_outgoing(queue_.front(), transport_->session_id(), transport_->write_buffer());
-    queue_.pop_front();
-    after_pop();
-    if (!encoded) {
-      spdlog::error("cannot encode a transmission: {}", encoded.error().message());
-      continue;
+    if (current_) {
+      if (!fill_batch_block()) continue;
+    } else {
+      // Encoded straight into the transport's block buffer: the only copy of a MSG body.
+      auto encoded =
+          encode_outgoing(queue_.front(), transport_->session_id(), transport_->write_buffer());
+      queue_.pop_front();
+      after_pop();
+      if (!encoded) {
+        spdlog::error("cannot encode a transmission: {}", encoded.error().message());
+        continue;
+      }
     }
     auto written = co_await transport_->write_prepared_block();
     if (!written || closed_) break;
     if (stall_armed_) stall_deadline_ = Clock::now() + ctx_.config.send_timeout;  // progress
   }
   close();
+}
+
+// Lays out a padded block in the transport's buffer: u16 length ‖ batch ‖ '#' fill.
+bool Session::fill_batch_block() {
+  std::span<std::uint8_t> block = transport_->write_buffer();
+  protocol::BatchWriter batch(block.subspan(2));
+  while (!queue_.empty()) {
+    auto added = add_outgoing(queue_.front(), tparams_, batch);
+    if (added && !*added) break;  // the block is full: the rest goes in the next one
+    if (!added) spdlog::error("cannot encode a transmission: {}", added.error().message());
+    queue_.pop_front();
+    after_pop();
+  }
+  if (batch.empty()) return false;
+  const std::size_t size = batch.size();
+  block[0] = static_cast<std::uint8_t>(size >> 8);
+  block[1] = static_cast<std::uint8_t>(size);
+  std::fill(block.begin() + 2 + static_cast<std::ptrdiff_t>(size), block.end(), '#');
+  return true;
 }
 
 net::awaitable<void> Session::idle_watchdog() {
@@ -187,8 +224,12 @@ void Session::flush_deferred() {
   while (!deferred_.empty() && queue_has_room_for_notification()) {
     Deferred d = deferred_.front();
     deferred_.pop_front();
-    if (d.kind == Deferred::Kind::end) {
+    if (d.kind == Deferred::Kind::end || d.kind == Deferred::Kind::notifier_end) {
       push_end(d.id);
+      continue;
+    }
+    if (d.kind == Deferred::Kind::deleted || d.kind == Deferred::Kind::notifier_deleted) {
+      push_deleted(d.id);
       continue;
     }
     auto it = subscriptions_.find(d.id);
@@ -217,8 +258,13 @@ void Session::post_notification(const QueueId& nid) {
   net::post(executor_, [self = shared_from_this(), nid] { self->on_notification(nid); });
 }
 
-void Session::post_forget(const QueueId& rid) {
-  net::post(executor_, [self = shared_from_this(), rid] { self->on_forget(rid); });
+void Session::post_notifications_ready(const QueueId& nid) {
+  net::post(executor_, [self = shared_from_this(), nid] { self->on_notifications_ready(nid); });
+}
+
+void Session::post_deleted(const QueueId& id, bool notifier) {
+  net::post(executor_,
+            [self = shared_from_this(), id, notifier] { self->on_deleted(id, notifier); });
 }
 
 void Session::post_stop(bool drain) {
@@ -280,6 +326,18 @@ void Session::on_end(const QueueId& id, bool notifier) {
   push_end(id);
 }
 
+void Session::push_deleted(const QueueId& id) {
+  if (!queue_has_room_for_notification()) {
+    deferred_.push_back({Deferred::Kind::deleted, id});
+    arm_stall_timer();
+    return;
+  }
+  Outgoing& o = queue_.push_back();
+  o.kind = Outgoing::Kind::deld;
+  o.queue_id.assign(view(id));
+  wake_writer();
+}
+
 // NMSG is best effort, as in the reference: dropped when the notifier's own send queue is
 // full (the reference checked the sender's queue instead, quirk Q3).
 void Session::on_notification(const QueueId& nid) {
@@ -291,8 +349,41 @@ void Session::on_notification(const QueueId& nid) {
   wake_writer();
 }
 
-void Session::on_forget(const QueueId& rid) {
-  if (!closed_) subscriptions_.erase(rid);
+// Kept notifications: as many as the send queue has room for; the rest stay in the store
+// for the next message or the next NSUB.
+void Session::on_notifications_ready(const QueueId& nid) {
+  if (closed_ || !notifier_subscriptions_.contains(nid)) return;
+  const std::size_t room = queue_limit_ > queue_.size() ? queue_limit_ - queue_.size() : 0;
+  if (room == 0) return;
+  for (const StoredNotification& n : ctx_.notifications.take(nid, room)) {
+    Outgoing& o = queue_.push_back();
+    o.queue_id.assign(view(nid));
+    if (!current_) {
+      o.kind = Outgoing::Kind::nmsg;  // SMP v1's NMSG carries nothing
+      continue;
+    }
+    // NMSG nonce encMeta: the message's id and time, sealed for the notifier.
+    auto encoded = protocol::encode_broker_message(
+        tparams_.version,
+        protocol::msg::NMsg{.nonce = ByteView(n.nonce.data(), n.nonce.size()),
+                            .enc_meta = ByteView(n.enc_meta.data(), n.enc_meta.size())});
+    if (!encoded) {
+      o.kind = Outgoing::Kind::err;
+      o.error = errc::smp_internal;
+      continue;
+    }
+    o.kind = Outgoing::Kind::encoded;
+    o.encoded = std::move(*encoded);
+  }
+  wake_writer();
+}
+
+// A v1 connection forgets silently (v1.0.0 sent nothing); the current generation hears DELD.
+void Session::on_deleted(const QueueId& id, bool notifier) {
+  if (closed_) return;
+  std::size_t erased = notifier ? notifier_subscriptions_.erase(id) : subscriptions_.erase(id);
+  if (erased == 0 || !current_) return;
+  push_deleted(id);
 }
 
 }  // namespace smp::server

@@ -2,7 +2,13 @@
 // parse, verify, run the command, queue the answer) and a writer coroutine (encode the next
 // queued transmission into the transport's block buffer and send it), plus this connection's
 // subscriptions and what other connections ask of it (MSG for a waiting subscription, END,
-// NMSG), which they post to its executor.
+// DELD, NMSG), which they post to its executor.
+//
+// Both generations: an SMP v1 connection (no ALPN) runs the v1 commands, one transmission per
+// block (session_commands.cpp); a connection of the current generation (ALPN smp/1, SMP
+// 6..18) reads batches of up to 255 transmissions per block and runs every command of its
+// version (session_current.cpp), and its writer packs as many queued answers into each block
+// as fit. Both share the stores, the subscriber maps and the delivery rules.
 //
 // Backpressure: the reader reads the next block only while the send queue has room, so a
 // client that does not read stops being read. Notifications from other connections take a
@@ -24,7 +30,9 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
+#include "smp/protocol/batch.h"
 #include "smp/protocol/command.h"
 #include "smp/protocol/transmission.h"
 #include "smp/server/message_store.h"
@@ -56,10 +64,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // Another connection took over the subscription to `id` (a recipient id, or a notifier id
   // when `notifier`): drop ours and send END.
   void post_end(const QueueId& id, bool notifier);
-  // NMSG for notifier id `nid` (dropped if the send queue is full, as the reference does).
+  // NMSG for notifier id `nid` of an SMP v1 notifier (no DH secret, nothing kept): dropped if
+  // the send queue is full, as the reference does.
   void post_notification(const QueueId& nid);
-  // Queue `rid` was deleted by another connection: drop our subscription silently.
-  void post_forget(const QueueId& rid);
+  // Notifications for `nid` wait in the NotificationStore: send those that fit now.
+  void post_notifications_ready(const QueueId& nid);
+  // Queue `rid` (or notifier `nid`, when `notifier`) was deleted by another connection: drop
+  // our subscription; the current generation is told with DELD (END below v10), an SMP v1
+  // connection is not told (as v1.0.0).
+  void post_deleted(const QueueId& id, bool notifier);
   // Stop: at once, or (drain) after the queued transmissions are written.
   void post_stop(bool drain);
 
@@ -69,11 +82,14 @@ class Session : public std::enable_shared_from_this<Session> {
     std::shared_ptr<MessageQueue> queue;
     State state = State::idle;
     bool deferred = false;  // an async MSG waits for room in the send queue
+    // Made by GET (the reference's ProhibitSub): not registered as the queue's subscriber,
+    // and SUB on this connection is refused while it exists (as GET is while SUB's exists).
+    bool by_get = false;
     MsgId delivered_id{};
     DhSecret25519 recipient_dh;  // the queue's rcvDhSecret: messages are encrypted when sent
   };
   struct Deferred {
-    enum class Kind : std::uint8_t { msg, end, notifier_end };
+    enum class Kind : std::uint8_t { msg, end, notifier_end, deleted, notifier_deleted };
     Kind kind;
     QueueId id;
   };
@@ -99,13 +115,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_message_arrived(const QueueId& rid);
   void on_end(const QueueId& id, bool notifier);
   void on_notification(const QueueId& nid);
-  void on_forget(const QueueId& rid);
+  void on_notifications_ready(const QueueId& nid);
+  void on_deleted(const QueueId& id, bool notifier);
   bool try_push_async_msg(const QueueId& rid, Subscription& sub);
   // Queues MSG with `m` for `sub`'s queue; the body is encrypted when it is written.
   void push_msg(Outgoing& o, Message m, const Subscription& sub);
   void push_end(const QueueId& id);
+  void push_deleted(const QueueId& id);
+  // The writer's step for the current generation: as many queued transmissions as fit in
+  // one block. False when there was nothing to send (every record failed to encode).
+  bool fill_batch_block();
 
-  // Commands (session_commands.cpp).
+  // Commands (session_commands.cpp: SMP v1).
   void handle_block(ByteView content);
   void dispatch(const protocol::ReceivedCommand& rc, const protocol::Command& cmd);
   void create_queue(const protocol::ReceivedCommand& rc, const protocol::cmd::New& c);
@@ -130,10 +151,64 @@ class Session : public std::enable_shared_from_this<Session> {
   Outgoing& respond(const protocol::ReceivedCommand& rc);
   void respond_error(ByteView corr_id, ByteView queue_id, errc e);
 
+  // Commands of the current generation (session_current.cpp).
+  void handle_batch(ByteView content);
+  void dispatch_current(const protocol::ReceivedCommand& rc, const protocol::Command& command);
+  // The recipient's commands once verified; `q` is the queue as loaded for verification.
+  void recipient_command(const protocol::ReceivedCommand& rc, const protocol::Command& command,
+                         QueueRecord& q);
+  void sender_command(const protocol::ReceivedCommand& rc, const protocol::Command& command,
+                      QueueRecord& q);
+  void link_command(const protocol::ReceivedCommand& rc, const protocol::Command& command,
+                    QueueRecord& q);
+  void create_queue_current(const protocol::ReceivedCommand& rc, const protocol::cmd::New& c);
+  void subscribe_current(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  void get_message(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  void acknowledge_current(const protocol::ReceivedCommand& rc, const QueueRecord& q,
+                           ByteView msg_id);
+  void add_notifier_current(const protocol::ReceivedCommand& rc, const QueueRecord& q,
+                            const protocol::cmd::NKey& c);
+  void delete_notifier(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  void delete_queue_current(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  void send_message_current(const protocol::ReceivedCommand& rc, const QueueRecord& q,
+                            const protocol::cmd::Send& c);
+  void queue_info(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  void subscribe_notifications_current(const protocol::ReceivedCommand& rc, const QueueId& nid);
+  // The link data answer (LNK) of LKEY and LGET.
+  void respond_link(const protocol::ReceivedCommand& rc, const QueueRecord& q);
+  // Records that the queue was used today (TIME), as the reference does before a command.
+  void touch_queue(QueueRecord& q);
+  // Tells the queue's (or notifier's) subscriber of its deletion (post_deleted), and drops
+  // our own subscription.
+  void announce_deleted(const QueueId& id, bool notifier);
+  // NMSG to the notifier's subscriber, if any, for a message just stored in q.
+  void notify(const QueueRecord& q, const MsgId& msg_id, std::int64_t timestamp);
+  // Queues a message encoded at this connection's version (Outgoing::Kind::encoded).
+  void respond_encoded(const protocol::ReceivedCommand& rc, const protocol::BrokerMessage& m);
+  void respond_smp_error(const protocol::ReceivedCommand& rc, const protocol::SmpError& e);
+  // SKEY / LKEY with a key the queue does not allow: a dummy check, then AUTH.
+  void missing_key(const protocol::ReceivedCommand& rc);
+  // RFWD: a proxy forwards a sender's command (SEND, SKEY, LKEY, LGET); it runs here and its
+  // answer goes back encrypted for the sender, inside RRES (processForwardedCommand).
+  void forwarded_command(const protocol::ReceivedCommand& rc, const protocol::cmd::RFwd& c);
+  // Where the next answer goes: the send queue, or the forwarded command's answer.
+  Outgoing& new_response();
+
   ServerContext& ctx_;
   const std::unique_ptr<transport::BlockTransport> transport_;
   const net::any_io_executor executor_;
   const std::size_t queue_limit_;
+
+  // Set once, from the transport's handshake: whether this is the current generation, and
+  // its codec parameters.
+  const bool current_;
+  const protocol::TransmissionParams tparams_;
+  const crypto::PrivateKey* const server_dh_key_;  // the handshake's, or null
+  std::vector<protocol::ReceivedCommand> batch_;   // the block being handled (reused)
+  // While a forwarded command runs: its answer, and the parameters it is encoded with (the
+  // sender's version); otherwise null and tparams_.
+  Outgoing* capture_ = nullptr;
+  const protocol::TransmissionParams* answer_params_ = &tparams_;
 
   SendQueue queue_;
   net::steady_timer writer_wake_;  // parked at max(); cancelled when the queue gains a record

@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "smp/crypto/cbox.h"
 #include "smp/crypto/dh.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/server/random_ids.h"
@@ -35,8 +36,13 @@ constexpr int kIdAttempts = 3;
 
 }  // namespace
 
+Outgoing& Session::new_response() {
+  if (capture_ != nullptr) return *capture_;
+  return queue_.push_back();
+}
+
 Outgoing& Session::respond(const protocol::ReceivedCommand& rc) {
-  Outgoing& o = queue_.push_back();
+  Outgoing& o = new_response();
   o.corr_id.assign(rc.corr_id);
   o.queue_id.assign(rc.queue_id);
   wake_writer();
@@ -44,7 +50,7 @@ Outgoing& Session::respond(const protocol::ReceivedCommand& rc) {
 }
 
 void Session::respond_error(ByteView corr_id, ByteView queue_id, errc e) {
-  Outgoing& o = queue_.push_back();
+  Outgoing& o = new_response();
   o.kind = Outgoing::Kind::err;
   o.error = e;
   o.corr_id.assign(corr_id);
@@ -265,14 +271,10 @@ void Session::delete_queue(const protocol::ReceivedCommand& rc, const QueueRecor
   ctx_.append_log(StoreLogDelete{rid});
   bump(ctx_.stats.queues_deleted);
 
-  subscriptions_.erase(rid);
-  if (auto holder = ctx_.subscribers.remove(rid); holder && holder.get() != this) {
-    holder->post_forget(rid);
-  }
+  announce_deleted(rid, false);
   if (q.notifier) {
-    const QueueId& nid = q.notifier->notifier_id;
-    (void)ctx_.notifiers.remove(nid);
-    notifier_subscriptions_.erase(nid);
+    announce_deleted(q.notifier->notifier_id, true);
+    ctx_.notifications.remove(q.notifier->notifier_id);
   }
   respond(rc).kind = Outgoing::Kind::ok;
 }
@@ -297,17 +299,15 @@ void Session::send_message(const protocol::ReceivedCommand& rc, const QueueRecor
   Message m;
   m.id = random_id<kMsgIdSize>();
   m.timestamp = now_seconds();
+  m.flags.notification = true;  // SMP v1 has no flags: every message is notified
   m.body = std::make_shared<const Bytes>(body.begin(), body.end());
+  const MsgId id = m.id;
+  const std::int64_t timestamp = m.timestamp;
   if (auto pushed = mq->push(std::move(m), quota, QuotaRule::refuse); !pushed) {
     return respond_error(rc.corr_id, rc.queue_id, smp_error(pushed.error()));
   }
   bump(ctx_.stats.msgs_sent);
-
-  if (q.notifier) {
-    if (auto n = ctx_.notifiers.find(q.notifier->notifier_id)) {
-      n->post_notification(q.notifier->notifier_id);
-    }
-  }
+  notify(q, id, timestamp);
   if (auto s = ctx_.subscribers.find(rid)) s->post_message_arrived(rid);
   respond(rc).kind = Outgoing::Kind::ok;
 }
@@ -326,6 +326,35 @@ void Session::subscribe_notifications(const protocol::ReceivedCommand& rc, const
     }
   }
   respond(rc).kind = Outgoing::Kind::ok;
+}
+
+void Session::announce_deleted(const QueueId& id, bool notifier) {
+  SubscriberMap<Session>& map = notifier ? ctx_.notifiers : ctx_.subscribers;
+  if (notifier) {
+    notifier_subscriptions_.erase(id);
+  } else {
+    subscriptions_.erase(id);
+  }
+  if (auto holder = map.remove(id); holder && holder.get() != this) {
+    holder->post_deleted(id, notifier);
+  }
+}
+
+void Session::notify(const QueueRecord& q, const MsgId& msg_id, std::int64_t timestamp) {
+  if (!q.notifier) return;
+  const QueueId& nid = q.notifier->notifier_id;
+  if (!q.notifier->dh_secret) {  // an SMP v1 notifier: told now or never
+    if (auto n = ctx_.notifiers.find(nid)) n->post_notification(nid);
+    return;
+  }
+  auto key = crypto::CbKey::from_dh_secret(q.notifier->dh_secret->view());
+  if (!key) return;
+  StoredNotification stored{.timestamp = timestamp, .nonce = crypto::random_cb_nonce()};
+  if (!protocol::seal_ntf_meta(*key, stored.nonce, view(msg_id), timestamp, stored.enc_meta)) {
+    return;
+  }
+  ctx_.notifications.add(nid, stored);
+  if (auto n = ctx_.notifiers.find(nid)) n->post_notifications_ready(nid);
 }
 
 }  // namespace smp::server
