@@ -57,6 +57,12 @@ JsonLine& JsonLine::add(std::string_view k, std::uint64_t value) {
   return *this;
 }
 
+JsonLine& JsonLine::add_bool(std::string_view k, bool value) {
+  key(k);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+
 JsonLine& JsonLine::add(std::string_view k, double value) {
   key(k);
   body_ += std::isfinite(value) ? fmt::format("{:.3f}", value) : std::string("null");

@@ -90,6 +90,8 @@ class JsonLine {
   JsonLine& add(std::string_view key, std::string_view value);
   JsonLine& add(std::string_view key, std::uint64_t value);
   JsonLine& add(std::string_view key, double value);
+  // Not an add() overload: a string literal would convert to bool before string_view.
+  JsonLine& add_bool(std::string_view key, bool value);
   template <class T>
   JsonLine& add(std::string_view key, const std::optional<T>& value) {
     if (value) add(key, *value);

@@ -12,6 +12,7 @@
 #include "bench_support.h"
 #include "latency_recorder.h"
 #include "smp/client/smp_client.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::bench {
 
@@ -27,11 +28,16 @@ class Run {
   net::awaitable<Result<ConnectionsResult>> main(net::io_context& io) {
     config_.ping_interval = std::chrono::seconds(0);
     config_.connect_timeout = std::chrono::seconds(30);
+    config_.protocols = o_.protocols;
     // One warm-up connection first, so lazily made shared state is not counted.
     auto warm = co_await SmpClient::connect(io.get_executor(), o_.server, config_);
     if (!warm) co_return warm.error();
     if (auto p = co_await (*warm)->ping(); !p) co_return p.error();
     co_await pause(std::chrono::milliseconds(200));
+    ConnectionsResult r;
+    r.smp_version = (*warm)->params().version;
+    r.tls13 = (*warm)->session_id().size() == protocol::kTls13SessionIdSize;
+    r.block_encryption = (*warm)->params().block_encryption;
 
     auto before = sample(o_.server_pid);
     auto start = Clock::now();
@@ -44,7 +50,6 @@ class Run {
       }
       while (running.load() > 0) co_await pause(std::chrono::milliseconds(5));
     }
-    ConnectionsResult r;
     r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     co_await pause(std::chrono::milliseconds(300));  // let the server settle
     auto after = sample(o_.server_pid);

@@ -10,6 +10,7 @@
 
 #include "smp/common/error.h"
 #include "smp/protocol/server_address.h"
+#include "smp/transport/tls.h"
 
 namespace smp::bench {
 
@@ -20,12 +21,19 @@ struct ConnectionsOptions {
   double hold_seconds = 0;
   std::optional<int> server_pid;
   bool quiet = false;  // no progress lines
+  // v1_only: TLS 1.2 and the SMP v1 handshake; current_and_v1: ALPN "smp/1", TLS 1.3 and the
+  // current handshake (with a server that selects it), the PING then inside an encrypted block.
+  transport::ClientProtocols protocols = transport::ClientProtocols::v1_only;
 };
 
 struct ConnectionsResult {
   std::uint64_t attempted = 0;
   std::uint64_t established = 0;  // handshaked and answered the PING
   std::uint64_t errors = 0;
+  // What the warm-up connection agreed (every connection offers the same).
+  std::uint16_t smp_version = 0;
+  bool tls13 = false;
+  bool block_encryption = false;
   double seconds = 0;
   double per_s = 0;                     // established per second
   double p50_ms = 0, p90_ms = 0, p99_ms = 0;  // connect + TLS + SMP handshake

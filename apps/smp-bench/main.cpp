@@ -206,6 +206,8 @@ int connections_mode(const smp::bench::ConnectionsOptions& o) {
   }
   fmt::print("connections: {} of {} established in {:.3f} s ({:.0f}/s), errors {}\n",
              r->established, o.count, r->seconds, r->per_s, r->errors);
+  fmt::print("agreed: SMP version {} over TLS {}{}\n", r->smp_version, r->tls13 ? "1.3" : "1.2",
+             r->block_encryption ? ", block encryption" : "");
   fmt::print("handshake (TCP + TLS + SMP): p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n",
              r->p50_ms, r->p90_ms, r->p99_ms);
   if (r->server_rss_per_connection) {
@@ -215,6 +217,11 @@ int connections_mode(const smp::bench::ConnectionsOptions& o) {
   }
   JsonLine j;
   j.add("mode", "connections")
+      .add("offer", o.protocols == smp::transport::ClientProtocols::current_and_v1 ? "current"
+                                                                                  : "v1")
+      .add("smp_version", std::uint64_t{r->smp_version})
+      .add("tls", r->tls13 ? "1.3" : "1.2")
+      .add_bool("block_encryption", r->block_encryption)
       .add("sent", r->attempted)
       .add("delivered", r->established)
       .add("errors", r->errors)
@@ -400,6 +407,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
   cp->add_option("--hold", co.hold_seconds, "seconds to keep the connections open at the end")
       ->check(CLI::Range(0.0, kMaxHoldSeconds));
+  const std::map<std::string, smp::transport::ClientProtocols> offers{
+      {"v1", smp::transport::ClientProtocols::v1_only},
+      {"current", smp::transport::ClientProtocols::current_and_v1}};
+  cp->add_option("--offer", co.protocols,
+                 "v1: TLS 1.2 and the SMP v1 handshake; current: ALPN smp/1, TLS 1.3 and "
+                 "the SMP 6..18 handshake")
+      ->transform(CLI::CheckedTransformer(offers, CLI::ignore_case))
+      ->default_str("v1");
 
   auto* qp = app.add_subcommand("queues", "queue creation rate and memory per queue");
   common(qp);

@@ -17,6 +17,7 @@
 #include "smp/client/blocking_client.h"
 #include "smp/client/message_crypto.h"
 #include "smp/client/smp_client.h"
+#include "smp/protocol/transmission.h"
 #include "smp/protocol/wire_format.h"
 #include "support/test_server.h"
 
@@ -221,6 +222,42 @@ TEST_F(ClientCommandsTest, MessageSizeLimitIs16088Bytes) {
   EXPECT_EQ(c->send_message(nullptr, q->ids.sender_id, as_bytes(unsendable)).error(),
             errc::transport_large_msg);
   EXPECT_TRUE(c->ping());
+}
+
+TEST_F(ClientCommandsTest, TheCurrentGenerationCarriesTheCommandsInsideBlockEncryption) {
+  auto current = connect(ClientConfig{.protocols = transport::ClientProtocols::current_and_v1});
+  auto v1 = connect();
+  ASSERT_TRUE(current && v1);
+  const transport::SessionParams& p = current->async_client().params();
+  EXPECT_TRUE(p.current);
+  EXPECT_EQ(p.version, protocol::kSmpCurrentVersionMax);
+  EXPECT_TRUE(p.block_encryption);
+  EXPECT_EQ(current->async_client().session_id().size(), protocol::kTls13SessionIdSize);
+  EXPECT_FALSE(v1->async_client().params().current);
+  EXPECT_EQ(v1->async_client().session_id().size(), protocol::kTls12SessionIdSize);
+
+  // A queue made over the current connection takes a message from the v1 one.
+  auto q = current->create_queue();
+  ASSERT_TRUE(q) << q.error().message();
+  ASSERT_TRUE(v1->send_message(nullptr, q->ids.sender_id, as_bytes("across")));
+  EXPECT_EQ(receive_text(*current, *q), "across");
+  ASSERT_TRUE(current->ack(q->recipient_key, q->ids.recipient_id));
+
+  // Block encryption leaves 16366 bytes for a block's content instead of 16382: a SEND
+  // whose transmission falls between the two is refused before it is sent on the current
+  // connection, and goes out on the v1 one (where the server refuses the body).
+  protocol::TransmissionIds ids{current->async_client().session_id(), as_bytes("9"),
+                                q->ids.sender_id};
+  std::string body(16000, 'x');
+  auto probe = protocol::encode_command_transmission(ids, protocol::cmd::Send{as_bytes(body)},
+                                                     nullptr);
+  ASSERT_TRUE(probe);
+  body.resize(body.size() + (protocol::kMaxEncryptedBlockContent + 8) - probe->size(), 'x');
+  EXPECT_EQ(current->send_message(nullptr, q->ids.sender_id, as_bytes(body)).error(),
+            errc::transport_large_msg);
+  EXPECT_EQ(v1->send_message(nullptr, q->ids.sender_id, as_bytes(body)).error(),
+            errc::smp_large_msg);
+  EXPECT_TRUE(current->ping());
 }
 
 TEST_F(ClientCommandsTest, PingAnswersAndCorrIdsCountFromZero) {

@@ -167,6 +167,24 @@ TEST_F(SmpBenchTest, ConnectionsHandshakesEveryConnectionAndReportsMemoryPerConn
   EXPECT_NE(run.output.find("per handshake"), std::string::npos) << run.output;
 }
 
+TEST_F(SmpBenchTest, ConnectionsCanOfferTheCurrentGeneration) {
+  for (const char* offer : {"current", "v1"}) {
+    SCOPED_TRACE(offer);
+    ToolRun run = run_tool(tool_, {"connections", "--server", address(), "--count", "10",
+                                   "--offer", offer});
+    ASSERT_EQ(run.status, 0) << run.output;
+    auto j = run.json();
+    ASSERT_FALSE(j.empty()) << run.output;
+    EXPECT_EQ(j.at("offer").as_string(), offer);
+    EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 10);
+    const bool current = std::string_view(offer) == "current";
+    EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), current ? 18 : 1);
+    EXPECT_EQ(j.at("tls").as_string(), current ? "1.3" : "1.2");
+    EXPECT_EQ(j.at("block_encryption").as_bool(), current);
+  }
+  EXPECT_NE(run_tool(tool_, {"connections", "--server", address(), "--offer", "v2"}).status, 0);
+}
+
 TEST_F(SmpBenchTest, QueuesCreatesTheQueuesAndLeavesThemOnTheServer) {
   // Enough queues that the server's CPU time spans several clock ticks of /proc/<pid>/stat.
   ToolRun run = run_tool(tool_, {"queues", "--server", address(), "--count", "400", "--conns",

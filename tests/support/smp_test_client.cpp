@@ -31,9 +31,10 @@ std::string Reply::tag() const {
 
 std::unique_ptr<TestClient> TestClient::connect(std::uint16_t port, const Bytes& key_hash,
                                                 std::chrono::milliseconds timeout,
-                                                transport::TransportKind kind) {
+                                                transport::TransportKind kind,
+                                                transport::ClientProtocols protocols) {
   std::unique_ptr<TestClient> c(new TestClient());
-  auto ctx = transport::shared_client_context();
+  auto ctx = transport::shared_client_context(protocols);
   if (!ctx) {
     ADD_FAILURE() << "no client TLS context";
     return nullptr;
@@ -58,6 +59,8 @@ TestClient::~TestClient() {
 }
 
 ByteView TestClient::session_id() const { return transport_->session_id(); }
+
+const transport::SessionParams& TestClient::params() const { return transport_->params(); }
 
 void TestClient::send(std::string_view corr_id, ByteView queue_id, const proto::Command& c,
                       const crypto::PrivateKey* key) {

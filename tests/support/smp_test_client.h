@@ -56,13 +56,17 @@ class Reply {
 
 class TestClient {
  public:
-  // TLS + SMP handshake to 127.0.0.1:port; fails the test (returns null) on error.
+  // TLS + SMP handshake to 127.0.0.1:port; fails the test (returns null) on error. With
+  // `protocols` current_and_v1 the client offers ALPN "smp/1" (the current generation).
   static std::unique_ptr<TestClient> connect(
       std::uint16_t port, const Bytes& key_hash, std::chrono::milliseconds timeout = 5s,
-      transport::TransportKind kind = transport::TransportKind::tls);
+      transport::TransportKind kind = transport::TransportKind::tls,
+      transport::ClientProtocols protocols = transport::ClientProtocols::v1_only);
   ~TestClient();
 
   ByteView session_id() const;
+  // What the handshake agreed.
+  const transport::SessionParams& params() const;
 
   // Sends one command; signed with `key` when not null. Fails the test on a transport error.
   void send(std::string_view corr_id, ByteView queue_id, const protocol::Command& c,

@@ -11,6 +11,7 @@
 
 #include "smp/client/client_types.h"
 #include "smp/common/error.h"
+#include "smp/transport/tls.h"
 
 namespace smp::client {
 
@@ -24,6 +25,11 @@ struct ClientConfig {
   std::chrono::steady_clock::duration command_timeout = 4s;
   // A PING is sent every interval regardless of traffic (smpPing); zero turns it off.
   std::chrono::steady_clock::duration ping_interval = 30s;
+  // What the connection offers. The commands are SMP v1's, so the default is v1 only. With
+  // current_and_v1 a server that selects ALPN "smp/1" agrees SMP 6..18 in the handshake
+  // (block encryption included) and the v1 commands go inside that transport — until the
+  // 6..18 command layer uses the transport's params().
+  transport::ClientProtocols protocols = transport::ClientProtocols::v1_only;
 };
 
 // A caller-owned queue of server events. When the client is given one, its reader waits

@@ -72,7 +72,7 @@ net::awaitable<Result<Reply>> ClientConnection::request(std::shared_ptr<ClientCo
   if (!content) co_return content.error();
   // Refused here, as the transport would (TELargeMsg, nothing sent), so that the writer
   // never meets a block it cannot send.
-  if (content->size() > protocol::kMaxBlockContent) {
+  if (content->size() > self->transport_->max_block_content()) {
     co_return make_error_code(errc::transport_large_msg);
   }
 

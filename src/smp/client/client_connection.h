@@ -50,6 +50,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
   const Strand& strand() const { return strand_; }
   ByteView session_id() const { return session_id_; }
+  // What the handshake agreed; fixed before the connection exists, so safe from any thread.
+  const transport::SessionParams& params() const { return transport_->params(); }
   // Safe from any thread.
   bool is_open() const { return open_.load(std::memory_order_acquire); }
   ClientStats stats() const;

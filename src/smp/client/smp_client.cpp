@@ -45,9 +45,9 @@ net::awaitable<Result<std::unique_ptr<SmpClient>>> SmpClient::connect(net::any_i
                                                                       ClientCallbacks callbacks) {
   auto strand = net::make_strand(ex);
   auto endpoint = protocol::server_endpoint(server);
-  auto transport =
-      co_await transport::connect_tls(strand, server.host, endpoint.port, server.key_hash,
-                                      config.connect_timeout, transport_kind(endpoint.transport));
+  auto transport = co_await transport::connect_tls(
+      strand, server.host, endpoint.port, server.key_hash, config.connect_timeout,
+      transport_kind(endpoint.transport), transport::ConnectOptions{config.protocols, {}});
   if (!transport) co_return transport.error();
   auto connection = std::make_shared<detail::ClientConnection>(
       strand, std::move(*transport), std::move(config), std::move(callbacks));
@@ -56,6 +56,7 @@ net::awaitable<Result<std::unique_ptr<SmpClient>>> SmpClient::connect(net::any_i
 }
 
 ByteView SmpClient::session_id() const { return connection_->session_id(); }
+const transport::SessionParams& SmpClient::params() const { return connection_->params(); }
 
 bool SmpClient::is_open() const { return connection_->is_open(); }
 

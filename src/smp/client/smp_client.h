@@ -26,6 +26,7 @@
 #include "smp/crypto/keys.h"
 #include "smp/protocol/command.h"
 #include "smp/protocol/server_address.h"
+#include "smp/transport/block_transport.h"
 
 namespace smp::client {
 
@@ -59,8 +60,11 @@ class SmpClient {
   ~SmpClient();
 
   const protocol::SmpServer& server() const { return server_; }
-  // tls-unique of the connection (12 bytes).
+  // tls-unique of the connection (12 bytes with TLS 1.2, 32 with TLS 1.3).
   ByteView session_id() const;
+  // What the handshake agreed: SMP v1, or (config.protocols current_and_v1 with a server
+  // that selected ALPN "smp/1") the current generation's version and parameters.
+  const transport::SessionParams& params() const;
   bool is_open() const;
   // Closes the connection: pending calls fail with errc::connection_closed, on_disconnect
   // does not run. Idempotent; returns at once.

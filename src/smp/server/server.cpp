@@ -26,8 +26,8 @@
 
 #include "smp/server/server_context.h"
 #include "smp/server/session.h"
-#include "smp/transport/certificates.h"
 #include "smp/transport/connect.h"
+#include "smp/transport/current_handshake.h"
 #include "smp/transport/listen.h"
 #include "smp/transport/tls.h"
 
@@ -112,7 +112,9 @@ class Server::Impl {
   }
 
   ServerContext ctx_;
-  Bytes key_hash_;
+  // Both handshakes' identity (the key hash; the online key and chain that sign each
+  // current-generation connection's key); set by start() before any connection.
+  std::optional<transport::ServerHandshakeIdentity> identity_;
 
  private:
   enum class State { idle, running, stopping, stopped };
@@ -179,14 +181,14 @@ Result<void> Server::Impl::load_tls() {
     spdlog::error("cannot use the server certificates: {}", context.error().message());
     return context.error();
   }
-  auto hash = transport::key_hash_of_certificate_file(cfg.ca_cert_file);
-  if (!hash) {
-    spdlog::error("cannot read the CA certificate {}: {}", cfg.ca_cert_file.string(),
-                  hash.error().message());
-    return hash.error();
+  auto identity = transport::server_handshake_identity(*credentials);
+  if (!identity) {
+    spdlog::error("cannot use the server key to sign handshakes: {}",
+                  identity.error().message());
+    return identity.error();
   }
   tls_.emplace(std::move(*context));
-  key_hash_.assign(hash->begin(), hash->end());
+  identity_.emplace(std::move(*identity));
   return {};
 }
 
@@ -282,15 +284,19 @@ net::awaitable<void> Server::Impl::accept_loop(Listener& l) {
 net::awaitable<void> Server::Impl::run_connection(Tcp::socket socket,
                                                   transport::TransportKind kind) {
   auto t = co_await transport::accept_connection(
-      std::move(socket), *tls_, key_hash_, kind,
+      std::move(socket), *tls_, *identity_, kind,
       std::chrono::duration_cast<transport::Duration>(ctx_.config.handshake_timeout));
   if (!t) {
     bump(ctx_.stats.handshakes_failed);
     co_return;
   }
   if (stopping_) co_return;  // the transport closes as it goes out of scope
+  // One Session type for both generations: it reads the transport's params() (ALPN smp/1
+  // and what the current handshake agreed) and runs that generation's commands.
   Session::create(ctx_, std::move(*t))->start();
 }
+
+constexpr std::int64_t kNotificationTtlSeconds = 24 * 3600;
 
 net::awaitable<void> Server::Impl::expire_loop() {
   for (;;) {
@@ -302,6 +308,8 @@ net::awaitable<void> Server::Impl::expire_loop() {
       bump(ctx_.stats.msgs_expired, static_cast<std::uint64_t>(n));
       spdlog::info("expired {} messages", n);
     }
+    // Notifications are kept a day, as the reference's notificationExpiration.
+    (void)ctx_.notifications.expire_older_than(now_seconds() - kNotificationTtlSeconds);
   }
 }
 
@@ -382,6 +390,9 @@ std::vector<std::uint16_t> Server::bound_ports() const { return impl_->bound_por
 void Server::stop() { impl_->stop(); }
 void Server::wait() { impl_->wait(); }
 const ServerStats& Server::stats() const { return impl_->ctx_.stats; }
-const Bytes& Server::key_hash() const { return impl_->key_hash_; }
+const Bytes& Server::key_hash() const {
+  static const Bytes none;
+  return impl_->identity_ ? impl_->identity_->key_hash : none;
+}
 
 }  // namespace smp::server

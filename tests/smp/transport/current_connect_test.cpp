@@ -156,6 +156,32 @@ TEST(CurrentConnectTls13, NoSniAndNoSessionTicketsAndX25519) {
   EXPECT_TRUE(exchange(net.io, *pair->client, *pair->server, as_bytes("over own records")));
 }
 
+TEST(CurrentConnectTls13, KeyUpdatesAndCloseNotifyUnderBlockEncryption) {
+  // The server's own TLS 1.3 records under the current handshake: KeyUpdates from the client
+  // (with and without update_requested) keep encrypted blocks flowing both ways, and the
+  // client's close_notify is the end of the server's stream.
+  Loopback net;
+  ServerIdentity id = make_identity(CertificateAlgorithm::ed25519);
+  auto pair = connect_pair(net, id, current());
+  ASSERT_TRUE(pair);
+  ASSERT_TRUE(pair->server->params().block_encryption);
+  ASSERT_TRUE(dynamic_cast<StreamTransport&>(*pair->server).tls().uses_own_records());
+  SSL* client = ssl_of(*pair->client);
+  Bytes block(16000, 0x5c);
+  for (int type : {SSL_KEY_UPDATE_REQUESTED, SSL_KEY_UPDATE_NOT_REQUESTED,
+                   SSL_KEY_UPDATE_REQUESTED}) {
+    SCOPED_TRACE(type);
+    ASSERT_EQ(SSL_key_update(client, type), 1);
+    EXPECT_TRUE(exchange(net.io, *pair->client, *pair->server, block));
+    EXPECT_TRUE(exchange(net.io, *pair->client, *pair->server, as_bytes("after")));
+  }
+  dynamic_cast<StreamTransport&>(*pair->client).tls().send_close_notify();
+  auto end = test::run_awaitable(net.io, pair->server->read_block_view());
+  ASSERT_TRUE(end.has_value());
+  ASSERT_FALSE(end->has_value());
+  EXPECT_EQ(end->error(), errc::connection_closed);
+}
+
 TEST(CurrentConnectTls13, AClientCappedAtTenHasNoBlockEncryption) {
   Loopback net;
   ServerIdentity id = make_identity(CertificateAlgorithm::ed25519);
