@@ -6,19 +6,18 @@
 
 #include "server_process_fixture.h"
 #include "smp/protocol/command.h"
+#include "support/current_test_client.h"
 #include "support/test_server.h"
 
 namespace smp::test {
 namespace {
 
-using transport::ClientProtocols;
 using transport::TransportKind;
 
 class ServerCurrentTest : public ServerProcessFixture {
  protected:
-  std::unique_ptr<TestClient> connect_current() {
-    return TestClient::connect(port_, key_hash(), 5s, TransportKind::tls,
-                               ClientProtocols::current_and_v1);
+  std::unique_ptr<CurrentTestClient> connect_current() {
+    return CurrentTestClient::connect(port_, key_hash());
   }
 };
 
@@ -46,9 +45,7 @@ TEST_F(ServerCurrentTest, AV1ClientAndACurrentClientShareThePort) {
   EXPECT_EQ(pong->tag(), "PONG");
   EXPECT_EQ(pong->corr_id(), "1");
 
-  // Until the 6..18 command layer is handed the current transport (server.cpp's hook), the v1
-  // session serves it: a v1 PING inside an encrypted block is answered inside one, which
-  // shows the server's session writes through block encryption.
+  // The current connection's PING, in a batch inside an encrypted block, is answered in one.
   auto inside = now->request("2", {}, protocol::cmd::Ping{});
   ASSERT_TRUE(inside);
   EXPECT_EQ(inside->tag(), "PONG");
@@ -61,7 +58,7 @@ TEST_F(ServerCurrentTest, AV1ClientAndACurrentClientShareThePort) {
 TEST_F(ServerCurrentTest, ManyCurrentConnectionsAtOnceEachAgreeVersion18) {
   init();
   auto server = start();
-  std::vector<std::unique_ptr<TestClient>> clients;
+  std::vector<std::unique_ptr<CurrentTestClient>> clients;
   for (int i = 0; i < 8; ++i) {
     clients.push_back(connect_current());
     ASSERT_TRUE(clients.back());
@@ -79,8 +76,8 @@ TEST(ServerCurrentWebSockets, TheWebSocketListenerServesTheCurrentGenerationToo)
     c.listeners.push_back({"127.0.0.1", "0", TransportKind::websocket});
   });
   ASSERT_TRUE(server.started());
-  auto now = TestClient::connect(server.port(1), server.key_hash(), 5s, TransportKind::websocket,
-                                 ClientProtocols::current_and_v1);
+  auto now = CurrentTestClient::connect(server.port(1), server.key_hash(), {}, 5s,
+                                        TransportKind::websocket);
   auto v1 = TestClient::connect(server.port(1), server.key_hash(), 5s, TransportKind::websocket);
   ASSERT_TRUE(now && v1);
   EXPECT_EQ(now->params().version, 18);

@@ -27,14 +27,14 @@ std::string CurrentReply::tag() const {
 
 std::unique_ptr<CurrentTestClient> CurrentTestClient::connect(
     std::uint16_t port, const Bytes& key_hash, transport::ClientHandshakeOptions options,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout, transport::TransportKind kind) {
   std::unique_ptr<CurrentTestClient> c(new CurrentTestClient());
   transport::ConnectOptions connect{.protocols = transport::ClientProtocols::current_and_v1,
                                     .current = options};
   auto t = run_awaitable(c->io_,
                          transport::connect_tls(c->io_.get_executor(), "127.0.0.1",
-                                                std::to_string(port), key_hash, timeout,
-                                                transport::TransportKind::tls, connect),
+                                                std::to_string(port), key_hash, timeout, kind,
+                                                connect),
                          timeout + 1s);
   if (!t || !*t) {
     ADD_FAILURE() << "connect failed: " << (t ? t->error().message() : "timeout");

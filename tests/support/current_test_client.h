@@ -20,6 +20,7 @@
 #include "smp/protocol/command.h"
 #include "smp/protocol/rcv_message.h"
 #include "smp/transport/block_transport.h"
+#include "smp/transport/connect.h"
 #include "smp/transport/current_hello.h"
 
 namespace smp::test {
@@ -63,7 +64,8 @@ class CurrentTestClient {
   // failure) on error, or when the server did not agree to the current generation.
   static std::unique_ptr<CurrentTestClient> connect(
       std::uint16_t port, const Bytes& key_hash, transport::ClientHandshakeOptions options = {},
-      std::chrono::milliseconds timeout = 5s);
+      std::chrono::milliseconds timeout = 5s,
+      transport::TransportKind kind = transport::TransportKind::tls);
   ~CurrentTestClient();
 
   const transport::SessionParams& params() const { return transport_->params(); }
@@ -90,7 +92,7 @@ class CurrentTestClient {
   std::optional<CurrentReply> request(std::string_view corr_id, ByteView entity_id,
                                       const protocol::Command& c,
                                       const crypto::PrivateKey* key = nullptr);
-  // True if nothing arrives within `timeout` (the connection stays usable only if true).
+  // True if nothing arrives within `timeout`; the wait closes the connection (use it last).
   bool nothing_within(std::chrono::milliseconds timeout);
 
  private:

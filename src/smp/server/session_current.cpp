@@ -114,6 +114,18 @@ void Session::dispatch_current(const protocol::ReceivedCommand& rc,
   };
   std::optional<QueueId> qid = queue_id_from(rc.queue_id);
 
+  // NEW names no queue yet (party_of counts it with the recipient's commands).
+  if (const auto* c = std::get_if<cmd::New>(&command)) {
+    if (rc.service_signature) return fail(errc::smp_service);
+    if (!verify_signature(rc, c->rcv_key, sk)) return fail(errc::smp_auth);
+    const auto& password = ctx_.config.new_queue_basic_auth;
+    bool allowed = ctx_.config.allow_new_queues &&
+                   (!password || (c->basic_auth && constant_time_equal(
+                                                       *c->basic_auth, as_bytes(*password))));
+    if (!allowed) return fail(errc::smp_auth);
+    return create_queue_current(rc, *c);
+  }
+
   switch (protocol::party_of(command)) {
     case protocol::Party::recipient: {
       std::optional<QueueRecord> q = qid ? ctx_.queues.by_recipient(*qid) : std::nullopt;
@@ -148,15 +160,6 @@ void Session::dispatch_current(const protocol::ReceivedCommand& rc,
   }
 
   if (rc.service_signature) return fail(errc::smp_service);
-  if (const auto* c = std::get_if<cmd::New>(&command)) {
-    if (!verify_signature(rc, c->rcv_key, sk)) return fail(errc::smp_auth);
-    const auto& password = ctx_.config.new_queue_basic_auth;
-    bool allowed = ctx_.config.allow_new_queues &&
-                   (!password || (c->basic_auth && constant_time_equal(
-                                                       *c->basic_auth, as_bytes(*password))));
-    if (!allowed) return fail(errc::smp_auth);
-    return create_queue_current(rc, *c);
-  }
   if (std::holds_alternative<cmd::Ping>(command)) {
     Outgoing& o = respond(rc);
     o.kind = Outgoing::Kind::pong;
