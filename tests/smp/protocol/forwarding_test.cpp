@@ -79,7 +79,8 @@ TEST(Forwarding, ARoutedTransmissionOpensOnlyWithTheRightSecrets) {
                                     kPaddedProxiedLength).value();
   const Bytes efr = seal_no_pad(session, reverse_nonce(proxy_nonce),
                                 encode_fwd_response({fwd.corr_id, er}).value());
-  auto resp = parse_fwd_response(open_no_pad(session, reverse_nonce(proxy_nonce), efr).value());
+  const Bytes opened_response = open_no_pad(session, reverse_nonce(proxy_nonce), efr).value();
+  auto resp = parse_fwd_response(opened_response);  // views into opened_response
   ASSERT_TRUE(resp.has_value());
   EXPECT_EQ(to_string(client_key.decrypt(reverse_nonce(client_nonce), resp->encrypted).value()),
             "OK");
