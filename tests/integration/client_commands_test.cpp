@@ -13,6 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "smp/protocol/batch.h"
+#include "smp/protocol/rcv_message.h"
+
 #include "client_test_util.h"
 #include "smp/client/blocking_client.h"
 #include "smp/client/message_crypto.h"
@@ -50,7 +53,10 @@ class ClientCommandsTest : public ::testing::Test {
     EXPECT_EQ(event->kind, EventKind::message);
     EXPECT_EQ(event->queue_id, q.ids.recipient_id);
     EXPECT_EQ(event->message.msg_id.size(), protocol::kMsgIdBytes);
-    EXPECT_EQ(event->message.body.size(), protocol::kServerEncryptedBodyLength);
+    // SMP v1: the padded body; 6..18: the padded (timestamp, flags, body), 16 bytes more.
+    EXPECT_EQ(event->message.body.size(), event->message.sealed_header
+                                              ? protocol::kSealedRcvMessageSize
+                                              : protocol::kServerEncryptedBodyLength);
     auto body = decrypt_message_body(q.dh_secret.view(), event->message);
     EXPECT_TRUE(body) << "MSG body does not decrypt";
     return body ? std::string(as_chars(*body)) : std::string();
@@ -246,13 +252,16 @@ TEST_F(ClientCommandsTest, TheCurrentGenerationCarriesTheCommandsInsideBlockEncr
   // Block encryption leaves 16366 bytes for a block's content instead of 16382: a SEND
   // whose transmission falls between the two is refused before it is sent on the current
   // connection, and goes out on the v1 one (where the server refuses the body).
+  // The current generation's SEND is a batch of one (protocol/batch.h).
   protocol::TransmissionIds ids{current->async_client().session_id(), as_bytes("9"),
                                 q->ids.sender_id};
   std::string body(16000, 'x');
-  auto probe = protocol::encode_command_transmission(ids, protocol::cmd::Send{as_bytes(body)},
-                                                     nullptr);
-  ASSERT_TRUE(probe);
-  body.resize(body.size() + (protocol::kMaxEncryptedBlockContent + 8) - probe->size(), 'x');
+  Bytes probe(protocol::kMaxBatchContent);
+  auto probe_size = protocol::encode_command_batch1(
+      protocol::TransmissionParams::for_version(p.version, ids.session_id), ids,
+      protocol::cmd::Send{as_bytes(body)}, {}, probe);
+  ASSERT_TRUE(probe_size);
+  body.resize(body.size() + (protocol::kMaxEncryptedBlockContent + 8) - *probe_size, 'x');
   EXPECT_EQ(current->send_message(nullptr, q->ids.sender_id, as_bytes(body)).error(),
             errc::transport_large_msg);
   EXPECT_EQ(v1->send_message(nullptr, q->ids.sender_id, as_bytes(body)).error(),

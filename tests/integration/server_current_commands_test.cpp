@@ -280,21 +280,37 @@ TEST_F(ServerCurrentQuotaTest, AFullQueueEndsInAQuotaMarkerUntilEmptied) {
   EXPECT_EQ(send_from(*snd, q, "6"), "OK");
 }
 
+// A notifier of q made by NKEY: its keys, id and the server's DH key for NMSG metadata.
+struct Notifier {
+  crypto::KeyPair key = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  crypto::KeyPair dh = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  Bytes id{};
+  std::optional<crypto::PublicKey> server_dh{};
+};
+
+Notifier add_notifier(CurrentTestClient& rcv, const CurrentQueue& q) {
+  Notifier n;
+  auto reply = rcv.request(
+      "n", q.rid, cmd::NKey{.notifier_key = n.key.public_key, .rcv_ntf_dh_key = n.dh.public_key},
+      q.key());
+  const auto* nid = reply ? reply->as<msg::Nid>() : nullptr;
+  if (nid == nullptr || !nid->srv_ntf_dh_key) {
+    ADD_FAILURE() << "NKEY was not answered with NID";
+    return n;
+  }
+  n.id = to_bytes(nid->notifier_id);
+  n.server_dh = *nid->srv_ntf_dh_key;
+  return n;
+}
+
 TEST_F(ServerCurrentCommandsTest, NotifierGetsEncryptedNotificationsAndDeld) {
   auto rcv = connect();
   ASSERT_TRUE(rcv);
   CurrentQueue q = create_current_queue(*rcv);
-  auto ntf_key = crypto::generate_key_pair(KeyAlgorithm::ed25519);
-  auto ntf_dh = crypto::generate_key_pair(KeyAlgorithm::x25519);
-  auto nid_reply = rcv->request(
-      "n", q.rid,
-      cmd::NKey{.notifier_key = ntf_key.public_key, .rcv_ntf_dh_key = ntf_dh.public_key},
-      q.key());
-  ASSERT_TRUE(nid_reply);
-  const auto* nid = nid_reply->as<msg::Nid>();
-  ASSERT_TRUE(nid && nid->srv_ntf_dh_key);
-  const Bytes notifier_id = to_bytes(nid->notifier_id);
-  const crypto::PublicKey srv_ntf_key = *nid->srv_ntf_dh_key;
+  Notifier notifier = add_notifier(*rcv, q);
+  ASSERT_TRUE(notifier.server_dh);
+  const Bytes& notifier_id = notifier.id;
+  const auto& ntf_key = notifier.key;
 
   auto ntf = connect();
   ASSERT_TRUE(ntf);
@@ -317,7 +333,7 @@ TEST_F(ServerCurrentCommandsTest, NotifierGetsEncryptedNotificationsAndDeld) {
   EXPECT_EQ(nmsg->entity_id(), notifier_id);
   const auto* n = nmsg->as<msg::NMsg>();
   ASSERT_TRUE(n);
-  auto key = crypto::CbKey::from_keys(srv_ntf_key, ntf_dh.private_key);
+  auto key = crypto::CbKey::from_keys(*notifier.server_dh, notifier.dh.private_key);
   ASSERT_TRUE(key);
   crypto::CbNonce nonce{};
   ASSERT_EQ(n->nonce.size(), nonce.size());
@@ -346,14 +362,9 @@ TEST_F(ServerCurrentCommandsTest, NotificationsWaitForTheNotifiersSubscription) 
   auto rcv = connect();
   ASSERT_TRUE(rcv);
   CurrentQueue q = create_current_queue(*rcv);
-  auto ntf_key = crypto::generate_key_pair(KeyAlgorithm::ed25519);
-  auto ntf_dh = crypto::generate_key_pair(KeyAlgorithm::x25519);
-  auto nid_reply = rcv->request(
-      "n", q.rid,
-      cmd::NKey{.notifier_key = ntf_key.public_key, .rcv_ntf_dh_key = ntf_dh.public_key},
-      q.key());
-  ASSERT_TRUE(nid_reply && nid_reply->as<msg::Nid>());
-  const Bytes notifier_id = to_bytes(nid_reply->as<msg::Nid>()->notifier_id);
+  Notifier notifier = add_notifier(*rcv, q);
+  const Bytes& notifier_id = notifier.id;
+  const auto& ntf_key = notifier.key;
   auto snd = connect();
   ASSERT_TRUE(snd);
   EXPECT_EQ(send_from(*snd, q, "one", nullptr, true), "OK");

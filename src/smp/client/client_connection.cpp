@@ -1,5 +1,7 @@
 #include "smp/client/client_connection.h"
 
+#include "smp/protocol/batch.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -68,7 +70,7 @@ net::awaitable<Result<Reply>> ClientConnection::request(std::shared_ptr<ClientCo
   if (!self->is_open()) co_return make_error_code(errc::connection_closed);
   std::string corr_id = self->table_.next_corr_id();
   protocol::TransmissionIds ids{self->session_id_, as_bytes(corr_id), queue_id};
-  auto content = protocol::encode_command_transmission(ids, command, key);
+  auto content = self->encode_request(ids, command, key);
   if (!content) co_return content.error();
   // Refused here, as the transport would (TELargeMsg, nothing sent), so that the writer
   // never meets a block it cannot send.
@@ -89,6 +91,26 @@ net::awaitable<Result<Reply>> ClientConnection::request(std::shared_ptr<ClientCo
     spdlog::debug("smp client: {} timed out", protocol::tag_of(command));
   }
   co_return result;
+}
+
+protocol::TransmissionParams ClientConnection::transmission_params() const {
+  return protocol::TransmissionParams::for_version(transport_->smp_version(), session_id_);
+}
+
+// SMP v1: one transmission per block; the current generation: a batch of one, authorized with
+// a signature or (X25519 keys) a crypto_box authenticator with the server's session key.
+Result<Bytes> ClientConnection::encode_request(const protocol::TransmissionIds& ids,
+                                               const protocol::Command& command,
+                                               const crypto::PrivateKey* key) const {
+  const transport::SessionParams& p = transport_->params();
+  if (!p.current) return protocol::encode_command_transmission(ids, command, key);
+  Bytes content(protocol::kMaxBatchContent);
+  const crypto::PublicKey* server_key = p.server_dh_public ? &*p.server_dh_public : nullptr;
+  auto n = protocol::encode_command_batch1(transmission_params(), ids, command,
+                                           {.key = key, .server_key = server_key}, content);
+  if (!n) return n.error();
+  content.resize(*n);
+  return content;
 }
 
 void ClientConnection::close() { shut_down(make_error_code(errc::connection_closed), true); }
@@ -131,10 +153,22 @@ net::awaitable<void> ClientConnection::read_loop(std::shared_ptr<ClientConnectio
       self->shut_down(block.error(), false);
       break;
     }
-    auto rx = protocol::receive_broker_message(*block, self->session_id_);
-    Routed routed = route(self->table_, rx);
-    if (routed.event) co_await self->deliver(std::move(*routed.event));
-    if (routed.request) routed.request->complete(std::move(routed.reply));
+    if (!self->transport_->params().current) {
+      auto rx = protocol::receive_broker_message(*block, self->session_id_);
+      Routed routed = route(self->table_, rx);
+      if (routed.event) co_await self->deliver(std::move(*routed.event));
+      if (routed.request) routed.request->complete(std::move(routed.reply));
+      continue;
+    }
+    // The current generation: a batch of transmissions, each routed in turn (the views are
+    // copied out by route before the next read).
+    std::vector<protocol::ReceivedBrokerMessage> batch;
+    protocol::receive_broker_batch(*block, self->transmission_params(), batch);
+    for (const auto& rx : batch) {
+      Routed routed = route(self->table_, rx, true);
+      if (routed.event) co_await self->deliver(std::move(*routed.event));
+      if (routed.request) routed.request->complete(std::move(routed.reply));
+    }
   }
 }
 

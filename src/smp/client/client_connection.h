@@ -18,6 +18,7 @@
 #include "smp/client/client_config.h"
 #include "smp/client/correlation.h"
 #include "smp/crypto/keys.h"
+#include "smp/protocol/batch.h"
 #include "smp/protocol/command.h"
 #include "smp/transport/block_transport.h"
 
@@ -63,6 +64,12 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
   net::awaitable<void> deliver(ServerEvent event);
   void enqueue(Bytes content);
+  // The transmission codec's parameters (the agreed version, the session id).
+  protocol::TransmissionParams transmission_params() const;
+  // A request's block content, in the connection's generation.
+  Result<Bytes> encode_request(const protocol::TransmissionIds& ids,
+                               const protocol::Command& command,
+                               const crypto::PrivateKey* key) const;
   // Ends the connection once: closes, fails every request with connection_closed, and runs
   // on_disconnect(reason) unless the close was ours.
   void shut_down(error_code reason, bool local);

@@ -25,8 +25,11 @@ struct QueueIds {
 // (decrypt_message_body in message_crypto.h).
 struct ReceivedMessage {
   Bytes msg_id;
-  std::int64_t timestamp = 0;  // seconds since the Unix epoch
+  std::int64_t timestamp = 0;  // seconds since the Unix epoch (SMP v1; 0 from SMP 6 on)
   Bytes body;
+  // SMP 6..18: the sealed body carries the timestamp and flags before the message
+  // (decrypt_message_body takes them off).
+  bool sealed_header = false;
 };
 
 enum class EventKind : std::uint8_t { message, end, notification };

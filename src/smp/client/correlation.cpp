@@ -12,8 +12,8 @@ bool same_bytes(ByteView a, ByteView b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
-ReceivedMessage owned_message(const protocol::msg::Msg& m) {
-  return ReceivedMessage{to_bytes(m.msg_id), m.timestamp, to_bytes(m.body)};
+ReceivedMessage owned_message(const protocol::msg::Msg& m, bool current) {
+  return ReceivedMessage{to_bytes(m.msg_id), m.timestamp, to_bytes(m.body), current};
 }
 
 }  // namespace
@@ -60,32 +60,32 @@ void RequestTable::fail_all(errc error) {
   for (auto& [id, request] : pending) request->complete(make_error_code(error));
 }
 
-Reply to_reply(const protocol::BrokerMessage& m) {
+Reply to_reply(const protocol::BrokerMessage& m, bool current) {
   namespace msg = protocol::msg;
   return std::visit(
-      [](const auto& v) -> Reply {
+      [current](const auto& v) -> Reply {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, msg::Ids>) {
           return QueueIds{to_bytes(v.rcv_id), to_bytes(v.snd_id), v.srv_dh_key};
         } else if constexpr (std::is_same_v<T, msg::Msg>) {
-          return owned_message(v);
+          return owned_message(v, current);
         } else if constexpr (std::is_same_v<T, msg::Nid>) {
           return reply::Nid{to_bytes(v.notifier_id)};
         } else if constexpr (std::is_same_v<T, msg::NMsg>) {
           return reply::NMsg{};
-        } else if constexpr (std::is_same_v<T, msg::End>) {
+        } else if constexpr (std::is_same_v<T, msg::End> || std::is_same_v<T, msg::Deld>) {
           return reply::End{};
         } else if constexpr (std::is_same_v<T, msg::Pong>) {
           return reply::Pong{};
         } else {
-          return reply::Ok{};  // msg::Ok; msg::Err is excluded by the caller
+          return reply::Ok{};  // msg::Ok, msg::Sok; msg::Err is excluded by the caller
         }
       },
       m);
 }
 
 Result<Reply> interpret_response(ByteView request_queue_id,
-                                 const protocol::ReceivedBrokerMessage& rx) {
+                                 const protocol::ReceivedBrokerMessage& rx, bool current) {
   if (!rx.message) {
     spdlog::debug("smp client: unparsable response ({})", errc_name(rx.error()));
     return make_error_code(errc::response_parse);
@@ -97,16 +97,18 @@ Result<Reply> interpret_response(ByteView request_queue_id,
   if (!same_bytes(rx.queue_id, request_queue_id)) {
     return make_error_code(errc::unexpected_response);
   }
-  return to_reply(*rx.message);
+  return to_reply(*rx.message, current);
 }
 
-std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage& rx) {
+std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage& rx,
+                                           bool current) {
   if (!rx.message) return std::nullopt;
   const auto& m = *rx.message;
   if (const auto* msg = std::get_if<protocol::msg::Msg>(&m)) {
-    return ServerEvent{EventKind::message, to_bytes(rx.queue_id), owned_message(*msg)};
+    return ServerEvent{EventKind::message, to_bytes(rx.queue_id), owned_message(*msg, current)};
   }
-  if (std::holds_alternative<protocol::msg::End>(m)) {
+  // DELD (the queue was deleted) ends the subscription as END does.
+  if (std::holds_alternative<protocol::msg::End>(m) || std::holds_alternative<protocol::msg::Deld>(m)) {
     return ServerEvent{EventKind::end, to_bytes(rx.queue_id), {}};
   }
   if (std::holds_alternative<protocol::msg::NMsg>(m)) {
@@ -115,18 +117,18 @@ std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage
   return std::nullopt;
 }
 
-Routed route(RequestTable& table, const protocol::ReceivedBrokerMessage& rx) {
+Routed route(RequestTable& table, const protocol::ReceivedBrokerMessage& rx, bool current) {
   Routed out;
   if (!rx.corr_id.empty()) out.request = table.take(as_chars(rx.corr_id));
   if (!out.request) {
-    out.event = to_server_event(rx);
+    out.event = to_server_event(rx, current);
     if (!out.event) {
       spdlog::debug("smp client: dropped {} with no request waiting for it",
                     rx.message ? protocol::tag_of(*rx.message) : std::string_view("error"));
     }
     return out;
   }
-  out.reply = interpret_response(out.request->queue_id(), rx);
+  out.reply = interpret_response(out.request->queue_id(), rx, current);
   if (out.request->forwards_message() && out.reply &&
       std::holds_alternative<ReceivedMessage>(*out.reply)) {
     out.event = ServerEvent{EventKind::message, to_bytes(out.request->queue_id()),

@@ -80,13 +80,15 @@ class RequestTable {
 //   any other answer with a different queue id            → errc::unexpected_response
 //   otherwise                                             → the owned Reply
 Result<Reply> interpret_response(ByteView request_queue_id,
-                                 const protocol::ReceivedBrokerMessage& rx);
+                                 const protocol::ReceivedBrokerMessage& rx,
+                                 bool current = false);
 
 // MSG, END or NMSG as an owned event; nullopt for anything else (including parse failures).
-std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage& rx);
+std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage& rx,
+                                           bool current = false);
 
 // Owned copy of a broker message. REQUIRES: m is not ERR (that is an error value instead).
-Reply to_reply(const protocol::BrokerMessage& m);
+Reply to_reply(const protocol::BrokerMessage& m, bool current = false);
 
 // What the connection does with one received transmission.
 struct Routed {
@@ -98,6 +100,8 @@ struct Routed {
 // Applies the rules above: takes the request out of the table when the corrId matches;
 // a MSG answering SUB/ACK becomes an event and the request's reply is then reply::Ok (as
 // the reference forwards it to the message queue and returns ()).
-Routed route(RequestTable& table, const protocol::ReceivedBrokerMessage& rx);
+// `current`: the connection is of the current generation (SMP 6..18).
+Routed route(RequestTable& table, const protocol::ReceivedBrokerMessage& rx,
+             bool current = false);
 
 }  // namespace smp::client

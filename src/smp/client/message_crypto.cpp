@@ -1,5 +1,7 @@
 #include "smp/client/message_crypto.h"
 
+#include "smp/protocol/rcv_message.h"
+
 #include "smp/crypto/cbox.h"
 #include "smp/crypto/dh.h"
 
@@ -15,7 +17,16 @@ Result<SecretBytes> queue_dh_secret(const crypto::PublicKey& server_dh_key,
 }
 
 Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message) {
-  return crypto::cb_decrypt(dh_secret, crypto::cb_nonce(message.msg_id), message.body);
+  if (!message.sealed_header) {
+    return crypto::cb_decrypt(dh_secret, crypto::cb_nonce(message.msg_id), message.body);
+  }
+  auto key = crypto::CbKey::from_dh_secret(dh_secret);
+  if (!key) return key.error();
+  Bytes plain;
+  auto opened = protocol::open_rcv_message(*key, message.msg_id, message.body, plain);
+  if (!opened) return opened.error();
+  if (opened->quota) return make_error_code(errc::smp_quota);  // the queue was full
+  return to_bytes(opened->body);
 }
 
 }  // namespace smp::client

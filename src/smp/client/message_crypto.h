@@ -16,9 +16,10 @@ namespace smp::client {
 Result<SecretBytes> queue_dh_secret(const crypto::PublicKey& server_dh_key,
                                     const crypto::PrivateKey& recipient_dh_key);
 
-// The body as the sender gave it to SEND. errc::cb_decrypt for a wrong secret or a damaged
-// body; errc::crypto_large_msg when the authenticated padding is invalid; errc::bad_key_size
-// unless dh_secret is 32 bytes.
+// The body as the sender gave it to SEND, in either generation's format. errc::cb_decrypt
+// for a wrong secret or a damaged body; errc::crypto_large_msg when the authenticated padding
+// is invalid; errc::bad_key_size unless dh_secret is 32 bytes; SMP 6..18 only: errc::smp_quota
+// for the quota marker (the queue was full), errc::bad_syntax for a malformed header.
 Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message);
 
 }  // namespace smp::client
