@@ -454,13 +454,14 @@ class PowerLossRun {
     ASSERT_TRUE(now);
     std::vector<const ag::Ratchet*> ratchets{&*now};
     if (alice_before_burst_) ratchets.push_back(&*alice_before_burst_);
-    std::map<std::pair<Bytes, std::uint32_t>, Bytes> seen;
+    std::map<std::string, Bytes> seen;  // ratchet key and message number → the message
     std::size_t copies = 0;
     const auto messages = queue->snapshot();
     for (const auto& m : messages) {
       auto h = read_header(*rq, ratchets, m);
       ASSERT_TRUE(h) << "a message on the wire that Alice cannot read";
-      auto [it, fresh] = seen.emplace(std::pair{h->dh_key, h->ns}, h->ratchet_message);
+      std::string key = fmt::format("{}/{}", text_of(h->dh_key), h->ns);
+      auto [it, fresh] = seen.emplace(std::move(key), h->ratchet_message);
       if (!fresh) {
         ++copies;
         EXPECT_TRUE(it->second == h->ratchet_message)
