@@ -157,7 +157,9 @@ class Bench {
 
     auto before = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
     auto self_before = sample_process(static_cast<int>(::getpid()));
+    const std::uint64_t syncs_before = alice_store_->syncs() + bob_store_->syncs();
     send_messages();
+    const std::uint64_t syncs = alice_store_->syncs() + bob_store_->syncs() - syncs_before;
     auto self_after = sample_process(static_cast<int>(::getpid()));
     auto after = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
 
@@ -172,6 +174,9 @@ class Bench {
     result.p50_ms = latencies_.percentile_ms(50);
     result.p90_ms = latencies_.percentile_ms(90);
     result.p99_ms = latencies_.percentile_ms(99);
+    if (delivered_ > 0) {
+      result.wal_syncs_per_msg = static_cast<double>(syncs) / static_cast<double>(delivered_);
+    }
     if (self_before && self_after && delivered_ > 0) {
       result.agents_cpu_us_per_msg =
           static_cast<double>((self_after->cpu - self_before->cpu).count()) /

@@ -46,6 +46,8 @@ struct AgentBenchResult {
   double sqlite_bytes_per_conn = 0;  // database + WAL growth per connection per agent
   std::optional<double> server_cpu_us_per_msg;
   double agents_cpu_us_per_msg = 0;  // this process (both agents) while messages flow
+  // fsyncs of both stores' WALs (SharedAgentStore::syncs) while messages flow, per message.
+  double wal_syncs_per_msg = 0;
 };
 
 // Errors: a store that cannot be made, or a connection that cannot be made (the handshake

@@ -22,10 +22,12 @@ std::string result_json(const AgentBenchOptions& o, const AgentBenchResult& r) {
       "\"msgs_per_s\":{:.1f},\"p50_ms\":{:.3f},\"p90_ms\":{:.3f},\"p99_ms\":{:.3f},"
       "\"connections\":{},\"size\":{},\"alg\":\"{}\",\"burst\":{},"
       "\"join_con_p50_ms\":{:.1f},\"join_con_max_ms\":{:.1f},\"handshake_s\":{:.3f},"
-      "\"sqlite_bytes_per_conn\":{:.0f},\"agents_cpu_us_per_msg\":{:.1f}",
+      "\"sqlite_bytes_per_conn\":{:.0f},\"agents_cpu_us_per_msg\":{:.1f},"
+      "\"wal_syncs_per_msg\":{:.3f}",
       r.sent, r.delivered, r.errors, r.msgs_per_s, r.p50_ms, r.p90_ms, r.p99_ms, o.connections,
       o.size, crypto::algorithm_name(o.alg), o.burst ? "true" : "false", r.join_con_p50_ms,
-      r.join_con_max_ms, r.handshake_seconds, r.sqlite_bytes_per_conn, r.agents_cpu_us_per_msg);
+      r.join_con_max_ms, r.handshake_seconds, r.sqlite_bytes_per_conn, r.agents_cpu_us_per_msg,
+      r.wal_syncs_per_msg);
   if (r.server_cpu_us_per_msg) {
     json += fmt::format(",\"server_cpu_us_per_msg\":{:.2f}", *r.server_cpu_us_per_msg);
   }
@@ -114,6 +116,7 @@ int AgentSubcommand::run(const std::function<bool(const std::string&)>& is_loopb
   fmt::print("SQLite: {:.0f} bytes per idle connection per agent (page content)\n",
              r->sqlite_bytes_per_conn);
   fmt::print("agents: {:.1f} µs CPU per message (both, this process)\n", r->agents_cpu_us_per_msg);
+  fmt::print("stores: {:.3f} WAL fsyncs per message (both agents)\n", r->wal_syncs_per_msg);
   if (r->server_cpu_us_per_msg) {
     fmt::print("server: {:.2f} µs CPU per message\n", *r->server_cpu_us_per_msg);
   }

@@ -98,7 +98,8 @@ AgentCore::AgentCore(net::any_io_executor ex, AgentConfig config,
       sink_(std::move(sink)),
       commands_(strand_),
       events_(strand_),
-      server_rng_(std::random_device{}()) {}
+      server_rng_(std::random_device{}()),
+      synced_(strand_, net::steady_timer::time_point::max()) {}
 
 void AgentCore::start() {
   std::weak_ptr<AgentCore> weak = weak_from_this();
@@ -111,6 +112,7 @@ void AgentCore::start() {
     if (auto self = weak.lock()) self->server_down(server, std::move(subs));
   };
   clients_ = std::make_shared<ServerClients>(strand_, config_.smp_client, std::move(handlers));
+  open_sync_mailbox();
   auto self = shared_from_this();
   spawn([self]() { return self->command_loop(); });
   spawn([self]() { return self->event_loop(); });
@@ -135,8 +137,10 @@ void AgentCore::close() {
     if (closed_) return;
     closed_ = true;
   }
+  close_sync_mailbox();
   net::post(strand_, [self = shared_from_this()] {
     self->closing_ = true;
+    self->synced_.cancel();
     self->commands_.close();
     self->events_.close();
     if (self->clients_) self->clients_->close();
@@ -178,11 +182,7 @@ net::awaitable<void> AgentCore::command_loop() {
     AgentEvent event =
         r ? AgentEvent{std::move(c->corr_id), std::move(r->first), std::move(r->second)}
           : AgentEvent{std::move(c->corr_id), std::move(c->conn_id), cmd::Err{r.error()}};
-    if (c->reply) {
-      c->reply(std::move(event));
-    } else {
-      emit(std::move(event));
-    }
+    emit(std::move(event), std::move(c->reply));
   }
 }
 
@@ -199,12 +199,6 @@ net::awaitable<void> AgentCore::event_loop() {
       spdlog::error("agent: server event failed: {}", e.what());
     }
   }
-}
-
-void AgentCore::emit(AgentEvent event) {
-  std::lock_guard lock(sink_mutex_);
-  if (closed_ || !sink_) return;
-  sink_(std::move(event));
 }
 
 void AgentCore::notify(const ConnId& conn_id, AgentCommand command) {

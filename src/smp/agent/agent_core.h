@@ -1,12 +1,18 @@
 // The machinery behind Agent (agent.h), split by job over agent_core.cpp (lifecycle, command
-// loop, sink), agent_commands.cpp (§7.2 commands), agent_handshake.cpp (queues,
+// loop), agent_commands.cpp (§7.2 commands), agent_handshake.cpp (queues,
 // confirmations, invitations: §7.6), agent_receive.cpp (§7.5 dispatch, §7.8) and
-// agent_delivery.cpp (§7.7 workers), agent_reconnect.cpp (§7.11).
+// agent_delivery.cpp (§7.7 workers), agent_reconnect.cpp (§7.11), agent_durability.cpp
+// (waiting for the store's syncs; the sink).
 // Strand-bound: apart from submit() and close(), every member runs on strand(). Coroutines
 // hold a shared_ptr to the core, so it lives while any of them runs.
+// Durability: nothing is told to the client before every store write made before it is
+// durable (emit), and nothing that depends on the store goes to a server (SEND, KEY, ACK)
+// before what was committed is durable (durable()); see SharedAgentStore.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -109,10 +115,9 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
     protocol::SmpQueueUri uri;
   };
 
-  // ---- agent_core.cpp: loops, sink, helpers ----
+  // ---- agent_core.cpp: loops, helpers ----
   net::awaitable<void> command_loop();
   net::awaitable<void> event_loop();
-  void emit(AgentEvent event);
   void notify(const ConnId& conn_id, AgentCommand command);
   bool closing() const { return closing_; }
   // store_->with(f)
@@ -225,6 +230,29 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   net::awaitable<Result<void>> send_agent_message(const SndQueue& sq, const Bytes& body);
   net::awaitable<void> delivered(const ConnId& conn_id, const SndMessage& msg);
 
+  // ---- agent_durability.cpp ----
+  // Tells the client `event` (to `reply` when set, else to the sink) once every store write
+  // made before this call, deferred deletions included, is durable: at once when it is, else
+  // after the sync, in order with every other event.
+  void emit(AgentEvent event, Reply reply = {});
+  // Waits until what `scope` covers is durable. INTERNAL "closed" when the agent closes
+  // meanwhile, the store's error when it cannot sync.
+  net::awaitable<AResult<void>> durable(SyncScope scope);
+  // Tells the held events, in order, as syncs cover them.
+  net::awaitable<void> release_held();
+  void deliver(AgentEvent event, const Reply& reply);
+  // A sync request of this core was answered (posted by the store's sync thread).
+  void sync_answered(std::uint64_t id, error_code e);
+  // start() opens the mailbox; close() closes it, after which the store's sync thread posts
+  // nothing more to the strand (whose io_context may then go away).
+  void open_sync_mailbox();
+  void close_sync_mailbox();
+  struct SyncMailbox;
+  struct HeldEvent {
+    AgentEvent event;
+    Reply reply;
+  };
+
   // ---- agent_reconnect.cpp ----
   void server_down(const protocol::SmpServer& server,
                    std::vector<ServerClients::Subscription> subs);
@@ -247,6 +275,14 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
 
   bool closing_ = false;                      // strand-bound
   bool flush_scheduled_ = false;              // strand-bound: flush_store_soon() is waiting
+  // Durability (strand-bound, apart from the mailbox, which is thread-safe).
+  std::shared_ptr<SyncMailbox> sync_mailbox_;  // where the store's sync thread answers
+  net::steady_timer synced_;                   // parked; cancelled when an answer arrives
+  std::uint64_t sync_requests_ = 0;            // requests made, numbered from 1
+  std::uint64_t syncs_answered_ = 0;           // answers arrive in order of request
+  std::map<std::uint64_t, error_code> sync_failures_;  // failed answers not yet read
+  std::deque<HeldEvent> held_;                 // events waiting for a sync, in order
+  bool releasing_ = false;                     // release_held() runs
   std::vector<net::steady_timer*> sleepers_;  // timers close() cancels
   // Guards the sink against close(): once closed_ is set under it, nothing is emitted.
   std::recursive_mutex sink_mutex_;

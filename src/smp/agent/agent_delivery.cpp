@@ -95,7 +95,8 @@ net::awaitable<void> AgentCore::delivery_loop(std::shared_ptr<Worker> worker) {
     auto pending = db(
         [&](AgentStore& s) { return s.next_pending_snd_message(worker->server, worker->snd_id); });
     if (!pending) {
-      spdlog::warn("agent: cannot read pending messages: {}", pending.error().message());
+      spdlog::warn("agent: cannot read pending messages: {} ({})", pending.error().message(),
+                   db([](AgentStore& s) -> std::string { return s.last_error(); }));
       worker->retry.expires_after(config_.retry_interval.initial);
       co_await worker->retry.async_wait(net::as_tuple(net::use_awaitable));
       continue;
@@ -150,6 +151,15 @@ net::awaitable<void> AgentCore::deliver(const std::shared_ptr<Worker>& worker,
     if (sq == nullptr) {  // the connection was deleted
       worker->stopped = true;
       co_return;
+    }
+    // The ratchet step this message was encrypted with was saved when it was queued; it is on
+    // disk before the message leaves, so a power loss cannot bring it back for another.
+    auto synced = co_await durable(SyncScope::commits);
+    if (worker->stopped || closing_) co_return;
+    if (!synced) {
+      worker->retry.expires_after(schedule.next());
+      co_await worker->retry.async_wait(net::as_tuple(net::use_awaitable));
+      continue;
     }
     auto sent = co_await send_agent_message(*sq, *envelope);
     if (worker->stopped || closing_) co_return;

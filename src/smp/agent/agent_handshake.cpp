@@ -55,6 +55,8 @@ net::awaitable<AResult<void>> AgentCore::subscribe_queue(const RcvQueue& rq, con
 }
 
 net::awaitable<AResult<void>> AgentCore::ack_queue(const RcvQueue& rq) {
+  // Once ACKed the server forgets the message: what the agent stored of it is on disk first.
+  if (auto synced = co_await durable(SyncScope::commits); !synced) co_return synced.error();
   auto c = co_await smp(rq.server);
   if (!c) co_return c.error();
   auto r = co_await (*c)->ack(rq.rcv_private_key, rq.rcv_id);
@@ -134,6 +136,8 @@ net::awaitable<AResult<void>> AgentCore::confirm_queue(const ConnId& conn_id, co
                                   ClientMessage{PrivHeader{sq.snd_private_key.public_key()},
                                                 std::move(*envelope)});
   if (!body) co_return crypto_error(body.error());
+  // The ratchet step is on disk before the message leaves.
+  if (auto synced = co_await durable(SyncScope::commits); !synced) co_return synced.error();
   auto c = co_await smp(sq.server);
   if (!c) co_return c.error();
   auto sent = co_await (*c)->send_message(nullptr, sq.snd_id, *body);
@@ -155,6 +159,8 @@ net::awaitable<AResult<void>> AgentCore::send_invitation(const protocol::SmpQueu
   auto body = seal_client_message(*key, PubHeader{kSmpClientVersion, once.public_key},
                                   ClientMessage{PrivHeader{}, std::move(*envelope)});
   if (!body) co_return crypto_error(body.error());
+  // The connection the invitation names is on disk before the invitation leaves.
+  if (auto synced = co_await durable(SyncScope::commits); !synced) co_return synced.error();
   auto c = co_await smp(queue.server);
   if (!c) co_return c.error();
   auto sent = co_await (*c)->send_message(nullptr, queue.sender_id, *body);
@@ -177,6 +183,8 @@ net::awaitable<AResult<void>> AgentCore::secure_rcv_queue(const RcvQueue& rq,
 net::awaitable<AResult<void>> AgentCore::key_rcv_queue(const RcvQueue& rq,
                                                        const crypto::PublicKey& sender_key,
                                                        bool again) {
+  // The confirmation it accepts (and the E2E secret) are on disk before the queue is secured.
+  if (auto synced = co_await durable(SyncScope::commits); !synced) co_return synced.error();
   auto c = co_await smp(rq.server);
   if (!c) co_return c.error();
   auto secured = co_await (*c)->secure_queue(rq.rcv_private_key, rq.rcv_id, sender_key);

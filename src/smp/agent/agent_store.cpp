@@ -233,7 +233,14 @@ Result<AgentStore> AgentStore::open(const std::filesystem::path& path,
   sqlite::OpenOptions o;
   o.create = options.create;
   o.read_only = options.read_only;
-  o.synchronous = options.synchronous;
+  // Commits are not synced (synchronous = NORMAL): the agent makes them durable by syncing the
+  // WAL before anything that depends on them is reported or sent (SharedAgentStore), and one
+  // such sync covers every commit made before it, from any connection of the agent. FULL would
+  // cost an fsync per transaction — several per message — under the store's lock; NORMAL keeps
+  // the database consistent through a power loss, and the explicit sync makes what the agent
+  // reported durable.
+  o.synchronous = sqlite::Synchronous::normal;
+  o.vfs = options.vfs;
   o.busy_timeout = options.busy_timeout;
   o.statement_cache_capacity = kStatementCacheCapacity;
   auto db = sqlite::Database::open(path, o);

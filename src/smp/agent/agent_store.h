@@ -8,6 +8,11 @@
 // The writer keeps decoded connections and ratchet states in memory (StoreOptions::
 // cache_capacity), updated by its own writes; read-only stores never cache, since they would
 // not see the writer's changes.
+// Durability: a commit is not synced to disk (WAL, synchronous = NORMAL; see open()). It
+// survives a crash of the process at once, and a power loss once the WAL has been synced, which
+// SharedAgentStore does for the agent before anything that depends on the commit is reported
+// or sent. commits() and deletion_flushes() count the commits, so that it knows what a sync
+// covers.
 // Errors: errc::not_found, already_exists (duplicate id), wrong_state (wrong connection type
 // or state), store_corrupt (a stored value does not decode), io_error; last_error() explains.
 #pragma once
@@ -38,15 +43,13 @@ struct StoreOptions {
   bool create = true;
   // Open for reading only; fails with errc::wrong_state when the file needs migrations.
   bool read_only = false;
-  // `normal` (the default) may lose the last transactions on power loss or an OS crash, never
-  // on a crash of the process. Losing a saved ratchet after its message went out would make
-  // the next message reuse a message key, so deployments exposed to power loss should choose
-  // `full` (one fsync per transaction). See sqlite::Synchronous.
-  sqlite::Synchronous synchronous = sqlite::Synchronous::normal;
   std::chrono::milliseconds busy_timeout{5000};
   // Connections whose decoded queues and ratchet state stay in memory (each a few KB), so
   // that a message does not load private keys again; 0 turns this off.
   std::size_t cache_capacity = 1024;
+  // A registered SQLite VFS to open the file with (sqlite::OpenOptions::vfs); empty for the
+  // default. Tests use one that models power loss.
+  std::string vfs;
 };
 
 // The X3DH private keys an inviting party keeps until the confirmation arrives. Move-only.
@@ -227,6 +230,13 @@ class AgentStore {
   // Writes the waiting deletions now, in one transaction (none when nothing waits).
   Result<void> flush_deferred_deletions();
 
+  // ---- What has been committed ----
+  // Write transactions committed so far by this AgentStore, apart from those that only wrote
+  // deferred deletions (flush_deferred_deletions), which deletion_flushes() counts. Nested
+  // ones (atomically) count once; rolled back ones not at all; database() counts as one.
+  std::uint64_t commits() const { return commits_; }
+  std::uint64_t deletion_flushes() const { return deletion_flushes_; }
+
   // ---- Diagnostics ----
   const std::string& last_error() const { return db_.last_error(); }
   // The connection itself. What is written through it bypasses the store, so the store
@@ -234,6 +244,7 @@ class AgentStore {
   sqlite::Database& database() {
     (void)flush_deferred_deletions();
     cache_.clear();
+    ++commits_;  // whatever is done through it may be a write
     return db_;
   }
 
@@ -258,6 +269,14 @@ class AgentStore {
   // first, and forgets them once it has committed.
   template <class F>
   auto write(F&& f) -> decltype(f()) {
+    const bool outermost = !db_.in_transaction();
+    auto r = write_uncounted(std::forward<F>(f));
+    if (r && outermost) ++commits_;
+    return r;
+  }
+  // write() without counting the commit.
+  template <class F>
+  auto write_uncounted(F&& f) -> decltype(f()) {
     const std::size_t deferred = db_.in_transaction() ? 0 : deferred_.size();
     auto r = rolling_back([&] {
       return sqlite::in_transaction(db_, sqlite::TransactionMode::immediate,
@@ -294,6 +313,8 @@ class AgentStore {
   sqlite::Database db_;
   detail::StoreCache cache_;
   std::vector<DeferredDeletion> deferred_;  // oldest first; short (flushed by any write)
+  std::uint64_t commits_ = 0;
+  std::uint64_t deletion_flushes_ = 0;
 };
 
 }  // namespace smp::agent

@@ -365,7 +365,9 @@ Result<void> AgentStore::apply_deferred(std::size_t n) {
 
 Result<void> AgentStore::flush_deferred_deletions() {
   if (deferred_.empty()) return {};
-  return write([] { return Result<void>{}; });
+  auto r = write_uncounted([] { return Result<void>{}; });
+  if (r && !db_.in_transaction()) ++deletion_flushes_;
+  return r;
 }
 
 void AgentStore::flush_before_closing() noexcept {

@@ -270,7 +270,8 @@ Result<Database> Database::open(const std::filesystem::path& path, const OpenOpt
   int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
               SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (memory) flags |= SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(file.c_str(), &conn->db, flags, nullptr);
+  int rc = sqlite3_open_v2(file.c_str(), &conn->db, flags,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) return conn->fail(rc);  // the handle is closed by ~Connection
   sqlite3_extended_result_codes(conn->db, 1);
   sqlite3_busy_timeout(conn->db, static_cast<int>(options.busy_timeout.count()));

@@ -27,8 +27,9 @@ namespace smp::agent::sqlite {
 
 // PRAGMA synchronous. In WAL mode `normal` syncs only at checkpoints: a committed transaction
 // survives a crash of the process but the last few may be lost on power failure or an OS crash
-// (the database stays consistent). `full` syncs the WAL at every commit: durable across power
-// loss, at the cost of one fsync per transaction.
+// (the database stays consistent) unless the WAL is synced afterwards (WalSync,
+// sqlite_wal_sync.h). `full` syncs the WAL at every commit: durable across power loss, at the
+// cost of one fsync per transaction.
 enum class Synchronous { normal, full };
 
 struct OpenOptions {
@@ -44,6 +45,9 @@ struct OpenOptions {
   bool secure_delete = true;
   // How many distinct SQL texts Database::cached keeps prepared.
   std::size_t statement_cache_capacity = 64;
+  // The name of a registered SQLite VFS to open the file with; empty for SQLite's default.
+  // An unknown name fails the open with errc::io_error.
+  std::string vfs;
 };
 
 // Maps a SQLite result code (extended codes included) to our errors:

@@ -178,8 +178,8 @@ TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub)
 
 TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
   Connected c = connect_pair(alice_, bob_);
-  // Enough that the agent stops with most SENDs not yet run, however fast it is. Their corr
-  // ids are not numbers, which TestAgent::command uses for its own.
+  // Enough that the agent stops with messages still pending. Their corr ids are not numbers,
+  // which TestAgent::command uses for its own.
   constexpr int kCount = 200;
   for (int i = 0; i < kCount; ++i) {
     alice_.agent().submit(fmt::format("s{}", i), c.alice,
@@ -195,8 +195,9 @@ TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
   mids += 1;  // "2", taken above
   alice_.start();
   alice_.ok(c.alice, cmd::Sub{});
-  // Every message that got a MID (and perhaps one stored just before the agent stopped,
-  // whose MID never went out), in order, once each, integrity OK.
+  // Every message that got a MID, and perhaps more: stored before the agent stopped, their
+  // MIDs still waiting for the sync that would tell them (it tells MIDs in batches, so the
+  // burst may well be stored whole by then). In order, once each, integrity OK.
   int received = 0;
   for (;; ++received) {
     auto e = bob_.events().take(
@@ -209,8 +210,7 @@ TEST_F(AgentRestartTest, SenderStoppedWithPendingMessagesDeliversThemAfterSub) {
     bob_.ok(c.bob, cmd::Ack{msg.meta.recipient_id});
   }
   EXPECT_GE(received, mids);
-  EXPECT_LE(received, mids + 1);
-  EXPECT_LT(received, kCount);
+  EXPECT_LE(received, kCount);
   while (alice_.events().next(c.alice, 0ms)) {
   }
   exchange(alice_, c.alice, bob_, c.bob, to_bytes("still fine"));

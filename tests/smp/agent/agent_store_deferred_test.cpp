@@ -8,6 +8,7 @@
 namespace smp::agent {
 namespace {
 
+using test::add_sent;
 using test::count_rows;
 using test::error_of;
 using test::make_rcv_queue;
@@ -17,13 +18,6 @@ using test::TempDir;
 using test::test_server;
 
 const protocol::SmpServer kServer = test_server("smp1.example");
-
-Result<SndMsgIds> add_sent(AgentStore& store, std::string_view conn_id, std::string body) {
-  return store.create_snd_message(
-      conn_id, AgentMsgType::a_msg, {}, [&](const SndMsgIds&) -> Result<SndMsgContent> {
-        return SndMsgContent{to_bytes(body), Bytes(32, 0xa1), std::nullopt};
-      });
-}
 
 Result<RcvMsgResult> add_received(AgentStore& store, std::string_view conn_id, std::int64_t n) {
   const std::string broker_id = "broker-" + std::to_string(n);

@@ -85,6 +85,14 @@ inline AgentStore open_store(const std::filesystem::path& path, StoreOptions opt
   return std::move(*store);
 }
 
+// A sent message with a plain body and no ratchet step.
+inline Result<SndMsgIds> add_sent(AgentStore& store, std::string_view conn_id, std::string body) {
+  return store.create_snd_message(
+      conn_id, AgentMsgType::a_msg, {}, [&](const SndMsgIds&) -> Result<SndMsgContent> {
+        return SndMsgContent{to_bytes(body), Bytes(32, 0xa1), std::nullopt};
+      });
+}
+
 inline Bytes sha256_bytes(ByteView b) {
   auto d = crypto::sha256(b);
   return Bytes(d.begin(), d.end());

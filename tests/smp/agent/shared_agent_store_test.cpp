@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <fmt/format.h>
 
+#include "smp/agent/agent_store_test_util.h"
 #include "smp/agent/agent_test_util.h"
+#include "support/power_loss_vfs.h"
 
 namespace smp::agent {
 namespace {
@@ -97,6 +101,95 @@ TEST(SharedAgentStoreTest, AgentsOnOneStoreTalkToEachOther) {
   }
   alice->close();
   bob->close();
+}
+
+// ---- Durability: a store over PowerLossVfs, closed by a power cut at its next sync ----
+
+class SharedAgentStoreDurabilityTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<SharedAgentStore> open() {
+    StoreOptions options;
+    options.vfs = vfs_.name();
+    auto store = SharedAgentStore::open(dir_ / "agent.db", options);
+    EXPECT_TRUE(store) << (store ? "" : store.error().message());
+    return store ? *store : nullptr;
+  }
+  static error_code wait_durable(SharedAgentStore& store, SyncScope scope) {
+    std::promise<error_code> answer;
+    store.when_durable(scope, [&answer](error_code e) { answer.set_value(e); });
+    return answer.get_future().get();
+  }
+  // The power goes at the store's next sync (closing it would sync); then the files are what
+  // the disk held, opened without the VFS.
+  AgentStore after_power_loss(std::shared_ptr<SharedAgentStore> store) {
+    vfs_.fail_syncs_from(vfs_.syncs() + 1);
+    store.reset();
+    vfs_.lose_power();
+    return test::open_store(dir_ / "agent.db");
+  }
+
+  test::TempDir dir_;
+  smp::test::PowerLossVfs vfs_{"shared-agent-store-test"};
+};
+
+TEST_F(SharedAgentStoreDurabilityTest, WhatASyncCoveredSurvivesAPowerLossAndNothingElse) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->durable(SyncScope::commits));  // opening synced
+  ASSERT_TRUE(store->with([](AgentStore& s) { return s.create_connection("kept", ConnectionMode::contact); }));
+  EXPECT_FALSE(store->durable(SyncScope::commits));
+  const auto before = vfs_.syncs();
+  EXPECT_FALSE(wait_durable(*store, SyncScope::commits));
+  EXPECT_EQ(vfs_.syncs(), before + 1);
+  EXPECT_TRUE(store->durable(SyncScope::commits));
+  // Nothing new: a request costs no sync.
+  EXPECT_FALSE(wait_durable(*store, SyncScope::commits));
+  EXPECT_EQ(vfs_.syncs(), before + 1);
+  ASSERT_TRUE(store->with([](AgentStore& s) { return s.create_connection("lost", ConnectionMode::contact); }));
+
+  AgentStore after = after_power_loss(std::move(store));
+  EXPECT_TRUE(after.get_connection("kept"));
+  EXPECT_EQ(test::error_of(after.get_connection("lost")), errc::not_found);
+}
+
+TEST_F(SharedAgentStoreDurabilityTest, TheWiderScopeWritesAndSyncsTheDeferredDeletions) {
+  const auto server = test::test_server("smp.example");
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->with([&](AgentStore& s) -> Result<void> {
+    SMP_TRY_VOID(s.create_snd_connection("a", test::make_snd_queue(server, "s1"), nullptr));
+    for (const char* body : {"one", "two", "three"}) SMP_TRY_VOID(test::add_sent(s, "a", body));
+    return {};
+  }));
+  ASSERT_FALSE(wait_durable(*store, SyncScope::commits));
+  store->with([](AgentStore& s) { s.defer_delete_snd_message("a", 1); });
+  EXPECT_TRUE(store->durable(SyncScope::commits));
+  EXPECT_FALSE(store->durable(SyncScope::commits_and_deletions));
+  ASSERT_FALSE(wait_durable(*store, SyncScope::commits_and_deletions));
+  EXPECT_TRUE(store->durable(SyncScope::commits_and_deletions));
+  EXPECT_FALSE(store->with([](AgentStore& s) { return s.has_deferred_deletions(); }));
+  store->with([](AgentStore& s) { s.defer_delete_snd_message("a", 2); });  // never synced
+
+  AgentStore after = after_power_loss(std::move(store));
+  EXPECT_EQ(test::error_of(after.get_snd_message("a", 1)), errc::not_found);
+  EXPECT_TRUE(after.get_snd_message("a", 2));
+  EXPECT_TRUE(after.get_snd_message("a", 3));
+}
+
+// After an fsync error nothing written before it can be trusted to be on disk: every later
+// request fails, though the disk would sync again.
+TEST_F(SharedAgentStoreDurabilityTest, AFailedSyncIsFinal) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->with([](AgentStore& s) { return s.create_connection("a", ConnectionMode::contact); }));
+  vfs_.fail_one_sync(vfs_.syncs() + 1);
+  EXPECT_EQ(wait_durable(*store, SyncScope::commits), make_error_code(errc::io_error));
+  EXPECT_FALSE(store->durable(SyncScope::commits));
+  ASSERT_TRUE(store->with([](AgentStore& s) { return s.create_connection("b", ConnectionMode::contact); }));
+  const auto syncs = vfs_.syncs();
+  EXPECT_EQ(wait_durable(*store, SyncScope::commits_and_deletions), make_error_code(errc::io_error));
+  EXPECT_EQ(vfs_.syncs(), syncs);  // not even tried
+  EXPECT_FALSE(store->durable(SyncScope::commits));
 }
 
 }  // namespace
