@@ -151,6 +151,7 @@ class Server::Impl {
   std::vector<std::uint16_t> ports_;          // guarded by mu_
   std::atomic<bool> stopping_{false};
   std::optional<transport::ssl::context> tls_;
+  std::optional<transport::ServerHandshakeIdentity> identity_;  // set by load_tls()
   std::vector<std::thread> threads_;
   std::vector<std::thread::id> thread_ids_;
   std::thread stopper_;  // runs shut_down() when stop() is called on a server thread
@@ -174,6 +175,12 @@ Result<void> Server::Impl::load_tls() {
                   cfg.server_key_file.string(), credentials.error().message());
     return credentials.error();
   }
+  auto identity = transport::server_handshake_identity(*credentials);
+  if (!identity) {
+    spdlog::error("cannot use the server certificates for the handshake: {}",
+                  identity.error().message());
+    return identity.error();
+  }
   auto context = transport::make_server_context(*credentials);
   if (!context) {
     spdlog::error("cannot use the server certificates: {}", context.error().message());
@@ -187,6 +194,7 @@ Result<void> Server::Impl::load_tls() {
   }
   tls_.emplace(std::move(*context));
   key_hash_.assign(hash->begin(), hash->end());
+  identity_.emplace(std::move(*identity));
   return {};
 }
 
@@ -282,7 +290,7 @@ net::awaitable<void> Server::Impl::accept_loop(Listener& l) {
 net::awaitable<void> Server::Impl::run_connection(Tcp::socket socket,
                                                   transport::TransportKind kind) {
   auto t = co_await transport::accept_connection(
-      std::move(socket), *tls_, key_hash_, kind,
+      std::move(socket), *tls_, *identity_, kind,
       std::chrono::duration_cast<transport::Duration>(ctx_.config.handshake_timeout));
   if (!t) {
     bump(ctx_.stats.handshakes_failed);
