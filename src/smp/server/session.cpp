@@ -17,6 +17,12 @@ namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 std::shared_ptr<Session> Session::create(ServerContext& ctx,
@@ -32,6 +38,8 @@ Session::Session(ServerContext& ctx, std::unique_ptr<transport::BlockTransport> 
       transport_(std::move(transport)),
       executor_(transport_->get_executor()),
       queue_limit_(std::max<std::size_t>(1, ctx.config.send_queue_limit)),
+      client_id_(ctx.next_client_id()),
+      connected_at_(unix_seconds()),
       queue_(queue_limit_ + 1),
       writer_wake_(executor_, Clock::time_point::max()),
       reader_wake_(executor_, Clock::time_point::max()),
@@ -84,6 +92,7 @@ net::awaitable<void> Session::reader() {
       break;
     }
     if (ctx_.config.idle_timeout.count() > 0) last_read_ = Clock::now();
+    received_at_.store(unix_seconds(), std::memory_order_relaxed);
     if (!stopping_) handle_block(*block);
   }
   close();
@@ -109,6 +118,7 @@ net::awaitable<void> Session::writer() {
     }
     auto written = co_await transport_->write_prepared_block();
     if (!written || closed_) break;
+    sent_at_.store(unix_seconds(), std::memory_order_relaxed);
     if (stall_armed_) stall_deadline_ = Clock::now() + ctx_.config.send_timeout;  // progress
   }
   close();
@@ -233,6 +243,10 @@ void Session::post_stop(bool drain) {
   });
 }
 
+void Session::post_blocked(const QueueId& rid, const BlockingInfo&) {
+  net::post(executor_, [self = shared_from_this(), rid] { self->on_blocked(rid); });
+}
+
 void Session::on_message_arrived(const QueueId& rid) {
   if (closed_) return;
   auto it = subscriptions_.find(rid);
@@ -293,6 +307,11 @@ void Session::on_notification(const QueueId& nid) {
 
 void Session::on_forget(const QueueId& rid) {
   if (!closed_) subscriptions_.erase(rid);
+}
+
+void Session::on_blocked(const QueueId& rid) {
+  if (closed_ || !subscriptions_.contains(rid) || !queue_has_room_for_notification()) return;
+  respond_error({}, view(rid), errc::smp_blocked);
 }
 
 }  // namespace smp::server
