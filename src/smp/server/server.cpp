@@ -390,6 +390,7 @@ std::vector<std::uint16_t> Server::bound_ports() const { return impl_->bound_por
 void Server::stop() { impl_->stop(); }
 void Server::wait() { impl_->wait(); }
 const ServerStats& Server::stats() const { return impl_->ctx_.stats; }
+ServerContext& Server::context() { return impl_->ctx_; }
 const Bytes& Server::key_hash() const { return impl_->key_hash_; }
 
 }  // namespace smp::server
