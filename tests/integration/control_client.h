@@ -1,13 +1,10 @@
-// ControlClient: a plain TCP connection to the server's control port on 127.0.0.1, as an
-// operator's `nc 127.0.0.1 5224` would be: write lines, read answer lines with a timeout.
-// Closes on destruction. Not thread-safe.
+// ControlClient: a plain TCP connection (a RawSocket) to the server's control port on
+// 127.0.0.1, as an operator's `nc 127.0.0.1 5224` would be: write lines, read answer lines
+// with a timeout. Closes on destruction. Not thread-safe.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -16,35 +13,19 @@
 #include <string_view>
 #include <vector>
 
+#include "raw_socket.h"
+#include "smp/common/bytes.h"
+
 namespace smp::test {
 
 class ControlClient {
  public:
-  explicit ControlClient(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) close();
-  }
-  ControlClient(const ControlClient&) = delete;
-  ControlClient& operator=(const ControlClient&) = delete;
-  ~ControlClient() { close(); }
+  explicit ControlClient(std::uint16_t port) : socket_(port) {}
 
-  bool connected() const { return fd_ >= 0; }
+  bool connected() const { return socket_.connected(); }
 
   // Writes `text` as it is; false if the server is gone.
-  bool write(std::string_view text) {
-    std::size_t done = 0;
-    while (fd_ >= 0 && done < text.size()) {
-      auto n = ::send(fd_, text.data() + done, text.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return fd_ >= 0;
-  }
+  bool write(std::string_view text) { return socket_.write(as_bytes(text)); }
   bool send_line(std::string_view line) { return write(std::string(line) + "\n"); }
 
   // The next line without its '\n'; nullopt when the server closes or nothing comes in time.
@@ -87,22 +68,20 @@ class ControlClient {
     return eof_;
   }
 
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void close() { socket_.close(); }
 
  private:
   // Reads what is available into buffer_; false on end of stream, error or deadline.
   bool fill(std::chrono::steady_clock::time_point deadline) {
-    if (fd_ < 0 || eof_) return false;
+    const int fd = socket_.fd();
+    if (fd < 0 || eof_) return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
     char chunk[4096];
-    auto n = ::recv(fd_, chunk, sizeof chunk, 0);
+    auto n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n <= 0) {
       eof_ = true;
       return false;
@@ -111,7 +90,7 @@ class ControlClient {
     return true;
   }
 
-  int fd_ = -1;
+  RawSocket socket_;
   bool eof_ = false;
   std::string buffer_;
 };
