@@ -66,13 +66,16 @@ net::awaitable<bool> write_text(beast::tcp_stream& stream, std::string_view text
 
 // One connection: the greeting, then a line, its answer, the next line, ...
 net::awaitable<void> serve(Tcp::socket socket, std::shared_ptr<State> state) {
-  beast::tcp_stream stream(std::move(socket));
   const ControlPortOptions& o = state->options;
   if (state->connections >= o.max_connections) {
-    spdlog::warn("control port: too many connections, one refused");
-    co_await write_text(stream, "error: too many connections\n", o.write_timeout);
+    // Closed at once, so that a flood of connections holds nothing: the send buffer of a
+    // new socket is empty, so this short write does not wait.
+    spdlog::debug("control port: too many connections, one refused");
+    beast::error_code ignored;
+    net::write(socket, net::buffer(std::string_view("error: too many connections\n")), ignored);
     co_return;
   }
+  beast::tcp_stream stream(std::move(socket));
   ConnectionSlot slot(*state);
   ControlSession session(state->control, state->passwords);
   if (!co_await write_text(stream, kControlPortGreeting, o.write_timeout)) co_return;
