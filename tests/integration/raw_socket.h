@@ -51,6 +51,8 @@ class RawSocket {
   ~RawSocket() { close(); }
 
   bool connected() const { return fd_ >= 0; }
+  // The descriptor, for a caller that reads by itself; -1 when closed.
+  int fd() const { return fd_; }
 
   // Writes all of `bytes`; false if the peer is gone.
   bool write(ByteView bytes) {

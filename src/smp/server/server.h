@@ -20,6 +20,7 @@ namespace smp::server {
 class QueueStore;
 class MessageStore;
 class StoreLog;
+class ServerContext;
 
 class Server {
  public:
@@ -46,6 +47,9 @@ class Server {
   void wait();
 
   const ServerStats& stats() const;
+  // The state every connection shares, for the control port (server_control.h), which acts
+  // on it from its own thread. Lives as long as the Server.
+  ServerContext& context();
   // The CA certificate fingerprint clients pin (spec §2.3); empty before start().
   const Bytes& key_hash() const;
 

@@ -14,6 +14,9 @@ namespace smp::server {
 
 namespace {
 
+// The reference's defaultControlPort.
+constexpr std::uint16_t kDefaultControlPort = 5224;
+
 const std::map<std::string, transport::CertificateAlgorithm> kAlgorithms{
     {"ED25519", transport::CertificateAlgorithm::ed25519},
     {"ED448", transport::CertificateAlgorithm::ed448}};
@@ -63,6 +66,13 @@ int parse_and_run(int argc, const char* const* argv, std::ostream& out, std::ost
                    "Address to listen on ([TRANSPORT] host; default: all interfaces)");
   init->add_option("--port", init_options.port, "Port to listen on ([TRANSPORT] port)")
       ->capture_default_str();
+  std::optional<std::uint16_t> control_port;
+  auto* control_port_option =
+      init->add_option("--control-port", control_port,
+                       "Enable the control port on 127.0.0.1 (5224 without PORT), with random "
+                       "admin and user passwords")
+          ->expected(0, 1)
+          ->default_str(std::to_string(kDefaultControlPort));
   auto* start = app.add_subcommand("start", "Start server (configuration: smp-server.ini)");
   auto* remove = app.add_subcommand("delete", "Delete configuration and log files");
 
@@ -81,6 +91,9 @@ int parse_and_run(int argc, const char* const* argv, std::ostream& out, std::ost
     for (char& c : algorithm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     init_options.algorithm = kAlgorithms.at(algorithm);  // IsMember checked it
     if (!fqdn.empty()) init_options.fqdn = fqdn;
+    if (control_port_option->count() > 0) {
+      init_options.control_port = control_port.value_or(kDefaultControlPort);
+    }
     init_options.store_log = !disable_store_log;
     if (no_password) {
       init_options.password = InitPassword::none;

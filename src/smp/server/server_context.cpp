@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "smp/server/session.h"
+
 namespace smp::server {
 
 void ServerContext::append_log(const StoreLogRecord& record) {
@@ -9,6 +11,27 @@ void ServerContext::append_log(const StoreLogRecord& record) {
   if (auto r = log_->append(record); !r) {
     spdlog::error("store log append failed: {}", r.error().message());
   }
+}
+
+Result<std::size_t> ServerContext::remove_queue(const QueueRecord& q, const Session* by) {
+  const QueueId& rid = q.recipient_id;
+  if (auto r = queues.remove(rid); !r) return r.error();
+  std::size_t deleted = 0;
+  if (auto mq = messages.find(rid)) deleted = mq->clear();
+  messages.remove(rid);
+  append_log(StoreLogDelete{rid});
+  bump(stats.queues_deleted);
+  if (auto holder = subscribers.remove(rid); holder && holder.get() != by) {
+    holder->post_deleted(rid, false);
+  }
+  if (q.notifier) {
+    const QueueId& nid = q.notifier->notifier_id;
+    if (auto holder = notifiers.remove(nid); holder && holder.get() != by) {
+      holder->post_deleted(nid, true);
+    }
+    (void)notifications.remove(nid);
+  }
+  return deleted;
 }
 
 void ServerContext::add_session(const std::shared_ptr<Session>& s) {

@@ -5,7 +5,9 @@
 // session set has its own mutex. Owned by the Server; sessions borrow it and never outlive it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -43,6 +45,16 @@ class ServerContext {
   // is already live in memory, and the reference carries on the same way.
   void append_log(const StoreLogRecord& record);
 
+  // Deletes queue `q` (DEL, or the control port's `delete`): its record and messages go, the
+  // DELETE record is logged, its kept notifications go, and its entries leave the subscriber
+  // maps; a connection other than `by` that was subscribed is told (Session::post_deleted:
+  // DELD for the current generation); `by` (null for none) drops its own subscriptions itself. Returns how many messages were deleted;
+  // errc::smp_auth when the queue no longer exists.
+  Result<std::size_t> remove_queue(const QueueRecord& q, const Session* by);
+
+  // The number given to the next connection (the reference's clientId), from 0.
+  std::uint64_t next_client_id() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+
   void add_session(const std::shared_ptr<Session>& s);
   void remove_session(const Session* s);
   std::vector<std::shared_ptr<Session>> live_sessions() const;
@@ -50,6 +62,7 @@ class ServerContext {
 
  private:
   StoreLog* const log_;
+  std::atomic<std::uint64_t> next_client_id_{0};
   mutable std::mutex mu_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
 };

@@ -48,14 +48,14 @@ constexpr std::array kKnownKeys{
     KnownKey{"STORE_LOG", "db_deleted_ttl", Use::ignored},
     KnownKey{"AUTH", "new_queues", Use::read},
     KnownKey{"AUTH", "create_password", Use::read},
-    KnownKey{"AUTH", "control_port_admin_password", Use::ignored},
-    KnownKey{"AUTH", "control_port_user_password", Use::ignored},
-    KnownKey{"AUTH", "daily_block_queue_quota", Use::ignored},
+    KnownKey{"AUTH", "control_port_admin_password", Use::read},
+    KnownKey{"AUTH", "control_port_user_password", Use::read},
+    KnownKey{"AUTH", "daily_block_queue_quota", Use::read},
     KnownKey{"TRANSPORT", "host", Use::read},
     KnownKey{"TRANSPORT", "port", Use::read},
     KnownKey{"TRANSPORT", "websockets", Use::read},
     KnownKey{"TRANSPORT", "log_tls_errors", Use::ignored_if_set},
-    KnownKey{"TRANSPORT", "control_port", Use::ignored},
+    KnownKey{"TRANSPORT", "control_port", Use::read},
     KnownKey{"TRANSPORT", "accept_service_credentials", Use::ignored},
     KnownKey{"TRANSPORT", "listen_host", Use::read},
     KnownKey{"TRANSPORT", "threads", Use::read},
@@ -161,6 +161,25 @@ class SettingsReader {
     }
   }
 
+  // An integer, optionally negative.
+  void signed_number(std::string_view section, std::string_view key, std::int64_t min,
+                     std::int64_t max, std::int64_t& out) {
+    const IniEntry* e = lookup(section, key, false);
+    if (!e) return;
+    std::string_view digits = e->value;
+    const bool negative = !digits.empty() && digits.front() == '-';
+    if (negative) digits.remove_prefix(1);
+    std::optional<std::int64_t> n;
+    if (auto magnitude = parse_number<std::int64_t>(digits, 0, std::max(max, -min))) {
+      n = negative ? -*magnitude : *magnitude;
+    }
+    if (n && *n >= min && *n <= max) {
+      out = *n;
+    } else {
+      fail(*e, fmt::format("must be a number from {} to {}", min, max));
+    }
+  }
+
   // An optional port: an empty value or no key leaves `out` unset.
   void optional_port(std::string_view section, std::string_view key,
                      std::optional<std::uint16_t>& out) {
@@ -222,10 +241,10 @@ class SettingsReader {
                          instead));
   }
 
-  // create_password: the first token of the raw value, so that a password starting with `#`
-  // or `;` is not taken for a comment.
-  void password(std::optional<std::string>& out) {
-    const IniEntry* e = lookup("AUTH", "create_password", false);
+  // A password (create_password, the control port's): the first token of the raw value, so
+  // that a password starting with `#` or `;` is not taken for a comment.
+  void password(std::string_view key, std::optional<std::string>& out) {
+    const IniEntry* e = lookup("AUTH", key, false);
     if (!e) return;
     std::string_view raw = e->raw_value;
     std::string_view token = raw.substr(0, raw.find_first_of(" \t"));
@@ -261,6 +280,7 @@ class SettingsReader {
 
 constexpr std::uint16_t kWebSocketPort = 80;
 constexpr std::size_t kMaxThreads = 1024;
+constexpr std::int64_t kMaxDailyBlocks = 1'000'000'000;
 
 // Every section and key must be known; the ignored ones are collected.
 std::optional<IniError> classify_keys(const Ini& ini, std::vector<std::string>& ignored) {
@@ -308,12 +328,17 @@ SettingsResult read_server_ini(const Ini& ini) {
   bool expire_on_start = true;  // read only to check it
   r.on_off("STORE_LOG", "expire_messages_on_start", false, expire_on_start);
   r.on_off("AUTH", "new_queues", false, s.allow_new_queues);
-  r.password(s.create_password);
+  r.password("create_password", s.create_password);
+  r.password("control_port_admin_password", s.control_port_admin_password);
+  r.password("control_port_user_password", s.control_port_user_password);
+  r.signed_number("AUTH", "daily_block_queue_quota", -1, kMaxDailyBlocks,
+                  s.daily_block_queue_quota);
   r.word("TRANSPORT", "host", s.host, "the server's host name(s)");
   r.word("TRANSPORT", "listen_host", s.listen_host, "one host name or address");
   r.ports("TRANSPORT", "port", s.ports);
   r.websocket_ports(s.ports, s.websocket_ports);
   r.number<std::size_t>("TRANSPORT", "threads", false, 0, kMaxThreads, s.threads);
+  r.optional_port("TRANSPORT", "control_port", s.control_port);
   r.number<std::size_t>("QUEUES", "msg_queue_quota", false, 1, 1'000'000, s.msg_queue_quota);
   r.number<std::uint32_t>("STATS", "log_interval_seconds", false, 0, 31'536'000,
                           s.log_interval_seconds);
@@ -326,14 +351,21 @@ SettingsResult read_server_ini(const Ini& ini) {
                     "[TRANSPORT] `port` cannot be 80: clients use WebSockets on port 80 "
                     "(set `websockets = on` instead)"};
   }
+  auto used = [](const std::vector<std::uint16_t>& v, std::uint16_t p) {
+    return std::find(v.begin(), v.end(), p) != v.end();
+  };
   if (s.prometheus_port && *s.prometheus_port != 0) {
     const std::uint16_t p = *s.prometheus_port;
-    auto used = [&](const std::vector<std::uint16_t>& v) {
-      return std::find(v.begin(), v.end(), p) != v.end();
-    };
-    if (used(s.ports) || used(s.websocket_ports)) {
+    if (used(s.ports, p) || used(s.websocket_ports, p)) {
       return IniError{ini.find("STATS", "prometheus_port")->line,
                       "[STATS] `prometheus_port` must differ from the SMP ports"};
+    }
+  }
+  if (s.control_port && *s.control_port != 0) {
+    const std::uint16_t p = *s.control_port;
+    if (used(s.ports, p) || used(s.websocket_ports, p) || s.prometheus_port == p) {
+      return IniError{ini.find("TRANSPORT", "control_port")->line,
+                      "[TRANSPORT] `control_port` must differ from the SMP and Prometheus ports"};
     }
   }
   return s;
@@ -367,6 +399,18 @@ std::string describe_ignored_keys(const ServerIniSettings& s) {
   }
   return out;
 }
+
+namespace {
+
+// `key = value`, or `# key = <placeholder>` when there is no value (the reference's
+// optDisabled).
+std::string optional_line(std::string_view key, const std::optional<std::string>& value,
+                          std::string_view placeholder = "") {
+  if (value) return fmt::format("{} = {}", key, *value);
+  return fmt::format("# {} = {}", key, placeholder);
+}
+
+}  // namespace
 
 std::string format_server_ini(const ServerIniSettings& s) {
   auto on_off = [](bool on) { return on ? "on" : "off"; };
@@ -412,6 +456,15 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "# with the users who you want to allow creating messaging queues on your server.\n"
       "{}\n"
       "\n"
+      "# Passwords of the control port (control_port below): the admin may run every command,\n"
+      "# the user may read statistics and block or unblock queues.\n"
+      "{}\n"
+      "{}\n"
+      "\n"
+      "# The limit for queues that can be blocked via control port per day, resets at 0:00 UTC.\n"
+      "# Set to 0 to disable limit, to -1 to prohibit blocking. Default is 20.\n"
+      "daily_block_queue_quota = {}\n"
+      "\n"
       "[TRANSPORT]\n"
       "# Host is only used to print server address on start.\n"
       "# You can specify multiple server ports.\n"
@@ -421,6 +474,9 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "# Use `websockets = on` to run websockets server on port 80 in addition to plain TLS,\n"
       "# or list its ports: `websockets = 443` (TLS ports listed in `port` above are skipped).\n"
       "websockets = {}\n"
+      "\n"
+      "# Control port for the operator, on 127.0.0.1 only (`telnet 127.0.0.1 5224`, then `help`).\n"
+      "{}\n"
       "\n"
       "# Address to listen on; empty = all interfaces.\n"
       "listen_host = {}\n"
@@ -438,7 +494,14 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "# Serve Prometheus metrics at http://<listen_host>:<port>/metrics; empty = off.\n"
       "prometheus_port = {}\n",
       on_off(s.store_log), on_off(s.restore_messages), s.expire_messages_days,
-      on_off(s.allow_new_queues), password, s.host, port_list(s.ports), websockets,
+      on_off(s.allow_new_queues), password,
+      optional_line("control_port_admin_password", s.control_port_admin_password),
+      optional_line("control_port_user_password", s.control_port_user_password),
+      s.daily_block_queue_quota, s.host, port_list(s.ports), websockets,
+      optional_line("control_port", s.control_port ? std::optional<std::string>(
+                                                         std::to_string(*s.control_port))
+                                                   : std::nullopt,
+                    "5224"),
       s.listen_host, s.threads, s.msg_queue_quota, s.log_interval_seconds,
       s.prometheus_port ? std::to_string(*s.prometheus_port) : std::string());
 }

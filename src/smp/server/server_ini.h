@@ -7,9 +7,12 @@
 //   [STORE_LOG]  enable (required), restore_messages, expire_messages_days,
 //                store_queues (memory only), store_messages (memory only),
 //                expire_messages_on_start (the reference's memory store ignores it too)
-//   [AUTH]       new_queues, create_password (the basic-auth password for NEW)
+//   [AUTH]       new_queues, create_password (the basic-auth password for NEW),
+//                control_port_admin_password, control_port_user_password,
+//                daily_block_queue_quota (control port: control_session.h, server_control.h)
 //   [TRANSPORT]  host (the host(s) printed in the server address), port (required: TLS
-//                ports, comma-separated), websockets (required: off, on = port 80, or ports)
+//                ports, comma-separated), websockets (required: off, on = port 80, or ports),
+//                control_port (on 127.0.0.1; empty or absent = none)
 //   ours:        [TRANSPORT] listen_host, threads; [QUEUES] msg_queue_quota;
 //                [STATS] log_interval_seconds, prometheus_port
 // The reference's other keys, and every key of its [INFORMATION], [PROXY],
@@ -43,12 +46,16 @@ struct ServerIniSettings {
   // [AUTH]
   bool allow_new_queues = true;                // new_queues
   std::optional<std::string> create_password;  // NEW needs this basic auth when set
+  std::optional<std::string> control_port_admin_password;  // unset = no admin role
+  std::optional<std::string> control_port_user_password;   // unset = no user role
+  std::int64_t daily_block_queue_quota = 20;  // 0 = no limit, -1 = blocking refused
   // [TRANSPORT]
   std::string host;         // for the printed server address; "" = the certificate's name
   std::string listen_host;  // listen address; "" = all interfaces
   std::vector<std::uint16_t> ports{5223};      // TLS; 0 = any free port (tests)
   std::vector<std::uint16_t> websocket_ports;  // WebSockets; empty = off
   std::size_t threads = 0;  // io threads; 0 = one per CPU the process may use
+  std::optional<std::uint16_t> control_port;  // unset = no control port; 0 = any free port
   // [QUEUES]
   std::size_t msg_queue_quota = 256;
   // [STATS]
@@ -72,8 +79,8 @@ boost::system::result<ServerIniSettings, IniError> parse_server_ini(std::string_
 std::string describe_ignored_keys(const ServerIniSettings& settings);
 
 // The file `init` writes: the reference's layout (`key = value`, its comments) for the
-// sections and keys this server implements, then ours. An unset create_password is written
-// commented out, as the reference does.
+// sections and keys this server implements, then ours. An unset create_password, control
+// port password or control_port is written commented out, as the reference does.
 std::string format_server_ini(const ServerIniSettings& settings);
 
 // Whether `password` can be a create_password (BasicAuth): printable ASCII without spaces,

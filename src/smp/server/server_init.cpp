@@ -66,14 +66,19 @@ AppResult<void> write_text_file(const fs::path& path, const std::string& text, b
   return {};
 }
 
+// `Bytes` random bytes as base64url (the reference's randomBase64).
+template <std::size_t Bytes>
+std::string random_password() {
+  auto bytes = random_id<Bytes>();
+  std::string password = enc::b64url_encode(ByteView(bytes.data(), bytes.size()));
+  secure_wipe(bytes.data(), bytes.size());
+  return password;
+}
+
 std::optional<std::string> init_password(const InitOptions& options) {
   switch (options.password) {
-    case InitPassword::random: {
-      auto bytes = random_id<32>();
-      std::string password = enc::b64url_encode(ByteView(bytes.data(), bytes.size()));
-      secure_wipe(bytes.data(), bytes.size());
-      return password;
-    }
+    case InitPassword::random:
+      return random_password<32>();
     case InitPassword::none: return std::nullopt;
     case InitPassword::given: return options.given_password;
   }
@@ -126,6 +131,11 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
   settings.listen_host = options.listen_host;
   settings.ports = {options.port};
   settings.create_password = init_password(options);
+  if (options.control_port) {  // two passwords of 18 random bytes, as the reference's init
+    settings.control_port = options.control_port;
+    settings.control_port_admin_password = random_password<18>();
+    settings.control_port_user_password = random_password<18>();
+  }
   // What start would refuse (port 80, a host with spaces) is refused before anything is made.
   const std::string ini_text = format_server_ini(settings);
   if (auto checked = parse_server_ini(ini_text); !checked) {
@@ -140,7 +150,8 @@ int init_server(const ServerPaths& paths, const InitOptions& options, std::ostre
 
   // The ini is written last: its presence is what marks the server as initialized.
   if (auto written =
-          write_text_file(paths.ini_file(), ini_text, settings.create_password.has_value());
+          write_text_file(paths.ini_file(), ini_text,
+                          settings.create_password.has_value() || settings.control_port);
       !written) {
     return fail(err, written.error().message);
   }

@@ -32,13 +32,16 @@ struct InitOptions {
   std::uint16_t port = 5223;        // [TRANSPORT] port
   InitPassword password = InitPassword::random;
   std::string given_password;  // with InitPassword::given
+  // --control-port [PORT] (5224 without a port): [TRANSPORT] control_port, with a random
+  // admin and user password in [AUTH].
+  std::optional<std::uint16_t> control_port;
 };
 
 // Refuses (status 1, the reference's two lines) when smp-server.ini exists, or (status 1) when
 // a given password is not a valid one. Otherwise creates both directories, removes files an
 // earlier unfinished init may have left (our file names only, never other files), writes
 // ca.key and server.key (mode 0600), ca.crt, server.crt, fingerprint and smp-server.ini
-// (mode 0600 when it holds a password), and prints the reference's messages plus the server
+// (mode 0600 when it holds a password, for new queues or the control port), and prints the reference's messages plus the server
 // address (with the password, as the reference prints it).
 int init_server(const ServerPaths& paths, const InitOptions& options, std::ostream& out,
                 std::ostream& err);

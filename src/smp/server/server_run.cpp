@@ -22,6 +22,8 @@
 #include <fmt/format.h>
 
 #include "smp/common/console_log.h"
+#include "smp/server/control_port.h"
+#include "smp/server/server_control.h"
 #include "smp/server/message_log.h"
 #include "smp/server/message_store.h"
 #include "smp/server/prometheus.h"
@@ -268,19 +270,42 @@ int run_server(const ServerPaths& paths, std::ostream& out, std::ostream& err) {
                                      : "allowed")
       << std::endl;
 
+  // A listener that cannot start stops the server again, its state saved.
+  auto stop_and_fail = [&](std::string_view message) {
+    server.stop();
+    if (log) save_state(paths, settings, *log, queues, messages, err);
+    return fail(err, message);
+  };
   auto snapshot = [&] { return take_snapshot(server.stats(), queues.size()); };
   std::unique_ptr<PrometheusExporter> metrics;
   if (settings.prometheus_port) {
     auto listening =
         PrometheusExporter::listen(io.get_executor(), settings.listen_host, *settings.prometheus_port,
                                    snapshot);
-    if (!listening) {
-      server.stop();
-      if (log) save_state(paths, settings, *log, queues, messages, err);
-      return fail(err, listening.error().message);
-    }
+    if (!listening) return stop_and_fail(listening.error().message);
     metrics = std::move(*listening);
     out << "Prometheus metrics on port " << metrics->port() << " (/metrics)" << std::endl;
+  }
+  const ControlPasswords control_passwords{settings.control_port_admin_password,
+                                           settings.control_port_user_password};
+  std::unique_ptr<ServerControl> control;
+  std::unique_ptr<ControlPort> control_port;
+  if (settings.control_port) {
+    ServerControlOptions options;
+    options.daily_block_quota = settings.daily_block_queue_quota;
+    if (log && settings.restore_messages) {
+      options.save_messages = [&] { return save_messages(paths.messages_file(), messages, queues); };
+    }
+    control = std::make_unique<ServerControl>(server.context(), std::move(options));
+    auto listening = ControlPort::listen(io.get_executor(), {.port = *settings.control_port},
+                                         *control, control_passwords);
+    if (!listening) return stop_and_fail(listening.error().message);
+    control_port = std::move(*listening);
+    out << "Control port on port " << control_port->port() << " (127.0.0.1)" << std::endl;
+    if (!control_passwords.admin && !control_passwords.user) {
+      spdlog::warn("control port: no password is set ([AUTH] control_port_admin_password, "
+                   "control_port_user_password), so only help and quit can be used");
+    }
   }
   if (settings.log_interval_seconds > 0) {
     net::co_spawn(io,
@@ -298,6 +323,7 @@ int run_server(const ServerPaths& paths, std::ostream& out, std::ostream& err) {
 
   spdlog::info("{}: stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   if (metrics) metrics->close();
+  if (control_port) control_port->close();
   server.stop();
   spdlog::info("{}", format_stats_line(snapshot()));
   bool saved = !log || save_state(paths, settings, *log, queues, messages, err);

@@ -1,6 +1,7 @@
 // `smp-server start` (spec §6): reads and checks smp-server.ini and the server identity,
-// loads and compacts the store log, restores saved messages, runs the Server until SIGINT or
-// SIGTERM, then saves undelivered messages and closes the store log.
+// loads and compacts the store log, restores saved messages, runs the Server (and the
+// Prometheus endpoint and control port when configured) until SIGINT or SIGTERM, then saves
+// undelivered messages and closes the store log.
 //
 // Prints the reference's banner to `out`; a failure to start is one line on `err` and status
 // 1, never an exception. Logs go to stdout through spdlog (smp/common/console_log.h says how

@@ -20,6 +20,12 @@ namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 std::shared_ptr<Session> Session::create(ServerContext& ctx,
@@ -36,6 +42,8 @@ Session::Session(ServerContext& ctx, std::unique_ptr<transport::BlockTransport> 
       transport_(std::move(transport)),
       executor_(transport_->get_executor()),
       queue_limit_(std::max<std::size_t>(1, ctx.config.send_queue_limit)),
+      client_id_(ctx.next_client_id()),
+      connected_at_(unix_seconds()),
       current_(transport_->params().current),
       tparams_(protocol::TransmissionParams::for_version(transport_->smp_version(),
                                                           transport_->session_id())),
@@ -93,6 +101,7 @@ net::awaitable<void> Session::reader() {
       break;
     }
     if (ctx_.config.idle_timeout.count() > 0) last_read_ = Clock::now();
+    received_at_.store(unix_seconds(), std::memory_order_relaxed);
     if (stopping_) continue;
     if (current_) {
       handle_batch(*block);
@@ -127,6 +136,7 @@ net::awaitable<void> Session::writer() {
     }
     auto written = co_await transport_->write_prepared_block();
     if (!written || closed_) break;
+    sent_at_.store(unix_seconds(), std::memory_order_relaxed);
     if (stall_armed_) stall_deadline_ = Clock::now() + ctx_.config.send_timeout;  // progress
   }
   close();
@@ -279,6 +289,10 @@ void Session::post_stop(bool drain) {
   });
 }
 
+void Session::post_blocked(const QueueId& rid, const BlockingInfo& info) {
+  net::post(executor_, [self = shared_from_this(), rid, info] { self->on_blocked(rid, info); });
+}
+
 void Session::on_message_arrived(const QueueId& rid) {
   if (closed_) return;
   auto it = subscriptions_.find(rid);
@@ -385,5 +399,6 @@ void Session::on_deleted(const QueueId& id, bool notifier) {
   if (erased == 0 || !current_) return;
   push_deleted(id);
 }
+
 
 }  // namespace smp::server

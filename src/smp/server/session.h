@@ -24,7 +24,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <optional>
@@ -75,6 +77,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void post_deleted(const QueueId& id, bool notifier);
   // Stop: at once, or (drain) after the queued transmissions are written.
   void post_stop(bool drain);
+  // Queue `rid` was blocked from the control port: if this connection is subscribed, it is
+  // sent ERR BLOCKED (best effort: dropped when the send queue is full, as NMSG). SMP v1 has
+  // no BLOCKED and is sent AUTH; the subscription stays, as in the reference.
+  void post_blocked(const QueueId& rid, const BlockingInfo& info);
+
+  // What the control port's `clients` shows; any thread.
+  std::uint64_t client_id() const { return client_id_; }
+  ByteView session_id() const { return transport_->session_id(); }
+  std::int64_t connected_at() const { return connected_at_; }  // seconds since the epoch
+  // When the last block was read and written (seconds since the epoch; 0 = none yet).
+  std::int64_t received_at() const { return received_at_.load(std::memory_order_relaxed); }
+  std::int64_t sent_at() const { return sent_at_.load(std::memory_order_relaxed); }
 
  private:
   struct Subscription {
@@ -117,6 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_notification(const QueueId& nid);
   void on_notifications_ready(const QueueId& nid);
   void on_deleted(const QueueId& id, bool notifier);
+  void on_blocked(const QueueId& rid, const BlockingInfo& info);
   bool try_push_async_msg(const QueueId& rid, Subscription& sub);
   // Queues MSG with `m` for `sub`'s queue; the body is encrypted when it is written.
   void push_msg(Outgoing& o, Message m, const Subscription& sub);
@@ -198,6 +213,10 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::unique_ptr<transport::BlockTransport> transport_;
   const net::any_io_executor executor_;
   const std::size_t queue_limit_;
+  const std::uint64_t client_id_;
+  const std::int64_t connected_at_;
+  std::atomic<std::int64_t> received_at_{0};
+  std::atomic<std::int64_t> sent_at_{0};
 
   // Set once, from the transport's handshake: whether this is the current generation, and
   // its codec parameters.

@@ -93,6 +93,12 @@ void Session::dispatch(const protocol::ReceivedCommand& rc, const protocol::Comm
       std::optional<QueueRecord> q = qid ? ctx_.queues.by_recipient(*qid) : std::nullopt;
       if (!q) return missing_queue();
       if (!verify_signature(rc, q->recipient_key)) return auth_error();
+      // A queue blocked from the control port takes only OFF and DEL, as the reference's
+      // withQueue: the others get BLOCKED, which SMP v1 is sent as AUTH.
+      if (q->status == QueueStatus::blocked && !std::holds_alternative<cmd::Off>(command) &&
+          !std::holds_alternative<cmd::Del>(command)) {
+        return respond_error(rc.corr_id, rc.queue_id, errc::smp_blocked);
+      }
       const QueueId& rid = q->recipient_id;
       if (std::holds_alternative<cmd::Sub>(command)) return subscribe_queue(rc, *q);
       if (std::holds_alternative<cmd::Ack>(command)) return acknowledge(rc, rid);
@@ -262,20 +268,11 @@ void Session::suspend_queue(const protocol::ReceivedCommand& rc, const QueueId& 
 // DEL: the record and every message go before OK. Subscriptions end silently, as in the
 // reference, but are also forgotten so they hold no messages.
 void Session::delete_queue(const protocol::ReceivedCommand& rc, const QueueRecord& q) {
-  const QueueId& rid = q.recipient_id;
-  if (auto r = ctx_.queues.remove(rid); !r) {
+  if (auto r = ctx_.remove_queue(q, this); !r) {
     return respond_error(rc.corr_id, rc.queue_id, smp_error(r.error()));
   }
-  if (auto mq = ctx_.messages.find(rid)) (void)mq->clear();
-  ctx_.messages.remove(rid);
-  ctx_.append_log(StoreLogDelete{rid});
-  bump(ctx_.stats.queues_deleted);
-
-  announce_deleted(rid, false);
-  if (q.notifier) {
-    announce_deleted(q.notifier->notifier_id, true);
-    ctx_.notifications.remove(q.notifier->notifier_id);
-  }
+  subscriptions_.erase(q.recipient_id);
+  if (q.notifier) notifier_subscriptions_.erase(q.notifier->notifier_id);
   respond(rc).kind = Outgoing::Kind::ok;
 }
 

@@ -181,6 +181,21 @@ void Session::dispatch_current(const protocol::ReceivedCommand& rc,
   fail(errc::smp_internal);  // unreachable: every command has a party
 }
 
+// The control port blocked a queue this connection is subscribed to: ERR BLOCKED with its
+// info (SMP v1, which has no BLOCKED: AUTH).
+void Session::on_blocked(const QueueId& rid, const BlockingInfo& info) {
+  if (closed_ || !subscriptions_.contains(rid) || !queue_has_room_for_notification()) return;
+  if (!current_) return respond_error({}, view(rid), errc::smp_auth);
+  auto encoded = protocol::encode_broker_message(
+      tparams_.version, msg::Err{protocol::SmpError::blocked(protocol_blocking(info))});
+  if (!encoded) return;
+  Outgoing& o = queue_.push_back();
+  o.queue_id.assign(view(rid));
+  o.kind = Outgoing::Kind::encoded;
+  o.encoded = std::move(*encoded);
+  wake_writer();
+}
+
 // --- recipient ---------------------------------------------------------------------------------
 
 void Session::touch_queue(QueueRecord& q) {

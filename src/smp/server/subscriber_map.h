@@ -67,6 +67,16 @@ class SubscriberMap {
     return previous.lock();
   }
 
+  // How many entries each owner holds (owners are identities only and may be gone).
+  std::unordered_map<const T*, std::size_t> count_by_owner() const {
+    std::unordered_map<const T*, std::size_t> counts;
+    for (const Shard& s : shards_) {
+      std::lock_guard lock(s.mu);
+      for (const auto& [id, e] : s.entries) ++counts[e.owner];
+    }
+    return counts;
+  }
+
   std::size_t size() const {
     std::size_t n = 0;
     for (const Shard& s : shards_) {

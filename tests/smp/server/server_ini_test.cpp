@@ -104,9 +104,13 @@ TEST(ServerIniReference, AnInitFileWithoutPasswordAndWithEveryOption) {
   EXPECT_EQ(describe_ignored_keys(s),
             "not implemented, ignored: [INFORMATION] source_code, server_country, operator, "
             "operator_country, website, hosting, hosting_country, hosting_type; [STORE_LOG] "
-            "expire_ntfs_hours, log_stats; [AUTH] control_port_admin_password, "
-            "control_port_user_password; [TRANSPORT] control_port; [PROXY] own_server_domains, "
+            "expire_ntfs_hours, log_stats; [PROXY] own_server_domains, "
             "socks_proxy; [INACTIVE_CLIENTS] disconnect, ttl, check_interval; [WEB] static_path");
+  // --control-port: the port and both passwords; the block quota is the default.
+  EXPECT_EQ(s.control_port, 5224);
+  EXPECT_EQ(s.control_port_admin_password, "Q2x6Sk1sT0pXb3ZuZ0Fh");
+  EXPECT_EQ(s.control_port_user_password, "dVNlcnBhc3N3b3JkMTIz");
+  EXPECT_EQ(s.daily_block_queue_quota, 20);
 }
 
 // smp-server init -y --password '#Pa55;word' --ip 203.0.113.7: a password that starts like a
@@ -146,6 +150,25 @@ TEST(ServerIni, AuthSettings) {
     EXPECT_FALSE(is_valid_basic_auth(bad)) << bad;
 }
 
+TEST(ServerIni, ControlPortSettings) {
+  ServerIniSettings s = parse_ok(kMinimal);
+  EXPECT_FALSE(s.control_port);
+  EXPECT_FALSE(s.control_port_admin_password);
+  EXPECT_FALSE(s.control_port_user_password);
+  EXPECT_EQ(s.daily_block_queue_quota, 20);
+  s = parse_ok(with("[AUTH]\ncontrol_port_admin_password = #adm;n  # a comment\n"
+                    "control_port_user_password: us3r=\ndaily_block_queue_quota = -1\n"
+                    "[TRANSPORT]\ncontrol_port = 5224\n"));
+  EXPECT_EQ(s.control_port, 5224);
+  EXPECT_EQ(s.control_port_admin_password, "#adm;n");
+  EXPECT_EQ(s.control_port_user_password, "us3r=");
+  EXPECT_EQ(s.daily_block_queue_quota, -1);
+  EXPECT_TRUE(s.ignored_keys.empty());
+  EXPECT_EQ(parse_ok(with("[AUTH]\ndaily_block_queue_quota = 0\n")).daily_block_queue_quota, 0);
+  EXPECT_FALSE(parse_ok(with("[TRANSPORT]\ncontrol_port =\n")).control_port);
+  EXPECT_EQ(parse_ok(with("[TRANSPORT]\ncontrol_port = 0\n")).control_port, 0);
+}
+
 TEST(ServerIni, KeysWhoseValueIsWhatWeDoAnywayAreNotListed) {
   ServerIniSettings s = parse_ok(with(
       "[STORE_LOG]\nlog_stats = off\nexpire_messages_on_send = off\nexpire_messages_on_start = off\n"
@@ -170,6 +193,10 @@ TEST(ServerIni, FormattedFileReadsBackEqual) {
   s.threads = 2;
   s.log_interval_seconds = 60;
   s.prometheus_port = 9100;
+  s.control_port = 5224;
+  s.control_port_admin_password = "adm#n";
+  s.control_port_user_password = ";user";
+  s.daily_block_queue_quota = 0;
   ServerIniSettings back = parse_ok(format_server_ini(s));
   EXPECT_EQ(back, s);
 
@@ -190,6 +217,11 @@ TEST(ServerIni, FormattedFileUsesTheReferenceLayout) {
   EXPECT_NE(text.find("\nnew_queues = on\n"), std::string::npos);
   EXPECT_NE(text.find("\n# create_password = password to create new queues"), std::string::npos);
   EXPECT_NE(text.find("\nwebsockets = off\n"), std::string::npos);
+  // What the reference's init writes without --control-port.
+  EXPECT_NE(text.find("\n# control_port_admin_password = \n# control_port_user_password = \n"),
+            std::string::npos);
+  EXPECT_NE(text.find("\n# control_port = 5224\n"), std::string::npos);
+  EXPECT_NE(text.find("\ndaily_block_queue_quota = 20\n"), std::string::npos);
   s.store_log = true;
   s.create_password = "abc";
   EXPECT_NE(format_server_ini(s).find("\nenable = on\n"), std::string::npos);
@@ -252,6 +284,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettings{with("[AUTH]\ncreate_password =\n"), 7, "create_password"},
         BadSettings{with("[AUTH]\ncreate_password = user:pass\n"), 7, "create_password"},
         BadSettings{with("[AUTH]\npassword = x\n"), 7, "unknown key `password`"},
+        BadSettings{with("[AUTH]\ncontrol_port_admin_password =\n"), 7,
+                    "control_port_admin_password"},
+        BadSettings{with("[AUTH]\ncontrol_port_user_password = a@b\n"), 7,
+                    "control_port_user_password"},
+        BadSettings{with("[AUTH]\ndaily_block_queue_quota = -2\n"), 7,
+                    "`daily_block_queue_quota` must be a number from -1 to"},
+        BadSettings{with("[AUTH]\ndaily_block_queue_quota = 2x\n"), 7, "daily_block_queue_quota"},
+        BadSettings{with("[TRANSPORT]\ncontrol_port = 5223\n"), 7, "must differ"},
+        BadSettings{with("[TRANSPORT]\ncontrol_port = 9100\n[STATS]\nprometheus_port = 9100\n"), 7,
+                    "must differ"},
+        BadSettings{with("[TRANSPORT]\ncontrol_port = x\n"), 7, "control_port"},
         BadSettings{with("[SERVER]\nx = 1\n"), 7, "unknown section [SERVER]"},
         BadSettings{"[STORE_LOG]\nenable on\n", 2, "key: value"}));
 
