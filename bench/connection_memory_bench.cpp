@@ -34,9 +34,9 @@ double heap_in_use() {
 }
 
 net::awaitable<Transport> accept_one(Tcp::acceptor& acceptor, transport::ssl::context& ctx,
-                                     Bytes key_hash) {
+                                     const transport::ServerHandshakeIdentity& identity) {
   auto socket = co_await acceptor.async_accept(net::use_awaitable);
-  auto t = co_await transport::accept_connection(std::move(socket), ctx, std::move(key_hash),
+  auto t = co_await transport::accept_connection(std::move(socket), ctx, identity,
                                                  transport::TransportKind::tls,
                                                  std::chrono::seconds(10));
   co_return t ? std::move(*t) : nullptr;
@@ -61,7 +61,9 @@ void BM_IdleServerTransportHeap(benchmark::State& state) {
   auto alg = state.range(0) == 0 ? transport::CertificateAlgorithm::ed25519
                                  : transport::CertificateAlgorithm::ed448;
   auto set = transport::generate_certificates({.algorithm = alg, .server_name = "127.0.0.1"});
-  auto ctx = transport::make_server_context(transport::server_credentials(*set));
+  auto credentials = transport::server_credentials(*set);
+  auto ctx = transport::make_server_context(credentials);
+  auto identity = transport::server_handshake_identity(credentials).value();
   Bytes key_hash = to_bytes(*transport::key_hash_of_certificate_pem(set->ca_cert_pem));
   const int n = 300;
   for (auto _ : state) {
@@ -70,7 +72,7 @@ void BM_IdleServerTransportHeap(benchmark::State& state) {
     std::string port = std::to_string(acceptor.local_endpoint().port());
     std::vector<Transport> servers, clients;
     auto one = [&]() {
-      auto s = net::co_spawn(io, accept_one(acceptor, *ctx, key_hash), net::use_future);
+      auto s = net::co_spawn(io, accept_one(acceptor, *ctx, identity), net::use_future);
       auto c = net::co_spawn(io,
                              transport::connect_tls(io.get_executor(), "127.0.0.1", port,
                                                     key_hash, std::chrono::seconds(10)),

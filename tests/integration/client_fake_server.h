@@ -38,9 +38,11 @@ class FakeSmpServer {
       : script_(std::move(script)), mode_(mode), acceptor_(io_) {
     const auto& certs = certificates();
     key_hash_ = to_bytes(transport::key_hash_of_certificate_pem(certs.ca_cert_pem).value());
-    auto ctx = transport::make_server_context(transport::server_credentials(certs));
+    auto credentials = transport::server_credentials(certs);
+    auto ctx = transport::make_server_context(credentials);
     EXPECT_TRUE(ctx);
     ctx_.emplace(std::move(*ctx));
+    identity_.emplace(transport::server_handshake_identity(credentials).value());
     net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(endpoint.protocol());
     acceptor_.bind(endpoint);
@@ -92,7 +94,7 @@ class FakeSmpServer {
   }
 
   net::awaitable<void> serve(net::ip::tcp::socket socket) {
-    auto t = co_await transport::accept_connection(std::move(socket), *ctx_, key_hash_,
+    auto t = co_await transport::accept_connection(std::move(socket), *ctx_, *identity_,
                                                    transport::TransportKind::tls,
                                                    std::chrono::seconds(5));
     if (!t) co_return;
@@ -105,6 +107,7 @@ class FakeSmpServer {
   net::io_context io_;
   net::ip::tcp::acceptor acceptor_;
   std::optional<transport::ssl::context> ctx_;
+  std::optional<transport::ServerHandshakeIdentity> identity_;
   Bytes key_hash_;
   std::uint16_t port_ = 0;
   std::vector<net::ip::tcp::socket> silent_;
