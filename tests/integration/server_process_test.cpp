@@ -118,8 +118,9 @@ TEST_F(ServerProcessTest, LogLinesToTheJournalCarryAPriorityAndNoTimestamp) {
     EXPECT_FALSE(std::regex_match(line, timestamp)) << line;
     if (line.rfind('<', 0) == 0) log_lines.push_back(line);
   }
-  const std::vector<std::string> expected{"<6>info store log: 0 lines read, 0 queues restored",
-                                          "<6>info SIGTERM: stopping"};
+  const std::vector<std::string> expected{
+      "<6>info store log: 0 lines read, 0 queues restored, 0 services",
+      "<6>info SIGTERM: stopping"};
   ASSERT_GE(log_lines.size(), 3u) << server.out();
   EXPECT_EQ(log_lines[0], expected[0]);
   EXPECT_NE(std::find(log_lines.begin(), log_lines.end(), expected[1]), log_lines.end())
