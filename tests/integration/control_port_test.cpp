@@ -13,6 +13,7 @@
 
 #include "control_client.h"
 #include "server_process_fixture.h"
+#include "support/current_test_client.h"
 #include "smp/encoding/base64.h"
 
 namespace smp::test {
@@ -226,6 +227,37 @@ TEST_F(ControlPortTest, BlockMakesV1SendAndSubAnswerAuthUntilUnblocked) {
   expect_ok(sender->request("s3", q.sid, cmd::Send{bytes_of("after")}), "s3", q.sid);
   // The message delivered before the block is still unacknowledged; SUB delivers it again.
   expect_msg(other->request("sub", q.rid, cmd::Sub{}, q.key()), q, "sub", "before");
+  stop(*server);
+}
+
+// The current generation hears BLOCKED with the blocking info: the subscriber at once, then
+// SEND and SUB (ALPN smp/1, SMP 18).
+TEST_F(ControlPortTest, BlockMakesCurrentSendAndSubAnswerBlocked) {
+  init_with_control_port();
+  auto server = start_with_control_port();
+  auto recipient = CurrentTestClient::connect(port_, key_hash());
+  auto sender = CurrentTestClient::connect(port_, key_hash());
+  ASSERT_TRUE(recipient && sender);
+  CurrentQueue q = create_current_queue(*recipient);
+  ASSERT_EQ(q.sid.size(), 24u);
+  EXPECT_EQ(user()->ask("block " + id_text(q.sid) + " reason=content").substr(0, 17),
+            "ok, queue blocked");
+  auto told = recipient->receive();
+  ASSERT_TRUE(told);
+  EXPECT_EQ(told->err().code, errc::smp_blocked);
+  EXPECT_EQ(told->entity_id(), q.rid);
+  ASSERT_TRUE(told->err().blocking);
+  EXPECT_EQ(told->err().blocking->reason, protocol::BlockingReason::content);
+  auto send = sender->request("s", q.sid, cmd::Send{.body = bytes_of("blocked")});
+  ASSERT_TRUE(send);
+  EXPECT_EQ(send->err().code, errc::smp_blocked);
+  auto sub = recipient->request("sub", q.rid, cmd::Sub{}, q.key());
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(sub->err().code, errc::smp_blocked);
+  EXPECT_EQ(user()->ask("unblock " + id_text(q.sid)).substr(0, 20), "ok, queue unblocked,");
+  auto after = sender->request("s2", q.sid, cmd::Send{.body = bytes_of("after")});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->tag(), "OK");
   stop(*server);
 }
 

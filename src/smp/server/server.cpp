@@ -153,7 +153,6 @@ class Server::Impl {
   std::vector<std::uint16_t> ports_;          // guarded by mu_
   std::atomic<bool> stopping_{false};
   std::optional<transport::ssl::context> tls_;
-  std::optional<transport::ServerHandshakeIdentity> identity_;  // set by load_tls()
   std::vector<std::thread> threads_;
   std::vector<std::thread::id> thread_ids_;
   std::thread stopper_;  // runs shut_down() when stop() is called on a server thread
@@ -176,12 +175,6 @@ Result<void> Server::Impl::load_tls() {
                   cfg.ca_cert_file.string(), cfg.server_cert_file.string(),
                   cfg.server_key_file.string(), credentials.error().message());
     return credentials.error();
-  }
-  auto identity = transport::server_handshake_identity(*credentials);
-  if (!identity) {
-    spdlog::error("cannot use the server certificates for the handshake: {}",
-                  identity.error().message());
-    return identity.error();
   }
   auto context = transport::make_server_context(*credentials);
   if (!context) {
