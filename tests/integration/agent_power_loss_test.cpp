@@ -77,14 +77,13 @@ struct WireHeader {
 };
 
 // Opens the server's copy of a message for `rq` down to its ratchet header, trying the
-// receiving header keys of `ratchets`. nullopt when a layer does not open.
+// receiving header keys of `ratchets`. The server keeps a message as its sender sent it (it
+// encrypts it for the recipient only when it delivers it). nullopt when a layer does not open.
 std::optional<WireHeader> read_header(const ag::RcvQueue& rq,
                                       const std::vector<const ag::Ratchet*>& ratchets,
                                       const server::Message& m) {
-  client::ReceivedMessage received{Bytes(m.id.begin(), m.id.end()), m.timestamp, *m.body};
-  auto body = client::decrypt_message_body(rq.rcv_dh_secret.view(), received);
-  if (!body || !rq.e2e_dh_secret) return std::nullopt;
-  auto env = ag::decode_client_msg_envelope(*body);
+  if (!m.body || !rq.e2e_dh_secret) return std::nullopt;
+  auto env = ag::decode_client_msg_envelope(*m.body);
   auto key = crypto::CbKey::from_dh_secret(rq.e2e_dh_secret->view());
   if (!env || !key) return std::nullopt;
   auto cm = ag::open_client_message(*key, *env);
