@@ -16,16 +16,9 @@ if [ -n "${AUTOGROUP_NICE:-}" ]; then
 fi
 build=${BUILD_DIR:-build}
 rounds=${ROUNDS:-3}
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-export SMP_SERVER_CFG_PATH=$dir/etc SMP_SERVER_LOG_PATH=$dir/log
-"$build/bin/smp-server" init -a ED25519 --disable-store-log --no-password --host 127.0.0.1 \
-  --port 0 >/dev/null
+source "$(dirname "$0")/bench-server.sh"
+dir=$bench_dir
+bench_server_init -a ED25519 --disable-store-log --no-password --host 127.0.0.1 --port 0
 
 # One start of the server with `threads` threads and one bench run against it; prints one
 # line (the bench's JSON summary, or its error).
@@ -33,25 +26,16 @@ run_once() {
   local threads=$1 round=$2
   shift 2
   sed -i "s/^threads *[:=] .*/threads = $threads/" "$dir/etc/smp-server.ini"
-  rm -f "$dir/server.out"  # not the last start's address: the child truncates it too late
-  "$build/bin/smp-server" start >"$dir/server.out" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do
-    grep -qs "Server address" "$dir/server.out" && break
-    sleep 0.1
-  done
-  local address summary load
-  address=$(grep -so "smp://.*" "$dir/server.out" || true)
+  bench_server_start
+  local summary load
   load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)
-  if summary=$("$build/bin/smp-bench" scaling --server "$address" --server-pid "$pid" --quiet \
-                 "$@" 2>&1); then
+  if summary=$("$build/bin/smp-bench" scaling --server "$bench_address" --server-pid "$bench_pid" \
+                 --quiet "$@" 2>&1); then
     echo "threads=$threads round=$round load=$load $(tail -n 1 <<<"$summary")"
   else
     echo "failed: threads=$threads round=$round load=$load $(tr '\n' ' ' <<<"$summary")" >&2
   fi
-  kill "$pid"
-  wait "$pid" || true
-  pid=
+  bench_server_stop
 }
 
 : >"$dir/runs"

@@ -19,18 +19,16 @@ net::awaitable<Result<void>> StreamTransport::start(TlsRole role) {
   co_return co_await upgrade(role);
 }
 
-net::awaitable<Result<ByteView>> StreamTransport::read_block_view() {
-  auto block = co_await receive_block();
-  if (!block) co_return block.error();
-  std::span<std::uint8_t> padded = *block;
+Result<ByteView> StreamTransport::open_block(std::span<std::uint8_t> block) {
+  std::span<std::uint8_t> padded = block;
   if (BlockEncryption* encryption = block_encryption()) {
-    auto opened = encryption->open(*block);
-    if (!opened) co_return opened.error();
+    auto opened = encryption->open(block);
+    if (!opened) return opened.error();
     padded = *opened;
   }
   auto content = enc::unpad(padded);
-  if (!content) co_return make_error_code(errc::transport_large_msg);
-  co_return *content;
+  if (!content) return make_error_code(errc::transport_large_msg);
+  return *content;
 }
 
 net::awaitable<Result<void>> StreamTransport::write_block(ByteView content) {

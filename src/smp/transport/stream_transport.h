@@ -38,8 +38,6 @@ class StreamTransport : public BlockTransport {
   // After start(): the TLS handshake agreed on ALPN "smp/1" (the current generation).
   bool negotiated_current() const { return negotiated_current_; }
 
-  // Decrypts (block encryption) and unpads what receive_block() returns.
-  net::awaitable<Result<ByteView>> read_block_view() final;
   net::awaitable<Result<void>> write_block(ByteView content) final;
   // Valid from this call until write_prepared_block() completes; then it is released.
   std::span<std::uint8_t> write_buffer() final;
@@ -52,9 +50,11 @@ class StreamTransport : public BlockTransport {
  protected:
   StreamTransport() = default;
   virtual net::awaitable<Result<void>> upgrade(TlsRole role) = 0;
-  // The next whole 16384-byte block as it came, in a buffer the transport owns until the
-  // next call. Errors as read_block_view() but for errc::transport_large_msg.
-  virtual net::awaitable<Result<std::span<std::uint8_t>>> receive_block() = 0;
+  // For read_block_view(), once a whole 16384-byte block is in: decrypts it in place (block
+  // encryption) and removes the padding. A plain function, not a coroutine of its own: an
+  // idle connection's pending read then holds one coroutine frame, as before block
+  // encryption. Errors: errc::transport_large_msg.
+  Result<ByteView> open_block(std::span<std::uint8_t> block);
   // Sends one whole block as it is. Errors: errc::connection_closed, errc::network.
   virtual net::awaitable<Result<void>> send_block(ByteView block) = 0;
 

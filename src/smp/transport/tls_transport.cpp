@@ -20,8 +20,7 @@ class TlsTransport final : public StreamTransport {
   TlsStream& tls() override { return stream_; }
   const TlsStream& tls() const override { return stream_; }
 
- protected:
-  net::awaitable<Result<std::span<std::uint8_t>>> receive_block() override {
+  net::awaitable<Result<ByteView>> read_block_view() override {
     // The previous block's buffer goes back while the connection waits for the next one.
     read_buf_.release();
     if (!stream_.has_buffered_input()) {
@@ -41,9 +40,10 @@ class TlsTransport final : public StreamTransport {
       }
       co_return make_error_code(e);
     }
-    co_return buf;
+    co_return open_block(buf);
   }
 
+ protected:
   net::awaitable<Result<void>> upgrade(TlsRole) override { co_return Result<void>{}; }
 
   net::awaitable<Result<void>> send_block(ByteView block) override {

@@ -38,8 +38,7 @@ class WebSocketTransport final : public StreamTransport {
   TlsStream& tls() override { return ws_.next_layer(); }
   const TlsStream& tls() const override { return ws_.next_layer(); }
 
- protected:
-  net::awaitable<Result<std::span<std::uint8_t>>> receive_block() override {
+  net::awaitable<Result<ByteView>> read_block_view() override {
     // Beast may already hold the next frame's bytes, so no waiting for readability here;
     // the buffer is only allocated when the payload arrives, and given back meanwhile.
     read_buf_.clear();
@@ -50,9 +49,11 @@ class WebSocketTransport final : public StreamTransport {
       co_return make_error_code(errc::transport_bad_block);
     }
     auto data = read_buf_.data();
-    co_return std::span<std::uint8_t>(static_cast<std::uint8_t*>(data.data()), data.size());
+    co_return open_block(
+        std::span<std::uint8_t>(static_cast<std::uint8_t*>(data.data()), data.size()));
   }
 
+ protected:
   net::awaitable<Result<void>> upgrade(TlsRole role) override {
     error_code ec;
     if (role == TlsRole::client) {
