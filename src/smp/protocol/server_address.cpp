@@ -54,7 +54,15 @@ Result<SmpServer> parse_smp_server(std::string_view& in) {
   if (!rest.starts_with(kScheme)) return fail;
   rest.remove_prefix(kScheme.size());
   auto key_hash = enc::parse_b64url_token(rest);
-  if (!key_hash || !rest.starts_with('@')) return fail;
+  if (!key_hash) return fail;
+  // `:<password>` (the server's create_password, as `smp-server init` prints the address) is
+  // accepted and skipped: SMP v1 commands cannot carry it.
+  if (rest.starts_with(':')) {
+    const auto at = rest.find('@');
+    if (at == std::string_view::npos || at == 1) return fail;
+    rest.remove_prefix(at);
+  }
+  if (!rest.starts_with('@')) return fail;
   rest.remove_prefix(1);
   SMP_TRY(SrvLoc loc, parse_srv_loc(rest));
   in = rest;

@@ -56,6 +56,19 @@ TEST(SmpServerAddress, DecodesEveryStringVector) {
 
 const Bytes kHash(32, 0xab);
 
+// `smp-server init` prints the address with its create_password (the reference's form):
+// accepted, and the password skipped.
+TEST(SmpServerAddress, APasswordBeforeTheHostIsSkipped) {
+  std::string kh = enc::b64url_encode(kHash);
+  auto s = decode_smp_server("smp://" + kh + ":s3cret@example.com:5223");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->host, "example.com");
+  EXPECT_EQ(s->port, "5223");
+  EXPECT_EQ(s->key_hash, kHash);
+  EXPECT_FALSE(decode_smp_server("smp://" + kh + ":@example.com"));
+  EXPECT_FALSE(decode_smp_server("smp://" + kh + ":nohost"));
+}
+
 TEST(SmpServerAddress, HostTakesAnyByteButSeparators) {
   std::string kh = enc::b64url_encode(kHash);
   auto s = decode_smp_server("smp://" + kh + "@us?er@h\xe9st!:443");
