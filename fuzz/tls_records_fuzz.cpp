@@ -59,7 +59,9 @@ void open_stream(bool tls13, const std::uint8_t* data, std::size_t size) {
     check(opened->plaintext.size() + overhead <= *n);
     check(opened->plaintext.size() <= smp::transport::kMaxRecordPlaintext);
     if (opened->type == ContentType::handshake) {
-      if (smp::transport::parse_key_update(opened->plaintext)) check(reader.update_read_keys());
+      if (smp::transport::parse_key_update(opened->plaintext)) {
+        check(reader.update_read_keys().has_value());
+      }
     }
     at += *n;
   }
