@@ -15,6 +15,7 @@
 #include "smp/encoding/base64.h"
 #include "smp/protocol/error_type.h"
 #include "smp/protocol/forwarding.h"
+#include "smp/protocol/queue_info.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/server/random_ids.h"
 #include "smp/server/session.h"
@@ -62,15 +63,6 @@ protocol::SmpError proxy_error(protocol::ProxyErrorInfo::Kind kind) {
   return protocol::SmpError::proxy(std::move(info));
 }
 
-// ISO 8601 UTC with whole seconds, as aeson writes a UTCTime without a fraction.
-std::string iso_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -455,31 +447,28 @@ void Session::delete_notifier(const protocol::ReceivedCommand& rc, const QueueRe
   respond(rc).kind = Outgoing::Kind::ok;
 }
 
-// QUE: the queue's state for debugging, as the reference's QueueInfo JSON (no contents).
+// QUE: the queue's state for debugging, as the reference's QueueInfo (no contents).
 void Session::queue_info(const protocol::ReceivedCommand& rc, const QueueRecord& q) {
-  std::string json = "{\"qiSnd\":";
-  json += q.sender_key ? "true" : "false";
-  json += ",\"qiNtf\":";
-  json += q.notifier ? "true" : "false";
-  auto it = subscriptions_.find(q.recipient_id);
-  if (it != subscriptions_.end()) {
+  protocol::QueueInfo info{.sender_secured = q.sender_key.has_value(),
+                           .notifier = q.notifier.has_value()};
+  if (auto it = subscriptions_.find(q.recipient_id); it != subscriptions_.end()) {
     const Subscription& sub = it->second;
-    json += ",\"qiSub\":{\"qSubThread\":\"";
-    json += sub.by_get ? "prohibitSub" : sub.deferred ? "subPending" : "noSub";
-    json += "\"";
+    using Thread = protocol::QueueInfo::SubThread;
+    info.sub = protocol::QueueInfo::Sub{.thread = sub.by_get     ? Thread::prohibit_sub
+                                                  : sub.deferred ? Thread::sub_pending
+                                                                 : Thread::no_sub};
     if (sub.state == Subscription::State::delivered) {
-      json += ",\"qDelivered\":\"" + enc::b64_encode(view(sub.delivered_id)) + "\"";
+      info.sub->delivered_msg_id = to_bytes(view(sub.delivered_id));
     }
-    json += "}";
   }
   std::shared_ptr<MessageQueue> mq = ctx_.messages.find(q.recipient_id);
-  json += ",\"qiSize\":" + std::to_string(mq ? mq->size() : 0);
+  info.size = mq ? mq->size() : 0;
   if (auto head = mq ? mq->peek() : std::nullopt) {
-    json += ",\"qiMsg\":{\"msgId\":\"" + enc::b64_encode(view(head->id)) + "\",\"msgTs\":\"" +
-            iso_time(head->timestamp) + "\",\"msgType\":\"" +
-            (head->is_quota() ? "quota" : "message") + "\"}";
+    info.message = protocol::QueueInfo::Msg{.msg_id = to_bytes(view(head->id)),
+                                            .timestamp = head->timestamp,
+                                            .quota = head->is_quota()};
   }
-  json += "}";
+  const std::string json = protocol::encode_queue_info(info);
   respond_encoded(rc, msg::Info{.json = as_bytes(json)});
 }
 
