@@ -106,9 +106,12 @@ def string_seeds():
     write(t, "queue_short", 7, queue)
     write(t, "queue_versioned", 7, f"{server}/{sid}/#/?v=1-2&dh={dh}&x=1")
     write(t, "e2e", 8, e2e)
-    write(t, "invitation", 9,
+    write(t, "queue_info", 9,
+          '{"qiSnd":true,"qiNtf":false,"qiSub":{"qSubThread":"noSub","qDelivered":"AQID"},'
+          '"qiSize":1,"qiMsg":{"msgId":"AQID","msgTs":"2024-12-05T00:00:00Z","msgType":"quota"}}')
+    write(t, "invitation", 10,
           f"https://simplex.chat/invitation#/?v=1&smp={quote(queue)}&e2e={quote(e2e)}")
-    write(t, "contact", 9, f"simplex:/contact/#/?v=1-2&smp={quote(queue + ',' + queue)} info")
+    write(t, "contact", 10, f"simplex:/contact/#/?v=1-2&smp={quote(queue + ',' + queue)} info")
 
 
 def ratchet_seeds():

@@ -1,5 +1,5 @@
 // libFuzzer target for the text decoders: base64url / base64, query strings, version ranges,
-// keys, server addresses, queue URIs, E2E parameters and connection requests. The first input
+// keys, server addresses, queue URIs, E2E parameters, QueueInfo's JSON and connection requests. The first input
 // byte picks the decoder. Decoders must fail cleanly on garbage; whatever decodes must encode
 // to text that decodes to the same value (and for canonical forms, to the same text).
 #include <cstddef>
@@ -9,9 +9,10 @@
 
 #include "smp/agent/connection_request.h"
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/encoding/query_string.h"
 #include "smp/encoding/version.h"
+#include "smp/protocol/queue_info.h"
 #include "smp/protocol/queue_uri.h"
 #include "smp/protocol/server_address.h"
 
@@ -41,7 +42,7 @@ smp::protocol::SmpQueueUri short_form(smp::protocol::SmpQueueUri q) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 10) {
+  switch (data[0] % 11) {
     case 0:
       stable(text, smp::enc::b64url_decode, [](const smp::Bytes& b) { return smp::enc::b64url_encode(b); });
       break;
@@ -65,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 5:
-      stable(text, [](std::string_view t) { return smp::enc::decode_public_key_str(t, smp::crypto::kAnyAlgorithm); },
-             [](const smp::crypto::PublicKey& k) { return smp::enc::str_encode(k); });
+      stable(text, [](std::string_view t) { return smp::crypto::decode_public_key_str(t, smp::crypto::kAnyAlgorithm); },
+             [](const smp::crypto::PublicKey& k) { return smp::crypto::str_encode(k); });
       break;
     case 6: {
       auto s = smp::protocol::decode_smp_server(text);
@@ -84,6 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 8:
       stable(text, smp::agent::decode_e2e_params_uri,
              [](const smp::agent::E2ERatchetParamsUri& p) { return smp::agent::str_encode(p); });
+      break;
+    case 9:
+      stable(text, smp::protocol::parse_queue_info, smp::protocol::encode_queue_info);
       break;
     default: {
       std::string_view in = text;

@@ -22,12 +22,12 @@ AgentConfig agent_config_of(const AgentOptions& options) {
   return config;
 }
 
-server::AppResult<AgentFactory> make_agent_factory(const AgentOptions& options,
+AppResult<AgentFactory> make_agent_factory(const AgentOptions& options,
                                                    boost::asio::any_io_executor executor) {
   AgentConfig config = agent_config_of(options);
   auto store = SharedAgentStore::open(config.store_path, config.store_options);
   if (!store) {
-    return server::AppError{fmt::format("cannot open the agent database {}: {}",
+    return AppError{fmt::format("cannot open the agent database {}: {}",
                                         options.db_file.string(), store.error().message())};
   }
   return AgentFactory(

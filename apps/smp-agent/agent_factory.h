@@ -9,7 +9,7 @@
 #include "smp/agent/agent_config.h"
 #include "smp/agent/agent_options.h"
 #include "smp/agent/agent_session.h"
-#include "smp/server/app_error.h"
+#include "smp/common/app_error.h"
 
 namespace smp::agent {
 
@@ -20,7 +20,7 @@ AgentConfig agent_config_of(const AgentOptions& options);
 // Opens (or creates) the database file once, then makes the factory of the agents that the
 // executable's sessions use (one per client connection, all sharing that database), running
 // on `executor`. A database that cannot be opened is one line.
-server::AppResult<AgentFactory> make_agent_factory(const AgentOptions& options,
+AppResult<AgentFactory> make_agent_factory(const AgentOptions& options,
                                                    boost::asio::any_io_executor executor);
 
 }  // namespace smp::agent

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
-#include "smp/server/file_io.h"
+#include "smp/crypto/key_string.h"
+#include "smp/common/file_io.h"
 
 namespace smp::cli {
 
@@ -54,7 +54,7 @@ std::optional<crypto::PublicKey> public_key_field(const json::object& o, std::st
                                                   crypto::AlgorithmSet allowed) {
   auto text = text_field(o, name);
   if (!text) return std::nullopt;
-  auto key = enc::decode_public_key_str(*text, allowed);
+  auto key = crypto::decode_public_key_str(*text, allowed);
   if (!key) return std::nullopt;
   return *key;
 }
@@ -85,8 +85,8 @@ json::object write_queue(const RecipientQueue& q) {
   o["sender_id"] = b64(q.sender_id);
   o["recipient_key"] = private_key_text(q.recipient_key);
   o["dh_key"] = private_key_text(q.dh_key);
-  o["server_dh_key"] = enc::str_encode(q.server_dh_key);
-  if (q.sender_key) o["sender_key"] = enc::str_encode(*q.sender_key);
+  o["server_dh_key"] = crypto::str_encode(q.server_dh_key);
+  if (q.sender_key) o["sender_key"] = crypto::str_encode(*q.sender_key);
   return o;
 }
 
@@ -159,7 +159,7 @@ Result<void> KeyFile::save() const {
   std::string text = json::serialize(root);
   text.push_back('\n');
 
-  auto file = server::file_io::AtomicFile::create(path_);
+  auto file = file_io::AtomicFile::create(path_);
   if (!file) return file.error();
   auto written = file->write(text);
   secure_wipe(text.data(), text.size());

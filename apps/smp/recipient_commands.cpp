@@ -6,7 +6,7 @@
 #include "session.h"
 #include "smp/client/message_crypto.h"
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/protocol/queue_uri.h"
 
 namespace smp::cli {
@@ -82,7 +82,7 @@ int run_create(const Options& o, const std::string& server_text, std::string nam
 }
 
 int run_secure(const Options& o, const std::string& name, const std::string& sender_key_text) {
-  auto sender_key = enc::decode_public_key_str(sender_key_text, crypto::kSignatureAlgorithms);
+  auto sender_key = crypto::decode_public_key_str(sender_key_text, crypto::kSignatureAlgorithms);
   if (!sender_key) {
     return o.out.fail("bad_key",
                       "not a sender key: expected the base64url Ed25519/Ed448 public key that "

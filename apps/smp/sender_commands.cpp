@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "session.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/protocol/queue_uri.h"
 
 namespace smp::cli {
@@ -59,7 +59,7 @@ int run_sender_key(const Options& o, const std::string& queue, crypto::KeyAlgori
     if (!save_key_file(o, *file)) return 1;
     existing = file->find_sender(target->sender_id);
   }
-  std::string key_text = enc::str_encode(existing->sender_key.public_key());
+  std::string key_text = crypto::str_encode(existing->sender_key.public_key());
   o.out.emit(json::object{{"ok", true}, {"sender_key", key_text}, {"new", made}},
              fmt::format("{} sender key for this queue. Ask the recipient to run:\n"
                          "  smp secure --queue <name> --sender-key {}",

@@ -6,13 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "smp/server/server_identity.h"
+#include "smp/transport/credential_files.h"
 
 namespace smp::agent {
 
 namespace fs = std::filesystem;
-using server::AppError;
-using server::AppResult;
 
 namespace {
 
@@ -57,7 +55,7 @@ AppResult<void> create_credentials(const fs::path& dir) {
   // The key first: a start interrupted half-way leaves a folder that the next start refuses
   // (some files missing) rather than one whose certificate has no key.
   auto failed = [&](const fs::path& file, const error_code& ec) {
-    return AppError{"cannot write " + server::describe_file_error(file, ec)};
+    return AppError{"cannot write " + transport::describe_file_error(file, ec)};
   };
   if (auto r = transport::write_private_key_file(dir / kAgentKeyFile, set->server_key_pem); !r) {
     return failed(dir / kAgentKeyFile, r.error());
@@ -107,11 +105,11 @@ AppResult<AgentCredentials> load_or_create_agent_credentials(const fs::path& dir
   }
 
   auto tls =
-      server::load_tls_credentials(dir / kCaCertFile, dir / kAgentCertFile, dir / kAgentKeyFile);
+      transport::load_tls_credentials(dir / kCaCertFile, dir / kAgentCertFile, dir / kAgentKeyFile);
   if (!tls) return tls.error();
   auto hash = transport::key_hash_of_certificate_file(dir / kCaCertFile);
   if (!hash) {
-    return AppError{"cannot read " + server::describe_file_error(dir / kCaCertFile, hash.error())};
+    return AppError{"cannot read " + transport::describe_file_error(dir / kCaCertFile, hash.error())};
   }
   AgentCredentials out;
   out.tls = std::move(*tls);

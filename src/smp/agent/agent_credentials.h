@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "smp/common/bytes.h"
-#include "smp/server/app_error.h"
+#include "smp/common/app_error.h"
 #include "smp/transport/certificates.h"
 #include "smp/transport/tls.h"
 
@@ -39,7 +39,7 @@ struct AgentCredentials {
 // present and others missing (named); a file that cannot be read (named, with the OS
 // reason); certificates that are not one certificate each or a key that does not match
 // agent.crt.
-server::AppResult<AgentCredentials> load_or_create_agent_credentials(
+AppResult<AgentCredentials> load_or_create_agent_credentials(
     const std::filesystem::path& dir);
 
 }  // namespace smp::agent

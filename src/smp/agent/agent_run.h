@@ -13,13 +13,13 @@
 
 #include "smp/agent/agent_options.h"
 #include "smp/agent/agent_session.h"
-#include "smp/server/app_error.h"
+#include "smp/common/app_error.h"
 
 namespace smp::agent {
 
 // Makes the factory of the agents the sessions use; they run on `executor` (an io_context
 // with one thread). A failure (say, a database that cannot be opened) is one line.
-using AgentFactoryMaker = std::function<server::AppResult<AgentFactory>(
+using AgentFactoryMaker = std::function<AppResult<AgentFactory>(
     const AgentOptions& options, boost::asio::any_io_executor executor)>;
 
 // Blocks until a signal stops the agent. Returns 0 after a clean stop, 1 when it could not

@@ -195,17 +195,17 @@ AgentServer::AgentServer(net::io_context& io, AgentServerConfig config,
 
 AgentServer::~AgentServer() { stop(); }
 
-server::AppResult<void> AgentServer::start() {
+AppResult<void> AgentServer::start() {
   State& s = *state_;
   std::lock_guard lock(s.mu);
-  if (s.started || s.stopping) return server::AppError{"the agent server was already started"};
+  if (s.started || s.stopping) return AppError{"the agent server was already started"};
   auto context = transport::make_server_context(s.credentials);
   if (!context) {
-    return server::AppError{"cannot use the agent's TLS credentials: " + context.error().message()};
+    return AppError{"cannot use the agent's TLS credentials: " + context.error().message()};
   }
   s.tls.emplace(std::move(*context));
   auto listening = transport::listen_on(s.acceptor, s.config.host, s.config.port);
-  if (!listening) return server::AppError{listening.error()};
+  if (!listening) return AppError{listening.error()};
   boost::system::error_code ec;
   s.port = s.acceptor.local_endpoint(ec).port();
   s.started = true;

@@ -18,7 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "smp/agent/agent_session.h"
-#include "smp/server/app_error.h"
+#include "smp/common/app_error.h"
 #include "smp/transport/tls.h"
 
 namespace smp::agent {
@@ -47,7 +47,7 @@ class AgentServer {
   // Makes the TLS context, binds and starts accepting. Errors, one line each: credentials
   // that do not load or match; a host that does not resolve or a port that cannot be bound
   // ("cannot listen on 127.0.0.1:5224: Address already in use"); a second call.
-  server::AppResult<void> start();
+  AppResult<void> start();
 
   // The bound port (the actual one when config.port is 0); 0 before start().
   std::uint16_t port() const;

@@ -1,6 +1,6 @@
 #include "smp/agent/e2e_params.h"
 
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/encoding/query_string.h"
 
 namespace smp::agent {
@@ -41,7 +41,7 @@ Result<E2ERatchetParams> decode_e2e_params(ByteView in) {
 std::string str_encode(const E2ERatchetParamsUri& params) {
   return enc::render_query(
       {{"v", enc::str_encode(params.versions)},
-       {"x3dh", enc::str_encode(params.key1) + "," + enc::str_encode(params.key2)}},
+       {"x3dh", crypto::str_encode(params.key1) + "," + crypto::str_encode(params.key2)}},
       enc::Escaping::none);
 }
 
@@ -56,8 +56,8 @@ Result<E2ERatchetParamsUri> decode_e2e_params_uri(std::string_view text) {
   // Exactly two keys: a third item would leave a ',' inside the second, which no key text has.
   std::size_t comma = x3dh->find(',');
   if (!versions || comma == std::string_view::npos) return fail;
-  auto key1 = enc::decode_public_key_str(x3dh->substr(0, comma), crypto::kDhX448);
-  auto key2 = enc::decode_public_key_str(x3dh->substr(comma + 1), crypto::kDhX448);
+  auto key1 = crypto::decode_public_key_str(x3dh->substr(0, comma), crypto::kDhX448);
+  auto key2 = crypto::decode_public_key_str(x3dh->substr(comma + 1), crypto::kDhX448);
   if (!key1 || !key2) return fail;
   return E2ERatchetParamsUri{*versions, *key1, *key2};
 }

@@ -1,6 +1,6 @@
-// AppError: why an smp-server command could not go on, as the one line the operator reads
-// (naming the file, setting or port at fault). Used where a bare error code would not say
-// enough; library APIs keep returning Result<T>.
+// AppError: why an application command (smp-server, smp-agent) could not go on, as the one
+// line the operator reads (naming the file, setting or port at fault). Used where a bare error
+// code would not say enough; library APIs keep returning Result<T>.
 //
 // Plain copyable values; thread-safe.
 #pragma once
@@ -8,7 +8,7 @@
 #include <boost/system/result.hpp>
 #include <string>
 
-namespace smp::server {
+namespace smp {
 
 struct AppError {
   std::string message;
@@ -17,4 +17,4 @@ struct AppError {
 template <class T>
 using AppResult = boost::system::result<T, AppError>;
 
-}  // namespace smp::server
+}  // namespace smp

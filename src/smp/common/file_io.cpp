@@ -1,4 +1,4 @@
-#include "smp/server/file_io.h"
+#include "smp/common/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <system_error>
 
-namespace smp::server::file_io {
+namespace smp::file_io {
 namespace {
 
 constexpr std::size_t kBufferSize = 1 << 16;
@@ -159,4 +159,4 @@ Result<void> AtomicFile::commit() {
   return sync_parent_dir(path_);
 }
 
-}  // namespace smp::server::file_io
+}  // namespace smp::file_io

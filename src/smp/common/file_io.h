@@ -1,6 +1,6 @@
-// POSIX file helpers for the store log and the saved messages: an owned descriptor, whole
-// writes, fsync of a file and of its directory, and AtomicFile (write <path>.tmp, fsync,
-// rename over <path>, fsync the directory). errno becomes errc::io_error here, once.
+// POSIX file helpers for the store log, the saved messages and key files: an owned
+// descriptor, whole writes, fsync of a file and of its directory, and AtomicFile (write
+// <path>.tmp, fsync, rename over <path>, fsync the directory). errno becomes errc::io_error here, once.
 // Not thread-safe objects; Fd and AtomicFile are move-only owners of their descriptor.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include "smp/common/error.h"
 
-namespace smp::server::file_io {
+namespace smp::file_io {
 
 class Fd {
  public:
@@ -82,4 +82,4 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-}  // namespace smp::server::file_io
+}  // namespace smp::file_io

@@ -11,16 +11,15 @@
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
 
-namespace smp::enc {
+namespace smp::crypto {
 
-std::string str_encode(const crypto::PublicKey& key);
+std::string str_encode(const PublicKey& key);
 // The same text appended to `out`.
-void str_encode_append(std::string& out, const crypto::PublicKey& key);
+void str_encode_append(std::string& out, const PublicKey& key);
 
 // From the front of `in`; errc::bad_base64, bad_der or wrong_algorithm; `in` unchanged on error.
-Result<crypto::PublicKey> parse_public_key(std::string_view& in, crypto::AlgorithmSet allowed);
+Result<PublicKey> parse_public_key(std::string_view& in, AlgorithmSet allowed);
 // The whole text must be one key (errc::trailing_bytes otherwise).
-Result<crypto::PublicKey> decode_public_key_str(std::string_view text,
-                                                crypto::AlgorithmSet allowed);
+Result<PublicKey> decode_public_key_str(std::string_view text, AlgorithmSet allowed);
 
-}  // namespace smp::enc
+}  // namespace smp::crypto

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/encoding/query_string.h"
 
 namespace smp::protocol {
@@ -16,7 +16,7 @@ bool skip(std::string_view& in, char c) {
 }
 
 std::optional<crypto::PublicKey> dh_key(std::string_view& in) {
-  auto key = enc::parse_public_key(in, crypto::kDhX25519);
+  auto key = crypto::parse_public_key(in, crypto::kDhX25519);
   if (!key) return std::nullopt;
   return key.value();
 }
@@ -40,7 +40,7 @@ std::optional<std::pair<enc::VersionRange, crypto::PublicKey>> parse_fragment(st
   if (!key) {
     auto dh = enc::query_param(query, "dh");
     if (!dh) return std::nullopt;
-    auto k = enc::decode_public_key_str(*dh, crypto::kDhX25519);
+    auto k = crypto::decode_public_key_str(*dh, crypto::kDhX25519);
     if (!k) return std::nullopt;
     key = k.value();
   }
@@ -51,7 +51,7 @@ std::optional<std::pair<enc::VersionRange, crypto::PublicKey>> parse_fragment(st
 
 std::string str_encode(const SmpQueueUri& uri) {
   return str_encode(uri.server) + "/" + enc::b64url_encode(uri.sender_id) + "#" +
-         enc::str_encode(uri.dh_public_key);
+         crypto::str_encode(uri.dh_public_key);
 }
 
 Result<SmpQueueUri> decode_queue_uri(std::string_view text) {

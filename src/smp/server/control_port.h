@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "smp/server/app_error.h"
+#include "smp/common/app_error.h"
 #include "smp/server/control_session.h"
 #include "smp/server/server_control.h"
 

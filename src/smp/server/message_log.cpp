@@ -10,7 +10,7 @@
 #include "smp/crypto/cbox.h"
 #include "smp/encoding/base64.h"
 #include "smp/protocol/wire_format.h"
-#include "smp/server/file_io.h"
+#include "smp/common/file_io.h"
 #include "smp/server/log_text.h"
 
 namespace smp::server {

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "smp/server/app_error.h"
+#include "smp/common/app_error.h"
 #include "smp/server/stats_reporter.h"
 
 namespace smp::server {

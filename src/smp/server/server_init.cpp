@@ -10,6 +10,7 @@
 #include "smp/server/random_ids.h"
 #include "smp/server/server_identity.h"
 #include "smp/server/server_ini.h"
+#include "smp/transport/credential_files.h"
 
 namespace smp::server {
 
@@ -106,7 +107,7 @@ AppResult<Bytes> create_identity(const ServerPaths& paths, const InitOptions& op
   Bytes key_hash(hash->begin(), hash->end());
   if (auto written = transport::write_fingerprint_file(paths.fingerprint_file(), key_hash);
       !written) {
-    return AppError{"cannot write " + describe_file_error(paths.fingerprint_file(), written.error())};
+    return AppError{"cannot write " + transport::describe_file_error(paths.fingerprint_file(), written.error())};
   }
   return key_hash;
 }

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "smp/common/try.h"
-#include "smp/server/file_io.h"
+#include "smp/common/file_io.h"
 #include "smp/server/log_text.h"
 #include "smp/server/store_log_backups.h"
 

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "smp/encoding/iso8601.h"
-#include "smp/server/file_io.h"
+#include "smp/common/file_io.h"
 
 namespace smp::server {
 

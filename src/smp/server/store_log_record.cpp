@@ -9,7 +9,7 @@
 
 #include "smp/common/try.h"
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/server/log_text.h"
 
 namespace smp::server {
@@ -24,7 +24,7 @@ using log_text::parse_signed_decimal;
 // --- parsing ---------------------------------------------------------------------------------
 
 Result<crypto::PublicKey> parse_key(std::string_view& in) {
-  return enc::parse_public_key(in, kAuthKeyAlgorithms);
+  return crypto::parse_public_key(in, kAuthKeyAlgorithms);
 }
 
 // The rest of a NonEmpty key list after its first key: more keys, each after a ','.
@@ -316,10 +316,10 @@ void append_id(std::string& out, const QueueId& id) { enc::b64url_encode_append(
 
 void append_keys(std::string& out, const crypto::PublicKey& first,
                  const std::vector<crypto::PublicKey>& more) {
-  enc::str_encode_append(out, first);
+  crypto::str_encode_append(out, first);
   for (const auto& k : more) {
     out += ',';
-    enc::str_encode_append(out, k);
+    crypto::str_encode_append(out, k);
   }
 }
 
@@ -339,7 +339,7 @@ void append_blocking(std::string& out, const BlockingInfo& info) {
 void append_notifier(std::string& out, const NotifierCredentials& n) {
   append_id(out, n.notifier_id);
   out += ' ';
-  enc::str_encode_append(out, n.notifier_key);
+  crypto::str_encode_append(out, n.notifier_key);
   out += ' ';
   enc::b64url_encode_append(out, n.dh_secret ? n.dh_secret->view() : DhSecret25519().view());
   if (n.service_id) {
@@ -375,7 +375,7 @@ struct Appender {
     out += " sid=";
     append_id(out, q.sender_id);
     out += " sk=";
-    if (q.sender_key) enc::str_encode_append(out, *q.sender_key);
+    if (q.sender_key) crypto::str_encode_append(out, *q.sender_key);
     if (q.mode) {
       out += " queue_mode=";
       out += text_of(*q.mode, kQueueModes);
@@ -415,7 +415,7 @@ struct Appender {
   void operator()(const StoreLogSecure& r) const {
     rid("SECURE", r.rid);
     out += ' ';
-    enc::str_encode_append(out, r.key);
+    crypto::str_encode_append(out, r.key);
   }
   void operator()(const StoreLogKeys& r) const {
     rid("KEYS", r.rid);

@@ -80,7 +80,7 @@ TEST(AgentCredentials, AnExistingEmptyDirectoryGetsNewFiles) {
   EXPECT_EQ(mode_of(tmp.path()), 0750u) << "an operator's directory keeps its mode";
 }
 
-void expect_one_line(const server::AppError& e, std::string_view fragment) {
+void expect_one_line(const AppError& e, std::string_view fragment) {
   EXPECT_NE(e.message.find(fragment), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.message;
 }

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/encoding/query_string.h"
 #include "support/vectors.h"
 
@@ -220,8 +220,8 @@ TEST_F(ConnectionRequestForms, RejectsMalformedRequests) {
   std::string v = "1";
   std::string smp = protocol::str_encode(inv.queues[0]);
   std::string e2e = str_encode(*inv.e2e);
-  std::string x448 = enc::str_encode(inv.e2e->key1);
-  std::string x25519 = enc::str_encode(inv.queues[0].dh_public_key);
+  std::string x448 = crypto::str_encode(inv.e2e->key1);
+  std::string x25519 = crypto::str_encode(inv.queues[0].dh_public_key);
   for (const std::string& text : std::vector<std::string>{
            "",
            "https://simplex.chat/invitation",

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "smp/agent/ratchet_vectors.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/encoding/query_string.h"
 #include "support/vectors.h"
 
@@ -60,7 +60,7 @@ TEST(E2eParams, UriFormMatchesTheReference) {
 
 TEST(E2eParams, UriRendersWithoutEscapingAndParsesEscapedTextToo) {
   E2ERatchetParamsUri p = to_uri(random_params(), enc::VersionRange::of(1, 2));
-  std::string keys = enc::str_encode(p.key1) + "," + enc::str_encode(p.key2);
+  std::string keys = crypto::str_encode(p.key1) + "," + crypto::str_encode(p.key2);
   EXPECT_EQ(str_encode(p), "v=1-2&x3dh=" + keys);
   EXPECT_EQ(decode_e2e_params_uri(str_encode(p)).value(), p);
   EXPECT_EQ(decode_e2e_params_uri(enc::render_query({{"v", "1-2"}, {"x3dh", keys}})).value(), p);
@@ -69,8 +69,8 @@ TEST(E2eParams, UriRendersWithoutEscapingAndParsesEscapedTextToo) {
 }
 
 TEST(E2eParams, UriParserRefusesMalformedText) {
-  auto x448 = enc::str_encode(crypto::generate_key_pair(KeyAlgorithm::x448).public_key);
-  auto x25519 = enc::str_encode(crypto::generate_key_pair(KeyAlgorithm::x25519).public_key);
+  auto x448 = crypto::str_encode(crypto::generate_key_pair(KeyAlgorithm::x448).public_key);
+  auto x25519 = crypto::str_encode(crypto::generate_key_pair(KeyAlgorithm::x25519).public_key);
   for (const std::string& text : std::vector<std::string>{
            "", "v=1",
            "x3dh=" + x448 + "," + x448,                    // no v

@@ -1,16 +1,17 @@
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 
 #include <gtest/gtest.h>
 
 #include "smp/encoding/base64.h"
 #include "support/vectors.h"
 
-namespace smp::enc {
+namespace smp::crypto {
 namespace {
 
 using crypto::KeyAlgorithm;
 using test::hex;
 using test::str;
+using enc::b64url_encode;
 
 TEST(KeyString, EncodesAndParsesEveryVectorKey) {
   SMP_LOAD_VECTORS(v, "keys.json");
@@ -96,4 +97,4 @@ TEST(KeyString, RejectsMalformedText) {
 }
 
 }  // namespace
-}  // namespace smp::enc
+}  // namespace smp::crypto

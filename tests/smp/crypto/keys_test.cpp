@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/crypto/crypto_vectors.h"
 #include "smp/encoding/binary.h"
 #include "support/vectors.h"
@@ -76,7 +76,7 @@ TEST(Keys, EveryVectorKeyEncodesAndDecodesExactly) {
     auto pkcs8_back = enc::b64url_decode(pkcs8_text);
     ASSERT_TRUE(pkcs8_back);
     EXPECT_EQ(to_hex(pkcs8_back.value()), to_hex(hex(c.at("private_pkcs8_der"))));
-    auto pub_back = enc::decode_public_key_str(smp::test::str(c.at("public_str_encoded")), {alg});
+    auto pub_back = crypto::decode_public_key_str(smp::test::str(c.at("public_str_encoded")), {alg});
     ASSERT_TRUE(pub_back);
     EXPECT_EQ(pub_back.value(), pub.value());
   }

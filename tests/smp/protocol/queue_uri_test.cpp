@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "support/vectors.h"
 
 namespace smp::protocol {
@@ -72,7 +72,7 @@ class SmpQueueUriForms : public ::testing::Test {
   const crypto::PublicKey dh_ = crypto::generate_key_pair(KeyAlgorithm::x25519).public_key;
 
   std::string prefix() const { return str_encode(server_) + "/" + enc::b64url_encode(sender_id_); }
-  std::string key() const { return enc::str_encode(dh_); }
+  std::string key() const { return crypto::str_encode(dh_); }
 };
 
 TEST_F(SmpQueueUriForms, AcceptsEveryDocumentedVariant) {
@@ -95,7 +95,7 @@ TEST_F(SmpQueueUriForms, AcceptsEveryDocumentedVariant) {
 
 TEST_F(SmpQueueUriForms, KeyAfterHashWinsOverDhParameter) {
   auto other = crypto::generate_key_pair(KeyAlgorithm::x25519).public_key;
-  auto got = decode_queue_uri(prefix() + "#" + key() + "/?v=1-3&dh=" + enc::str_encode(other));
+  auto got = decode_queue_uri(prefix() + "#" + key() + "/?v=1-3&dh=" + crypto::str_encode(other));
   ASSERT_TRUE(got);
   EXPECT_EQ(got.value().dh_public_key, dh_);
   EXPECT_EQ(got.value().client_versions, enc::VersionRange::of(1, 3));
@@ -103,7 +103,7 @@ TEST_F(SmpQueueUriForms, KeyAfterHashWinsOverDhParameter) {
 
 TEST_F(SmpQueueUriForms, RejectsWrongKeyAlgorithm) {
   for (KeyAlgorithm alg : {KeyAlgorithm::x448, KeyAlgorithm::ed25519, KeyAlgorithm::ed448}) {
-    std::string wrong = enc::str_encode(crypto::generate_key_pair(alg).public_key);
+    std::string wrong = crypto::str_encode(crypto::generate_key_pair(alg).public_key);
     EXPECT_FALSE(decode_queue_uri(prefix() + "#" + wrong)) << wrong;
     EXPECT_FALSE(decode_queue_uri(prefix() + "#/?v=1&dh=" + wrong)) << wrong;
     EXPECT_FALSE(decode_queue_uri(prefix() + "#" + wrong + "/?v=1&dh=" + key())) << wrong;

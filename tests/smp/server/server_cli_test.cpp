@@ -11,6 +11,7 @@
 #include "smp/server/server_identity.h"
 #include "smp/server/server_ini.h"
 #include "smp/server/server_paths.h"
+#include "smp/transport/credential_files.h"
 #include "support/temp_dir.h"
 
 namespace smp::server {
@@ -82,7 +83,7 @@ TEST(ServerCli, InitWithFlagsUsesTheGivenDirectoriesAndOptions) {
                   "--config-dir", paths.config_dir.string(), "--log-dir", paths.log_dir.string()});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(fs::exists(paths.ini_file()));
-  auto name = certificate_common_name(paths.server_cert_file());
+  auto name = transport::certificate_common_name(paths.server_cert_file());
   ASSERT_TRUE(name.has_value());
   EXPECT_EQ(*name, "smp.example.com");
   EXPECT_NE(r.out.find("@smp.example.com:15224\n"), std::string::npos) << r.out;

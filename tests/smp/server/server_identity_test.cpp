@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "smp/server/server_init.h"
+#include "smp/transport/credential_files.h"
 #include "support/temp_dir.h"
 
 namespace smp::server {
@@ -82,7 +83,7 @@ TEST_F(ServerIdentityTest, KeyOfAnotherServerIsRefused) {
 TEST_F(ServerIdentityTest, GarbledCertificateIsAnError) {
   std::ofstream(paths_.server_cert_file()) << "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
   EXPECT_FALSE(load_error().empty());
-  auto name = certificate_common_name(paths_.server_cert_file());
+  auto name = transport::certificate_common_name(paths_.server_cert_file());
   EXPECT_FALSE(name.has_value());
 }
 

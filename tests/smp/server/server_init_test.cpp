@@ -8,6 +8,7 @@
 
 #include "smp/server/server_identity.h"
 #include "smp/server/server_ini.h"
+#include "smp/transport/credential_files.h"
 #include "support/temp_dir.h"
 
 namespace smp::server {
@@ -143,7 +144,7 @@ TEST_F(ServerInitTest, FqdnBecomesTheCertificateName) {
   InitOptions options;
   options.fqdn = "smp.example.com";
   ASSERT_EQ(init(options), 0) << err_.str();
-  auto name = certificate_common_name(paths_.server_cert_file());
+  auto name = transport::certificate_common_name(paths_.server_cert_file());
   ASSERT_TRUE(name.has_value());
   EXPECT_EQ(*name, "smp.example.com");
   EXPECT_NE(out_.str().find("@smp.example.com\n"), std::string::npos) << out_.str();

@@ -8,7 +8,7 @@
 
 #include "server_test_util.h"
 #include "smp/encoding/base64.h"
-#include "smp/encoding/key_string.h"
+#include "smp/crypto/key_string.h"
 #include "smp/server/store_log_backups.h"
 #include "support/vectors.h"
 
@@ -125,17 +125,17 @@ TEST(StoreLogFormat, WritesTheReferenceLayout) {
   QueueRecord q = make_queue(2);
   std::string rid = enc::b64url_encode(view(q.recipient_id));
   std::string sid = enc::b64url_encode(view(q.sender_id));
-  std::string rk = enc::str_encode(q.recipient_key);
+  std::string rk = crypto::str_encode(q.recipient_key);
   std::string rdh = enc::b64url_encode(q.recipient_dh_secret.view());
   // An SMP v1 queue: the same line as before 6.5.5's fields (they are all absent).
   EXPECT_EQ(format_store_log_record(StoreLogCreate{q}),
             "CREATE rid=" + rid + " rk=" + rk + " rdh=" + rdh + " sid=" + sid + " sk=");
   crypto::PublicKey sk = make_key(3);
   EXPECT_EQ(format_store_log_record(StoreLogSecure{q.recipient_id, sk}),
-            "SECURE " + rid + " " + enc::str_encode(sk));
+            "SECURE " + rid + " " + crypto::str_encode(sk));
   // A v1 notifier has no DH secret: 32 zero bytes stand for it.
   EXPECT_EQ(format_store_log_record(StoreLogNotifier{q.recipient_id, {q.sender_id, sk}}),
-            "NOTIFIER " + rid + " " + sid + " " + enc::str_encode(sk) + " " +
+            "NOTIFIER " + rid + " " + sid + " " + crypto::str_encode(sk) + " " +
                 enc::b64url_encode(Bytes(32, 0)));
   EXPECT_EQ(format_store_log_record(StoreLogDelete{q.recipient_id}), "DELETE " + rid);
   EXPECT_EQ(format_store_log_record(StoreLogSuspend{q.recipient_id}), "SUSPEND " + rid);
@@ -321,7 +321,7 @@ TEST(StoreLogParse, RejectsMalformedNewRecords) {
                                           " role=Q cert= cert_hash=q6urqw== created_at=0")),
             errc::bad_syntax);
   // X448 never authorizes.
-  std::string x448 = enc::str_encode(make_key(1, crypto::KeyAlgorithm::x448));
+  std::string x448 = crypto::str_encode(make_key(1, crypto::KeyAlgorithm::x448));
   EXPECT_EQ(error_of(parse_store_log_line("SECURE " + r + " " + x448)), errc::wrong_algorithm);
 }
 
@@ -373,7 +373,7 @@ TEST(StoreLogParse, RejectsMalformedLines) {
   EXPECT_EQ(error_of(parse_store_log_line("SECURE " + rid + " " + key.substr(0, 40))),
             errc::bad_der);
   // An X448 key where an authorization key belongs.
-  std::string x448 = enc::str_encode(make_key(1, crypto::KeyAlgorithm::x448));
+  std::string x448 = crypto::str_encode(make_key(1, crypto::KeyAlgorithm::x448));
   EXPECT_EQ(error_of(parse_store_log_line("SECURE " + rid + " " + x448)), errc::wrong_algorithm);
   EXPECT_EQ(error_of(parse_store_log_line("NOTIFIER " + rid + " " + key)), errc::bad_syntax);
   EXPECT_EQ(error_of(parse_store_log_line(ex + " ")), errc::trailing_bytes);
@@ -965,8 +965,8 @@ void expect_reference_queues(const QueueStore& store, const std::vector<std::str
       return line->substr(from, line->find(' ', from) - from);
     };
     EXPECT_EQ(enc::b64url_encode(view(q->sender_id)), field("sid"));
-    EXPECT_EQ(enc::str_encode(q->recipient_key), field("rk"));
-    EXPECT_EQ(enc::str_encode(*q->sender_key), field("sk"));
+    EXPECT_EQ(crypto::str_encode(q->recipient_key), field("rk"));
+    EXPECT_EQ(crypto::str_encode(*q->sender_key), field("sk"));
     EXPECT_EQ(enc::b64url_encode(q->recipient_dh_secret.view()), field("rdh"));
     EXPECT_EQ(store.by_sender(q->sender_id), q);
   }
