@@ -60,6 +60,28 @@ TEST_F(ServerCommandsTest, NewRequiresSignatureByTheNewRecipientKey) {
              errc::smp_cmd_no_auth, "u", {});
 }
 
+// A server with a create_password, or one that takes no new queues, refuses v1's NEW (which
+// cannot carry the password).
+TEST(ServerCommandsNewQueues, APasswordOrNewQueuesOffRefuseV1New) {
+  for (bool with_password : {true, false}) {
+    TestServer server([&](server::ServerConfig& cfg) {
+      if (with_password) {
+        cfg.new_queue_basic_auth = std::string("s3cret");
+      } else {
+        cfg.allow_new_queues = false;
+      }
+    });
+    ASSERT_TRUE(server.started());
+    auto c = server.connect();
+    ASSERT_TRUE(c);
+    auto rk = crypto::generate_key_pair(crypto::KeyAlgorithm::ed25519);
+    auto dh = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519);
+    expect_err(c->request("n", {}, cmd::New{rk.public_key, dh.public_key}, &rk.private_key),
+               errc::smp_auth, "n", {});
+    EXPECT_EQ(server.queues().size(), 0u) << with_password;
+  }
+}
+
 TEST_F(ServerCommandsTest, Ed448RecipientAndSenderKeysWork) {
   auto c = server_.connect();
   ASSERT_TRUE(c);

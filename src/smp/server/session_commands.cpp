@@ -79,6 +79,9 @@ void Session::dispatch(const protocol::ReceivedCommand& rc, const protocol::Comm
 
   if (const auto* c = std::get_if<cmd::New>(&command)) {
     if (!verify_signature(rc, c->rcv_key)) return auth_error();
+    // SMP v1's NEW has no field for the server's create_password: a server that asks for one
+    // (or takes no new queues) refuses it, as it refuses a current NEW without the password.
+    if (!ctx_.config.allow_new_queues || ctx_.config.new_queue_basic_auth) return auth_error();
     return create_queue(rc, *c);
   }
   if (std::holds_alternative<cmd::Ping>(command)) {
