@@ -103,8 +103,10 @@ def string_seeds():
     write(t, "version_range", 4, "1-2")
     write(t, "key", 5, k1)
     write(t, "server", 6, server)
+    write(t, "server_password", 6, f"smp://{kh}:s3cret@relay.example.net:5223")
     write(t, "queue_short", 7, queue)
     write(t, "queue_versioned", 7, f"{server}/{sid}/#/?v=1-2&dh={dh}&x=1")
+    write(t, "queue_mode", 7, f"{server}/{sid}#/?v=1-4&dh={quote(dh)}&q=m&k=s")
     write(t, "e2e", 8, e2e)
     write(t, "queue_info", 9,
           '{"qiSnd":true,"qiNtf":false,"qiSub":{"qSubThread":"noSub","qDelivered":"AQID"},'

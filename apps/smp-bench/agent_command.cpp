@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "smp/common/heap_tuning.h"
+#include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
 
 namespace smp::bench {
@@ -16,15 +17,16 @@ using crypto::KeyAlgorithm;
 // The agent's largest user message (spec §7.7).
 constexpr std::size_t kMaxAgentMessage = 15811;
 
+// The agent speaks SMP v1 (its invitations carry v1 queue URIs).
 std::string result_json(const AgentBenchOptions& o, const AgentBenchResult& r) {
   std::string json = fmt::format(
-      "{{\"mode\":\"agent\",\"sent\":{},\"delivered\":{},\"errors\":{},"
+      "{{\"mode\":\"agent\",\"smp_version\":{},\"sent\":{},\"delivered\":{},\"errors\":{},"
       "\"msgs_per_s\":{:.1f},\"p50_ms\":{:.3f},\"p90_ms\":{:.3f},\"p99_ms\":{:.3f},"
       "\"connections\":{},\"size\":{},\"alg\":\"{}\",\"burst\":{},"
       "\"join_con_p50_ms\":{:.1f},\"join_con_max_ms\":{:.1f},\"handshake_s\":{:.3f},"
       "\"sqlite_bytes_per_conn\":{:.0f},\"agents_cpu_us_per_msg\":{:.1f},"
       "\"wal_syncs_per_msg\":{:.3f}",
-      r.sent, r.delivered, r.errors, r.msgs_per_s, r.p50_ms, r.p90_ms, r.p99_ms, o.connections,
+      protocol::kSmpV1, r.sent, r.delivered, r.errors, r.msgs_per_s, r.p50_ms, r.p90_ms, r.p99_ms, o.connections,
       o.size, crypto::algorithm_name(o.alg), o.burst ? "true" : "false", r.join_con_p50_ms,
       r.join_con_max_ms, r.handshake_seconds, r.sqlite_bytes_per_conn, r.agents_cpu_us_per_msg,
       r.wal_syncs_per_msg);

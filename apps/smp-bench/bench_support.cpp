@@ -63,6 +63,12 @@ JsonLine& JsonLine::add_bool(std::string_view k, bool value) {
   return *this;
 }
 
+JsonLine& JsonLine::add_null(std::string_view k) {
+  key(k);
+  body_ += "null";
+  return *this;
+}
+
 JsonLine& JsonLine::add(std::string_view k, double value) {
   key(k);
   body_ += std::isfinite(value) ? fmt::format("{:.3f}", value) : std::string("null");

@@ -92,6 +92,7 @@ class JsonLine {
   JsonLine& add(std::string_view key, double value);
   // Not an add() overload: a string literal would convert to bool before string_view.
   JsonLine& add_bool(std::string_view key, bool value);
+  JsonLine& add_null(std::string_view key);
   template <class T>
   JsonLine& add(std::string_view key, const std::optional<T>& value) {
     if (value) add(key, *value);

@@ -23,7 +23,7 @@ struct ConnectionsOptions {
   bool quiet = false;  // no progress lines
   // v1_only: TLS 1.2 and the SMP v1 handshake; current_and_v1: ALPN "smp/1", TLS 1.3 and the
   // current handshake (with a server that selects it), the PING then inside an encrypted block.
-  transport::ClientProtocols protocols = transport::ClientProtocols::v1_only;
+  transport::ClientProtocols protocols = transport::ClientProtocols::current_and_v1;
 };
 
 struct ConnectionsResult {

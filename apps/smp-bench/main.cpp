@@ -1,4 +1,7 @@
 // smp-bench: load generator for SMP servers (ours or the reference), one harness for both.
+// Modes with --server offer the current generation (SMP 6..18) by default and take SMP v1
+// from a server without it; --smp v1 forces v1, --smp current refuses v1. Every JSON line
+// has "smp_version": the version agreed (1 for v1; null where nothing connects).
 //   smp-bench throughput  --server ADDR --queues Q --conns C --messages N --size S
 //                         [--alg ed25519|ed448] [--server-pid PID] [--threads T]
 //   smp-bench connections --server ADDR --count K [--parallel P] [--hold S] [--server-pid PID]
@@ -27,6 +30,8 @@
 #include "crypto_floor.h"
 #include "queues.h"
 #include "scaling.h"
+#include "smp/client/client_config.h"
+#include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
 #include "startup.h"
 #include "store_log_gen.h"
@@ -76,11 +81,20 @@ void add_crypto(JsonLine& j, const smp::bench::CryptoFloor& f) {
       .add("cores", static_cast<std::uint64_t>(f.cores));
 }
 
+// True (and why, on stderr) when --smp current met a server that agreed SMP v1.
+bool refuses_version(smp::client::GenerationChoice choice, std::uint16_t agreed) {
+  if (smp::client::accepts_version(choice, agreed)) return false;
+  fmt::print(stderr, "smp-bench: the server agreed SMP v{}, not the current generation\n",
+             agreed);
+  return true;
+}
+
 int crypto_mode(KeyAlgorithm alg, std::size_t size) {
   auto f = smp::bench::measure_crypto_floor(alg, size);
   print_crypto(f);
   JsonLine j;
   j.add("mode", "crypto")
+      .add_null("smp_version")
       .add("alg", smp::crypto::algorithm_name(alg))
       .add("sent", std::uint64_t{0})
       .add("delivered", std::uint64_t{0})
@@ -99,17 +113,19 @@ int crypto_mode(KeyAlgorithm alg, std::size_t size) {
   return 0;
 }
 
-int throughput_mode(smp::bench::ThroughputOptions o) {
+int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoice choice) {
   auto floor_before = smp::bench::measure_crypto_floor(o.alg, o.size);
   auto r = smp::bench::run_throughput(o);
   if (!r) {
     fmt::print(stderr, "smp-bench: {}\n", r.error().message());
     return 1;
   }
+  if (refuses_version(choice, r->smp_version)) return 1;
   auto floor_after = smp::bench::measure_crypto_floor(o.alg, o.size);
   auto floor = smp::bench::average_floor(floor_before, floor_after);
-  fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}\n", o.queues, o.conns,
-             o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg));
+  fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}  SMP version {}\n",
+             o.queues, o.conns, o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg),
+             r->smp_version);
   fmt::print("delivered {} of {} sent in {:.3f} s: {:.0f} msgs/s, errors {}\n", r->delivered,
              r->sent, r->seconds, r->msgs_per_s, r->errors);
   fmt::print("latency send→MSG: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms,
@@ -128,6 +144,7 @@ int throughput_mode(smp::bench::ThroughputOptions o) {
   }
   JsonLine j;
   j.add("mode", "throughput")
+      .add("smp_version", std::uint64_t{r->smp_version})
       .add("alg", smp::crypto::algorithm_name(o.alg))
       .add("sent", r->sent)
       .add("delivered", r->delivered)
@@ -175,6 +192,7 @@ int scaling_mode(const smp::bench::ScalingOptions& o) {
   }
   JsonLine j;
   j.add("mode", "scaling")
+      .add("smp_version", std::uint64_t{smp::protocol::kSmpV1})  // its replay speaks v1 only
       .add("alg", smp::crypto::algorithm_name(o.alg))
       .add("size", static_cast<std::uint64_t>(o.size))
       .add("sent", r->sent)
@@ -192,7 +210,8 @@ int scaling_mode(const smp::bench::ScalingOptions& o) {
   return r->errors == 0 ? 0 : 1;
 }
 
-int connections_mode(const smp::bench::ConnectionsOptions& o) {
+int connections_mode(const smp::bench::ConnectionsOptions& o,
+                     smp::client::GenerationChoice choice) {
   std::uint64_t limit = smp::bench::raise_open_file_limit();
   if (limit < o.count + 64) {
     fmt::print(stderr, "smp-bench: {} connections need more open files than the limit of {}\n",
@@ -204,6 +223,7 @@ int connections_mode(const smp::bench::ConnectionsOptions& o) {
     fmt::print(stderr, "smp-bench: {}\n", r.error().message());
     return 1;
   }
+  if (refuses_version(choice, r->smp_version)) return 1;
   fmt::print("connections: {} of {} established in {:.3f} s ({:.0f}/s), errors {}\n",
              r->established, o.count, r->seconds, r->per_s, r->errors);
   fmt::print("agreed: SMP version {} over TLS {}{}\n", r->smp_version, r->tls13 ? "1.3" : "1.2",
@@ -236,12 +256,13 @@ int connections_mode(const smp::bench::ConnectionsOptions& o) {
   return r->errors == 0 ? 0 : 1;
 }
 
-int queues_mode(const smp::bench::QueuesOptions& o) {
+int queues_mode(const smp::bench::QueuesOptions& o, smp::client::GenerationChoice choice) {
   auto r = smp::bench::run_queues(o);
   if (!r) {
     fmt::print(stderr, "smp-bench: {}\n", r.error().message());
     return 1;
   }
+  if (refuses_version(choice, r->smp_version)) return 1;
   fmt::print("queues: {} of {} created over {} connection(s) in {:.3f} s ({:.0f}/s), errors {}\n",
              r->created, o.count, o.conns, r->seconds, r->per_s, r->errors);
   fmt::print("NEW → IDS: p50 {:.3f} ms  p90 {:.3f} ms  p99 {:.3f} ms\n", r->p50_ms, r->p90_ms,
@@ -252,6 +273,7 @@ int queues_mode(const smp::bench::QueuesOptions& o) {
   }
   JsonLine j;
   j.add("mode", "queues")
+      .add("smp_version", std::uint64_t{r->smp_version})
       .add("alg", smp::crypto::algorithm_name(o.alg))
       .add("sent", r->attempted)
       .add("delivered", r->created)
@@ -277,6 +299,7 @@ int storelog_mode(const smp::bench::StoreLogGenOptions& o) {
              o.out.string(), r->creates, r->secures, r->deletes, r->live_queues, r->bytes);
   JsonLine j;
   j.add("mode", "storelog")
+      .add_null("smp_version")
       .add("creates", r->creates)
       .add("secures", r->secures)
       .add("deletes", r->deletes)
@@ -301,7 +324,9 @@ int startup_mode(const smp::bench::StartupOptions& o) {
     return 1;
   }
   JsonLine j;
-  j.add("mode", "startup").add("rounds", static_cast<std::uint64_t>(o.rounds));
+  j.add("mode", "startup")
+      .add_null("smp_version")
+      .add("rounds", static_cast<std::uint64_t>(o.rounds));
   for (std::size_t b = 0; b < o.server_bins.size(); ++b) {
     std::vector<double> wall, cpu, rss;
     for (const auto& r : *runs) {
@@ -346,8 +371,14 @@ int main(int argc, char** argv) {
   std::size_t crypto_size = smp::protocol::kMaxMessageLength;
   const std::map<std::string, KeyAlgorithm> algorithms{{"ed25519", KeyAlgorithm::ed25519},
                                                        {"ed448", KeyAlgorithm::ed448}};
-  auto common = [&](CLI::App* sub) {
+  smp::client::GenerationChoice generation = smp::client::GenerationChoice::automatic;
+  auto common = [&](CLI::App* sub, const std::string& smp_names = "--smp") {
     sub->add_option("--server", server, "smp://<fingerprint>@host[:port]")->required();
+    sub->add_option(smp_names, generation,
+                    "auto: offer the current generation (ALPN smp/1, SMP 6..18), SMP v1 with a "
+                    "server without it; current: refuse v1; v1: TLS 1.2 and SMP v1 only")
+        ->transform(CLI::CheckedTransformer(smp::client::kGenerationNames, CLI::ignore_case))
+        ->default_str("auto");
     sub->add_option("--server-pid", server_pid, "server process to sample CPU time and RSS of");
     sub->add_flag("--allow-remote", allow_remote, "allow a server that is not on this machine");
     sub->add_flag("--quiet", quiet, "no progress lines");
@@ -398,7 +429,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   auto* cp = app.add_subcommand("connections", "idle handshaked connections: rate and memory");
-  common(cp);
+  common(cp, "--smp,--offer");  // --offer: this mode's older name for it
   cp->add_option("--count", co.count, "connections")
       ->required()
       ->check(CLI::Range(std::size_t{1}, kMaxConnections));
@@ -407,14 +438,6 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
   cp->add_option("--hold", co.hold_seconds, "seconds to keep the connections open at the end")
       ->check(CLI::Range(0.0, kMaxHoldSeconds));
-  const std::map<std::string, smp::transport::ClientProtocols> offers{
-      {"v1", smp::transport::ClientProtocols::v1_only},
-      {"current", smp::transport::ClientProtocols::current_and_v1}};
-  cp->add_option("--offer", co.protocols,
-                 "v1: TLS 1.2 and the SMP v1 handshake; current: ALPN smp/1, TLS 1.3 and "
-                 "the SMP 6..18 handshake")
-      ->transform(CLI::CheckedTransformer(offers, CLI::ignore_case))
-      ->default_str("v1");
 
   auto* qp = app.add_subcommand("queues", "queue creation rate and memory per queue");
   common(qp);
@@ -494,28 +517,33 @@ int main(int argc, char** argv) {
   }
   std::optional<int> pid;
   if (server_pid > 0) pid = server_pid;
+  const auto protocols = smp::client::protocols_for(generation);
   if (cp->parsed()) {
     co.server = std::move(*address);
+    co.protocols = protocols;
     co.server_pid = pid;
     co.quiet = quiet;
-    return connections_mode(co);
+    return connections_mode(co, generation);
   }
   if (sp->parsed()) {
     so.server = std::move(*address);
     so.server_pid = pid;
     so.stall_timeout = std::chrono::milliseconds(static_cast<long long>(stall_s * 1000));
     if (so.queues < so.pairs) so.queues = so.pairs;
+    if (refuses_version(generation, smp::protocol::kSmpV1)) return 1;
     return scaling_mode(so);
   }
   if (qp->parsed()) {
     qo.server = std::move(*address);
     qo.server_pid = pid;
     qo.quiet = quiet;
-    return queues_mode(qo);
+    qo.protocols = protocols;
+    return queues_mode(qo, generation);
   }
   o.server = std::move(*address);
   o.server_pid = pid;
+  o.protocols = protocols;
   o.stall_timeout = std::chrono::milliseconds(static_cast<long long>(stall_s * 1000));
   if (o.queues < o.conns) o.queues = o.conns;
-  return throughput_mode(std::move(o));
+  return throughput_mode(std::move(o), generation);
 }

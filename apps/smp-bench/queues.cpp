@@ -28,6 +28,7 @@ class Run {
     client::ClientConfig config;
     config.ping_interval = std::chrono::seconds(0);
     config.command_timeout = std::chrono::seconds(60);
+    config.protocols = o_.protocols;
     for (std::size_t i = 0; i < std::max<std::size_t>(o_.conns, 1); ++i) {
       auto c = co_await SmpClient::connect(io.get_executor(), o_.server, config);
       if (!c) co_return c.error();
@@ -53,6 +54,7 @@ class Run {
       }
     }
     QueuesResult r;
+    r.smp_version = clients_.front()->smp_version();
     r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     timer.expires_after(std::chrono::milliseconds(300));
     co_await timer.async_wait(net::use_awaitable);

@@ -11,6 +11,7 @@
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
 #include "smp/protocol/server_address.h"
+#include "smp/transport/tls.h"
 
 namespace smp::bench {
 
@@ -23,6 +24,8 @@ struct QueuesOptions {
   double hold_seconds = 0;
   std::optional<int> server_pid;
   bool quiet = false;
+  // What the clients offer (with a server that selects ALPN "smp/1": SMP 6..18).
+  transport::ClientProtocols protocols = transport::ClientProtocols::current_and_v1;
 };
 
 struct QueuesResult {
@@ -32,6 +35,7 @@ struct QueuesResult {
   double seconds = 0;
   double per_s = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0;  // NEW → IDS
+  std::uint16_t smp_version = 0;              // what the first connection agreed
   std::optional<double> server_cpu_us_per_queue;
   std::optional<std::uint64_t> server_rss_bytes;
   std::optional<double> server_rss_per_queue;  // growth / created, queues subscribed

@@ -5,7 +5,9 @@
 // it) and replays them: the sender keeps at most `window` messages sent but not yet delivered,
 // the recipient answers every MSG with its queue's ACK. Of what arrives only the transmission
 // header and the command tag are read; nothing is decrypted or verified above TLS.
-// Reports the server's CPU and the generator's own CPU per delivered message.
+// Reports the server's CPU and the generator's own CPU per delivered message. It speaks SMP
+// v1 only: the current generation's ACK names each message, so its ACK block cannot be
+// replayed (and block encryption makes every block different).
 // Runs its own io_context threads (each pair on a strand); call from one thread at a time.
 #pragma once
 

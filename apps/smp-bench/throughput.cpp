@@ -54,6 +54,7 @@ class Run {
     auto ex = io.get_executor();
     client::ClientConfig config;
     config.ping_interval = std::chrono::seconds(0);
+    config.protocols = o_.protocols;
     for (std::size_t i = 0; i < o_.conns; ++i) {
       client::ClientCallbacks callbacks;
       callbacks.on_event = [this, &io](client::ServerEvent e) { on_event(io, std::move(e)); };
@@ -73,6 +74,7 @@ class Run {
     auto after = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
 
     ThroughputResult result = summarize();
+    result.smp_version = recipients_.front()->smp_version();
     if (before && after && result.delivered > 0) {
       result.server_cpu_us_per_msg = static_cast<double>((after->cpu - before->cpu).count()) /
                                      static_cast<double>(result.delivered);
@@ -143,7 +145,12 @@ class Run {
     }
     counters_.delivered.fetch_add(1, std::memory_order_relaxed);
     counters_.last_delivery_ns.store((now - start_).count(), std::memory_order_relaxed);
-    net::co_spawn(io, q.recipient->ack(q.queue.recipient_key, q.queue.ids.recipient_id),
+    // The coroutine owns the message id (the event is gone before it runs).
+    auto ack = [](client::SmpClient& c, const QueueUnderTest& acked,
+                  Bytes msg_id) -> net::awaitable<Result<void>> {
+      co_return co_await c.ack(acked.queue.recipient_key, acked.queue.ids.recipient_id, msg_id);
+    };
+    net::co_spawn(io, ack(*q.recipient, q, std::move(e.message.msg_id)),
                   [this](std::exception_ptr, Result<void> r) {
                     if (!r) counters_.ack_failed.fetch_add(1, std::memory_order_relaxed);
                   });

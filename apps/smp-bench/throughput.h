@@ -11,6 +11,7 @@
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
 #include "smp/protocol/server_address.h"
+#include "smp/transport/tls.h"
 
 namespace smp::bench {
 
@@ -23,6 +24,8 @@ struct ThroughputOptions {
   crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519;
   std::size_t threads = 1;  // io_context threads on the client side
   std::optional<int> server_pid;
+  // What the clients offer (with a server that selects ALPN "smp/1": SMP 6..18).
+  transport::ClientProtocols protocols = transport::ClientProtocols::current_and_v1;
   // The run ends when nothing was delivered for this long (lost messages count as errors).
   std::chrono::milliseconds stall_timeout{10000};
 };
@@ -34,6 +37,7 @@ struct ThroughputResult {
   double seconds = 0;           // first SEND to last MSG
   double msgs_per_s = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0;
+  std::uint16_t smp_version = 0;  // what the first recipient connection agreed
   std::optional<double> server_cpu_us_per_msg;
   std::optional<std::uint64_t> server_rss_bytes;
 };

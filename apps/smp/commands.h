@@ -7,12 +7,15 @@
 #include <string>
 
 #include "output.h"
+#include "smp/client/client_config.h"
 #include "smp/crypto/keys.h"
 
 namespace smp::cli {
 
 struct Options {
   std::filesystem::path key_file = "smp-queues.json";
+  // --smp: which generation to offer (client_config.h).
+  client::GenerationChoice generation = client::GenerationChoice::automatic;
   Output out{false};
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds command_timeout{5000};

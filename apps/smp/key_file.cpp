@@ -74,8 +74,23 @@ std::optional<RecipientQueue> read_queue(const json::object& o) {
     sender_key = public_key_field(o, "sender_key", crypto::kSignatureAlgorithms);
     if (!sender_key) return std::nullopt;
   }
-  return RecipientQueue{std::move(*server), std::move(*rid), std::move(*sid), std::move(*rk),
-                        std::move(*dh),     *srv_dh,         sender_key};
+  RecipientQueue q{std::move(*server), std::move(*rid), std::move(*sid), std::move(*rk),
+                   std::move(*dh),     *srv_dh,         sender_key};
+  if (const auto* v = o.if_contains("smp_version")) {
+    if (!v->is_int64() || v->as_int64() < 1 || v->as_int64() > 0xffff) return std::nullopt;
+    q.smp_version = static_cast<std::uint16_t>(v->as_int64());
+  }
+  if (o.contains("queue_mode")) {
+    auto mode = text_field(o, "queue_mode");
+    if (mode == "m") {
+      q.queue_mode = protocol::QueueMode::messaging;
+    } else if (mode == "c") {
+      q.queue_mode = protocol::QueueMode::contact;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return q;
 }
 
 json::object write_queue(const RecipientQueue& q) {
@@ -87,6 +102,8 @@ json::object write_queue(const RecipientQueue& q) {
   o["dh_key"] = private_key_text(q.dh_key);
   o["server_dh_key"] = crypto::str_encode(q.server_dh_key);
   if (q.sender_key) o["sender_key"] = crypto::str_encode(*q.sender_key);
+  if (q.smp_version != 1) o["smp_version"] = q.smp_version;
+  if (q.queue_mode) o["queue_mode"] = q.queue_mode == protocol::QueueMode::messaging ? "m" : "c";
   return o;
 }
 

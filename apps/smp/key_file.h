@@ -6,11 +6,13 @@
 // Layout:
 //   { "version": 1,
 //     "queues":  { "<name>": { "server", "recipient_id", "sender_id", "recipient_key",
-//                              "dh_key", "server_dh_key", ["sender_key"] } },
+//                              "dh_key", "server_dh_key", ["sender_key"],
+//                              ["smp_version"], ["queue_mode": "m" | "c"] } },
 //     "senders": { "<sender_id>": { "queue_uri", "sender_key" } } }
 // Not thread-safe; one process at a time (the last writer wins).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -19,6 +21,7 @@
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
+#include "smp/protocol/command.h"
 #include "smp/protocol/server_address.h"
 
 namespace smp::cli {
@@ -32,6 +35,10 @@ struct RecipientQueue {
   crypto::PrivateKey dh_key;
   crypto::PublicKey server_dh_key;
   std::optional<crypto::PublicKey> sender_key;  // set once secured with `smp secure`
+  // The SMP version the queue was created with (1 when absent: files from before) and the
+  // mode NEW gave it (SMP 9+); they choose the form of its queue URI.
+  std::uint16_t smp_version = 1;
+  std::optional<protocol::QueueMode> queue_mode{};
 };
 
 // A key this user made to send to someone else's queue.

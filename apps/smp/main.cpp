@@ -13,6 +13,7 @@ using smp::crypto::KeyAlgorithm;
 const std::map<std::string, KeyAlgorithm> kAlgorithms{{"ed25519", KeyAlgorithm::ed25519},
                                                       {"ed448", KeyAlgorithm::ed448}};
 
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -26,6 +27,12 @@ int main(int argc, char** argv) {
   double connect_timeout_s = 5, command_timeout_s = 5;
   app.add_option("--store", key_file, "key file holding queue keys (created mode 0600)")
       ->capture_default_str();
+  smp::client::GenerationChoice generation = smp::client::GenerationChoice::automatic;
+  app.add_option("--smp", generation,
+                 "protocol generation: auto (the current SMP 6..18, or v1 with a server "
+                 "without it), current (6..18 only) or v1 (as a v1.0.0 client)")
+      ->transform(CLI::CheckedTransformer(smp::client::kGenerationNames, CLI::ignore_case))
+      ->default_str("auto");
   app.add_flag("--json", json, "print one JSON object per line, for scripts");
   app.add_flag("--debug", debug, "log protocol details to stderr");
   app.add_option("--connect-timeout", connect_timeout_s, "seconds to connect")
@@ -90,6 +97,7 @@ int main(int argc, char** argv) {
   smp::cli::Options o;
   o.key_file = key_file;
   o.out = smp::cli::Output(json);
+  o.generation = generation;
   o.connect_timeout = seconds(connect_timeout_s);
   o.command_timeout = seconds(command_timeout_s);
 

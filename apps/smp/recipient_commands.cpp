@@ -8,21 +8,13 @@
 #include "smp/encoding/base64.h"
 #include "smp/crypto/key_string.h"
 #include "smp/protocol/queue_uri.h"
+#include "smp/protocol/versions.h"
 
 namespace smp::cli {
 
 namespace json = boost::json;
 
 namespace {
-
-// The URI a sender needs: server, sender id and (as the v1 short form requires) an X25519
-// key — here the queue's DH key. The tool sends bodies as given; the server encrypts them
-// to the recipient with the queue's DH secret.
-std::string queue_uri_of(const RecipientQueue& q) {
-  protocol::SmpQueueUri uri{q.server, q.sender_id, protocol::kShortQueueUriVersions,
-                            q.dh_key.public_key()};
-  return protocol::str_encode(uri);
-}
 
 RecipientQueue* find_queue_or_fail(const Options& o, KeyFile& file, const std::string& name) {
   RecipientQueue* q = file.find_queue(name);
@@ -50,7 +42,12 @@ int run_create(const Options& o, const std::string& server_text, std::string nam
   }
   auto c = connect(o, *server);
   if (!c) return 1;
-  auto made = c->create_queue(alg);
+  // Over 6..18 the queue is a messaging queue (from SMP 9 on: its sender may then secure
+  // it itself), as the reference agent makes them.
+  const protocol::SmpVersion version = c->async_client().smp_version();
+  client::QueueOptions options;
+  if (version >= protocol::kSndAuthKeyVersion) options.mode = protocol::QueueMode::messaging;
+  auto made = c->create_queue(alg, options);
   if (!made) return o.out.fail(made.error(), Stage::command, endpoint_text(*server));
 
   RecipientQueue q{*server,
@@ -59,7 +56,9 @@ int run_create(const Options& o, const std::string& server_text, std::string nam
                    std::move(made->recipient_key),
                    std::move(made->dh_key),
                    made->ids.server_dh_key,
-                   std::nullopt};
+                   std::nullopt,
+                   version,
+                   made->ids.queue_mode};
   std::string uri = queue_uri_of(q);
   std::string rid = enc::b64url_encode(q.recipient_id);
   std::string sid = enc::b64url_encode(q.sender_id);
@@ -71,13 +70,14 @@ int run_create(const Options& o, const std::string& server_text, std::string nam
     return 1;
   }
   json::object out{{"ok", true},          {"name", name},     {"server", server_text},
-                   {"recipient_id", rid}, {"sender_id", sid}, {"queue_uri", uri}};
-  o.out.emit(out, fmt::format("Created queue \"{}\" on {}\n"
+                   {"recipient_id", rid}, {"sender_id", sid}, {"queue_uri", uri},
+                   {"smp_version", version}};
+  o.out.emit(out, fmt::format("Created queue \"{}\" on {} (SMP version {})\n"
                               "  recipient id: {}\n"
                               "  sender id:    {}\n"
                               "Give this queue URI to the sender:\n"
                               "  {}",
-                              name, endpoint_text(*server), rid, sid, uri));
+                              name, endpoint_text(*server), version, rid, sid, uri));
   return 0;
 }
 
@@ -131,21 +131,21 @@ int run_receive(const Options& o, const std::string& name, int count,
       return o.out.fail("END", "another connection subscribed to this queue; stopped");
     }
     if (event->kind != client::EventKind::message) continue;
-    auto body = client::decrypt_message_body(dh_secret->view(), event->message);
-    if (!body) return o.out.fail(body.error(), Stage::local, {});
-    std::string text = body_text(*body);
+    auto content = client::open_message(dh_secret->view(), event->message);
+    if (!content) return o.out.fail(content.error(), Stage::local, {});
+    std::string text = body_text(content->body);
     json::object out{{"name", name},
                      {"msg_id", enc::b64url_encode(event->message.msg_id)},
-                     {"timestamp", event->message.timestamp}};
+                     {"timestamp", content->timestamp}};
     if (is_utf8(text)) {
       out["body"] = text;
     } else {
-      out["body_base64url"] = enc::b64url_encode(*body);
+      out["body_base64url"] = enc::b64url_encode(content->body);
     }
     o.out.emit(out, text);
     ++received;
     // Acknowledged only once shown; the next message may come as the answer.
-    auto acked = c->ack(q->recipient_key, q->recipient_id);
+    auto acked = c->ack(q->recipient_key, q->recipient_id, event->message.msg_id);
     if (!acked) return o.out.fail(acked.error(), Stage::command, endpoint);
   }
   if (!o.out.json()) {

@@ -32,9 +32,7 @@ std::optional<SendTarget> resolve_target(const Options& o, KeyFile& file,
                                           o.key_file.string()));
       return std::nullopt;
     }
-    protocol::SmpQueueUri uri{own->server, own->sender_id, protocol::kShortQueueUriVersions,
-                              own->dh_key.public_key()};
-    return SendTarget{own->server, own->sender_id, protocol::str_encode(uri)};
+    return SendTarget{own->server, own->sender_id, queue_uri_of(*own)};
   }
   auto uri = protocol::decode_queue_uri(queue);
   if (!uri) {

@@ -26,11 +26,15 @@ int run_ping(const Options& o, const std::string& server_text) {
   using Ms = std::chrono::duration<double, std::milli>;
   double connect_ms = Ms(connected - started).count();
   double ping_ms = Ms(done - connected).count();
-  o.out.emit(
-      json::object{
-          {"ok", true}, {"server", server_text}, {"connect_ms", connect_ms}, {"ping_ms", ping_ms}},
-      fmt::format("PONG from {}: connected in {:.1f} ms, round trip {:.1f} ms",
-                  endpoint_text(*server), connect_ms, ping_ms));
+  const protocol::SmpVersion version = c->async_client().smp_version();
+  o.out.emit(json::object{{"ok", true},
+                          {"server", server_text},
+                          {"smp_version", version},
+                          {"connect_ms", connect_ms},
+                          {"ping_ms", ping_ms}},
+             fmt::format("PONG from {} (SMP version {}): connected in {:.1f} ms, round trip "
+                         "{:.1f} ms",
+                         endpoint_text(*server), version, connect_ms, ping_ms));
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "smp/protocol/queue_uri.h"
+#include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
 
 namespace smp::cli {
@@ -43,12 +45,28 @@ std::unique_ptr<client::BlockingSmpClient> connect(const Options& o,
   client::ClientConfig config;
   config.connect_timeout = o.connect_timeout;
   config.command_timeout = o.command_timeout;
+  config.protocols = client::protocols_for(o.generation);
   auto c = client::BlockingSmpClient::connect(server, config);
   if (!c) {
     o.out.fail(c.error(), Stage::connecting, endpoint_text(server));
     return nullptr;
   }
+  if (!client::accepts_version(o.generation, (*c)->async_client().smp_version())) {
+    o.out.fail("unsupported", endpoint_text(server) +
+                                  " speaks only SMP v1, not the current generation (SMP 6..18); "
+                                  "use --smp auto or --smp v1");
+    return nullptr;
+  }
   return std::move(*c);
+}
+
+std::string queue_uri_of(const RecipientQueue& q) {
+  const bool current = protocol::is_current_generation(q.smp_version);
+  protocol::SmpQueueUri uri{
+      q.server, q.sender_id,
+      current ? protocol::kCurrentQueueUriVersions : protocol::kShortQueueUriVersions,
+      q.dh_key.public_key(), q.queue_mode};
+  return current ? protocol::str_encode_versioned(uri) : protocol::str_encode(uri);
 }
 
 }  // namespace smp::cli

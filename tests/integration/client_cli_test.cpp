@@ -1,6 +1,8 @@
 // The `smp` tool end to end: the README's "Try it" walkthrough (create, send, receive,
 // delete) and the secured-queue flow, run as a child process against an in-process server
-// with a temporary key file; plus its one-line errors for the usual mistakes.
+// with a temporary key file, in the current generation (the default offer) and in SMP v1
+// (--smp v1, as a v1.0.0 client: the server then serves it as a v1-only server would);
+// plus its one-line errors for the usual mistakes.
 
 #include <cstdio>
 #include <filesystem>
@@ -60,6 +62,10 @@ TEST_F(SmpToolTest, FourCommandWalkthroughDeliversAMessage) {
   std::string uri(created.at("queue_uri").as_string());
   EXPECT_EQ(uri.rfind(fmt::format("{}/", address()), 0), 0u) << uri;
   EXPECT_EQ(created.at("name").as_string(), "alice");
+  // The current generation: the reference's versioned URI of a messaging queue.
+  EXPECT_EQ(created.at("smp_version").to_number<std::int64_t>(), 18);
+  EXPECT_NE(uri.find("#/?v=1-4&dh="), std::string::npos) << uri;
+  EXPECT_NE(uri.find("&q=m&k=s"), std::string::npos) << uri;
 
   struct stat st {};
   ASSERT_EQ(::stat(store_.c_str(), &st), 0);
@@ -88,6 +94,56 @@ TEST_F(SmpToolTest, FourCommandWalkthroughDeliversAMessage) {
   ToolRun gone = smp({"receive", "--queue", "alice"});
   EXPECT_EQ(gone.status, 1);
   EXPECT_NE(gone.output.find("no queue named \"alice\""), std::string::npos) << gone.output;
+}
+
+TEST_F(SmpToolTest, SmpV1KeepsTheShortQueueUriAndEveryCommandWorks) {
+  ToolRun create =
+      smp({"--smp", "v1", "--json", "create", "--server", address(), "--name", "old"});
+  ASSERT_EQ(create.status, 0) << create.output;
+  auto created = create.json();
+  EXPECT_EQ(created.at("smp_version").to_number<std::int64_t>(), 1);
+  std::string uri(created.at("queue_uri").as_string());
+  // v1.0.0's short form exactly: server/sender id#key, nothing after the key.
+  const std::string sender_id(created.at("sender_id").as_string());
+  EXPECT_EQ(uri.rfind(fmt::format("{}/{}#MCow", address(), sender_id), 0), 0u) << uri;
+  EXPECT_EQ(uri.find('?'), std::string::npos) << uri;
+
+  ToolRun key = smp({"--smp", "v1", "--json", "sender-key", uri});
+  ASSERT_EQ(key.status, 0) << key.output;
+  std::string sender_key(key.json().at("sender_key").as_string());
+  ASSERT_EQ(smp({"--smp", "v1", "secure", "--queue", "old", "--sender-key", sender_key}).status,
+            0);
+  ASSERT_EQ(smp({"--smp", "v1", "send", uri, "over v1"}).status, 0);
+  // A queue made over v1 is read over the current generation as well, and back.
+  ASSERT_EQ(smp({"send", uri, "over the current generation"}).status, 0);
+  ToolRun receive = smp({"--smp", "v1", "--json", "receive", "--queue", "old", "--count", "1"});
+  ASSERT_EQ(receive.status, 0) << receive.output;
+  auto got = receive.json();
+  EXPECT_EQ(got.at("body").as_string(), "over v1");
+  EXPECT_GT(got.at("timestamp").to_number<std::int64_t>(), 0);
+  ToolRun current = smp({"--json", "receive", "--queue", "old", "--count", "1"});
+  ASSERT_EQ(current.status, 0) << current.output;
+  EXPECT_EQ(current.json().at("body").as_string(), "over the current generation");
+  EXPECT_GT(current.json().at("timestamp").to_number<std::int64_t>(), 0);
+  ToolRun listed = smp({"--json", "list"});
+  ASSERT_EQ(listed.status, 0);
+  EXPECT_EQ(listed.json().at("queues").as_array().at(0).at("queue_uri").as_string(), uri);
+  ASSERT_EQ(smp({"--smp", "v1", "delete", "--queue", "old"}).status, 0);
+}
+
+TEST_F(SmpToolTest, AVersionOneSenderTakesTheVersionedUri) {
+  ToolRun create = smp({"--json", "create", "--server", address(), "--name", "new"});
+  ASSERT_EQ(create.status, 0) << create.output;
+  std::string uri(create.json().at("queue_uri").as_string());
+  ASSERT_NE(uri.find("?v="), std::string::npos) << uri;
+  ToolRun sent = smp({"--smp", "v1", "send", uri, "from a v1 sender"});
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  ToolRun receive = smp({"--smp", "current", "--json", "receive", "--queue", "new", "--count",
+                         "1"});
+  ASSERT_EQ(receive.status, 0) << receive.output;
+  EXPECT_EQ(receive.json().at("body").as_string(), "from a v1 sender");
+  ToolRun listed = smp({"--json", "list"});
+  EXPECT_EQ(listed.json().at("queues").as_array().at(0).at("queue_uri").as_string(), uri);
 }
 
 TEST_F(SmpToolTest, TextOutputPrintsMessagesInOrder) {
@@ -131,6 +187,14 @@ TEST_F(SmpToolTest, PingReportsUnreachableServersAndWrongFingerprints) {
   ToolRun ok = smp({"ping", "--server", address()});
   EXPECT_EQ(ok.status, 0) << ok.output;
   EXPECT_NE(ok.output.find("PONG"), std::string::npos);
+  EXPECT_NE(ok.output.find("SMP version 18"), std::string::npos) << ok.output;
+  for (const char* generation : {"v1", "current", "auto"}) {
+    ToolRun ping = smp({"--smp", generation, "--json", "ping", "--server", address()});
+    ASSERT_EQ(ping.status, 0) << ping.output;
+    EXPECT_EQ(ping.json().at("smp_version").to_number<std::int64_t>(),
+              std::string_view(generation) == "v1" ? 1 : 18);
+  }
+  EXPECT_NE(smp({"--smp", "v2", "ping", "--server", address()}).status, 0);
 
   Bytes wrong_hash = server_.key_hash();
   wrong_hash[0] ^= 1;

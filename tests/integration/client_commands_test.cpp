@@ -16,13 +16,13 @@
 #include "smp/protocol/batch.h"
 #include "smp/protocol/rcv_message.h"
 
+#include "client_fixture.h"
 #include "client_test_util.h"
 #include "smp/client/blocking_client.h"
 #include "smp/client/message_crypto.h"
 #include "smp/client/smp_client.h"
 #include "smp/protocol/transmission.h"
 #include "smp/protocol/wire_format.h"
-#include "support/test_server.h"
 
 namespace smp::client {
 namespace {
@@ -31,39 +31,7 @@ using namespace std::chrono_literals;
 using crypto::KeyAlgorithm;
 namespace net = boost::asio;
 
-class ClientCommandsTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(server_.started()); }
-
-  protocol::SmpServer address() const {
-    return protocol::SmpServer{"127.0.0.1", std::to_string(server_.port()), server_.key_hash()};
-  }
-  std::unique_ptr<BlockingSmpClient> connect(ClientConfig config = {}) {
-    auto c = BlockingSmpClient::connect(address(), config);
-    EXPECT_TRUE(c) << c.error().message();
-    return c ? std::move(*c) : nullptr;
-  }
-  // The next MSG event for `q`, decrypted.
-  std::string receive_text(BlockingSmpClient& c, const NewQueue& q) {
-    auto event = c.next_event(3s);
-    if (!event) {
-      ADD_FAILURE() << "no event: " << event.error().message();
-      return {};
-    }
-    EXPECT_EQ(event->kind, EventKind::message);
-    EXPECT_EQ(event->queue_id, q.ids.recipient_id);
-    EXPECT_EQ(event->message.msg_id.size(), protocol::kMsgIdBytes);
-    // SMP v1: the padded body; 6..18: the padded (timestamp, flags, body), 16 bytes more.
-    EXPECT_EQ(event->message.body.size(), event->message.sealed_header
-                                              ? protocol::kSealedRcvMessageSize
-                                              : protocol::kServerEncryptedBodyLength);
-    auto body = decrypt_message_body(q.dh_secret.view(), event->message);
-    EXPECT_TRUE(body) << "MSG body does not decrypt";
-    return body ? std::string(as_chars(*body)) : std::string();
-  }
-
-  test::TestServer server_;
-};
+class ClientCommandsTest : public test::ClientFixture {};
 
 TEST_F(ClientCommandsTest, CreateSendReceiveAcknowledge) {
   auto recipient = connect();
@@ -246,8 +214,9 @@ TEST_F(ClientCommandsTest, TheCurrentGenerationCarriesTheCommandsInsideBlockEncr
   auto q = current->create_queue();
   ASSERT_TRUE(q) << q.error().message();
   ASSERT_TRUE(v1->send_message(nullptr, q->ids.sender_id, as_bytes("across")));
-  EXPECT_EQ(receive_text(*current, *q), "across");
-  ASSERT_TRUE(current->ack(q->recipient_key, q->ids.recipient_id));
+  Bytes msg_id;
+  EXPECT_EQ(receive_text(*current, *q, &msg_id), "across");
+  ASSERT_TRUE(current->ack(q->recipient_key, q->ids.recipient_id, msg_id));
 
   // Block encryption leaves 16366 bytes for a block's content instead of 16382: a SEND
   // whose transmission falls between the two is refused before it is sent on the current

@@ -51,6 +51,7 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
   EXPECT_EQ(j.at("mode").as_string(), "throughput");
+  EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), 18);  // offered by default
   EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 300);
   EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 300);
   EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
@@ -79,6 +80,33 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_EQ(server_.queues().size(), 0u);
 }
 
+// --smp v1 speaks SMP v1 as a v1.0.0 client (the server then serves it as a v1-only server
+// would); --smp current refuses a server that agreed v1 (the scaling replay speaks only v1).
+TEST_F(SmpBenchTest, ThroughputAndQueuesSpeakEitherGeneration) {
+  for (const char* smp : {"v1", "current", "auto"}) {
+    SCOPED_TRACE(smp);
+    const std::int64_t expected = std::string_view(smp) == "v1" ? 1 : 18;
+    ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--queues", "2",
+                                   "--messages", "40", "--size", "64", "--smp", smp});
+    ASSERT_EQ(run.status, 0) << run.output;
+    auto j = run.json();
+    ASSERT_FALSE(j.empty()) << run.output;
+    EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), expected);
+    EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 40);
+    EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+    ToolRun queues =
+        run_tool(tool_, {"queues", "--server", address(), "--count", "5", "--smp", smp});
+    ASSERT_EQ(queues.status, 0) << queues.output;
+    EXPECT_EQ(queues.json().at("smp_version").to_number<std::int64_t>(), expected);
+  }
+  EXPECT_NE(run_tool(tool_, {"throughput", "--server", address(), "--smp", "v2"}).status, 0);
+  ToolRun scaling = run_tool(tool_, {"scaling", "--server", address(), "--messages", "1",
+                                     "--smp", "current"});
+  EXPECT_NE(scaling.status, 0);
+  EXPECT_NE(scaling.output.find("not the current generation"), std::string::npos)
+      << scaling.output;
+}
+
 TEST_F(SmpBenchTest, ScalingDeliversTheMessagesItClaimsAndCleansUp) {
   const auto& stats = server_.server().stats();
   const std::uint64_t sent_before = stats.msgs_sent.load(), delivered_before =
@@ -91,6 +119,7 @@ TEST_F(SmpBenchTest, ScalingDeliversTheMessagesItClaimsAndCleansUp) {
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
   EXPECT_EQ(j.at("mode").as_string(), "scaling");
+  EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), 1);
   EXPECT_EQ(j.at("alg").as_string(), "ed25519");
   EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 301);
   EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 301);
@@ -156,6 +185,7 @@ TEST_F(SmpBenchTest, ConnectionsHandshakesEveryConnectionAndReportsMemoryPerConn
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
   EXPECT_EQ(j.at("mode").as_string(), "connections");
+  EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), 18);  // offered by default
   EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 25);
   EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 25);
   EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
@@ -168,16 +198,17 @@ TEST_F(SmpBenchTest, ConnectionsHandshakesEveryConnectionAndReportsMemoryPerConn
 }
 
 TEST_F(SmpBenchTest, ConnectionsCanOfferTheCurrentGeneration) {
-  for (const char* offer : {"current", "v1"}) {
+  // --offer is the older name of --smp here.
+  for (const char* offer : {"current", "v1", "auto"}) {
     SCOPED_TRACE(offer);
     ToolRun run = run_tool(tool_, {"connections", "--server", address(), "--count", "10",
                                    "--offer", offer});
     ASSERT_EQ(run.status, 0) << run.output;
     auto j = run.json();
     ASSERT_FALSE(j.empty()) << run.output;
-    EXPECT_EQ(j.at("offer").as_string(), offer);
+    const bool current = std::string_view(offer) != "v1";
+    EXPECT_EQ(j.at("offer").as_string(), current ? "current" : "v1");
     EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 10);
-    const bool current = std::string_view(offer) == "current";
     EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), current ? 18 : 1);
     EXPECT_EQ(j.at("tls").as_string(), current ? "1.3" : "1.2");
     EXPECT_EQ(j.at("block_encryption").as_bool(), current);
@@ -193,6 +224,7 @@ TEST_F(SmpBenchTest, QueuesCreatesTheQueuesAndLeavesThemOnTheServer) {
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
   EXPECT_EQ(j.at("mode").as_string(), "queues");
+  EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), 18);
   EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 400);
   EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
   EXPECT_GT(j.at("server_cpu_us_per_msg").to_number<double>(), 0);
@@ -208,6 +240,7 @@ TEST_F(SmpBenchTest, CryptoReportsEachOperationAndTheMessageLimit) {
     auto j = run.json();
     ASSERT_FALSE(j.empty()) << run.output;
     EXPECT_EQ(j.at("mode").as_string(), "crypto");
+    EXPECT_TRUE(j.at("smp_version").is_null());  // connects to nothing
     EXPECT_EQ(j.at("alg").as_string(), alg);
     for (const char* key : {"sign_send_us", "verify_send_us", "box_us", "record_seal_us",
                             "record_open_us", "crypto_server_us_per_msg"}) {
@@ -238,6 +271,7 @@ TEST_F(SmpBenchTest, AgentModeDeliversEveryMessageInOrderAndReportsTheHandshake)
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
   EXPECT_EQ(j.at("mode").as_string(), "agent");
+  EXPECT_EQ(j.at("smp_version").to_number<std::int64_t>(), 1);  // the agent speaks SMP v1
   EXPECT_EQ(j.at("sent").to_number<std::int64_t>(), 40);
   EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 40);
   EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
@@ -351,6 +385,7 @@ TEST(SmpBenchStartup, TimesTheServerToListeningOnAStoreLog) {
   auto j = run.json();
   ASSERT_FALSE(j.empty()) << run.output;
   EXPECT_EQ(j.at("mode").as_string(), "startup");
+  EXPECT_TRUE(j.at("smp_version").is_null());
   for (const char* key : {"wall_s", "wall_s_1"}) {
     EXPECT_GT(j.at(key).to_number<double>(), 0) << key;
     EXPECT_LT(j.at(key).to_number<double>(), 60) << key;

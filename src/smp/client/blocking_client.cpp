@@ -57,11 +57,13 @@ Result<T> BlockingSmpClient::run(net::awaitable<Result<T>> op) {
 }
 
 Result<QueueIds> BlockingSmpClient::create_queue(const crypto::PrivateKey& recipient_key,
-                                                 const crypto::PublicKey& recipient_dh_key) {
-  return run(client_->create_queue(recipient_key, recipient_dh_key));
+                                                 const crypto::PublicKey& recipient_dh_key,
+                                                 const QueueOptions& options) {
+  return run(client_->create_queue(recipient_key, recipient_dh_key, options));
 }
-Result<NewQueue> BlockingSmpClient::create_queue(crypto::KeyAlgorithm algorithm) {
-  return run(client_->create_queue(algorithm));
+Result<NewQueue> BlockingSmpClient::create_queue(crypto::KeyAlgorithm algorithm,
+                                                 const QueueOptions& options) {
+  return run(client_->create_queue(algorithm, options));
 }
 Result<void> BlockingSmpClient::subscribe(const crypto::PrivateKey& recipient_key,
                                           ByteView recipient_id) {
@@ -72,14 +74,36 @@ Result<void> BlockingSmpClient::secure_queue(const crypto::PrivateKey& recipient
                                              const crypto::PublicKey& sender_key) {
   return run(client_->secure_queue(recipient_key, recipient_id, sender_key));
 }
+Result<void> BlockingSmpClient::secure_queue_by_sender(const crypto::PrivateKey& sender_key,
+                                                       ByteView sender_id) {
+  return run(client_->secure_queue_by_sender(sender_key, sender_id));
+}
 Result<Bytes> BlockingSmpClient::enable_notifications(const crypto::PrivateKey& recipient_key,
                                                       ByteView recipient_id,
                                                       const crypto::PublicKey& notifier_key) {
   return run(client_->enable_notifications(recipient_key, recipient_id, notifier_key));
 }
+Result<NotifierCreds> BlockingSmpClient::enable_notifications(
+    const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+    const crypto::PublicKey& notifier_key, const crypto::PrivateKey& notification_dh_key) {
+  return run(client_->enable_notifications(recipient_key, recipient_id, notifier_key,
+                                           notification_dh_key));
+}
+Result<void> BlockingSmpClient::disable_notifications(const crypto::PrivateKey& recipient_key,
+                                                      ByteView recipient_id) {
+  return run(client_->disable_notifications(recipient_key, recipient_id));
+}
+Result<void> BlockingSmpClient::ack(const crypto::PrivateKey& recipient_key,
+                                    ByteView recipient_id, ByteView msg_id) {
+  return run(client_->ack(recipient_key, recipient_id, msg_id));
+}
 Result<void> BlockingSmpClient::ack(const crypto::PrivateKey& recipient_key,
                                     ByteView recipient_id) {
   return run(client_->ack(recipient_key, recipient_id));
+}
+Result<ReceivedMessage> BlockingSmpClient::get_message(const crypto::PrivateKey& recipient_key,
+                                                       ByteView recipient_id) {
+  return run(client_->get_message(recipient_key, recipient_id));
 }
 Result<void> BlockingSmpClient::suspend_queue(const crypto::PrivateKey& recipient_key,
                                               ByteView recipient_id) {
@@ -89,14 +113,35 @@ Result<void> BlockingSmpClient::delete_queue(const crypto::PrivateKey& recipient
                                              ByteView recipient_id) {
   return run(client_->delete_queue(recipient_key, recipient_id));
 }
+Result<std::string> BlockingSmpClient::queue_info(const crypto::PrivateKey& recipient_key,
+                                                  ByteView recipient_id) {
+  return run(client_->queue_info(recipient_key, recipient_id));
+}
 Result<void> BlockingSmpClient::send_message(const crypto::PrivateKey* sender_key,
-                                             ByteView sender_id, ByteView body) {
-  return run(client_->send_message(sender_key, sender_id, body));
+                                             ByteView sender_id, ByteView body,
+                                             bool notification) {
+  return run(client_->send_message(sender_key, sender_id, body, notification));
 }
 Result<void> BlockingSmpClient::ping() { return run(client_->ping()); }
 Result<void> BlockingSmpClient::subscribe_notifications(const crypto::PrivateKey& notifier_key,
                                                         ByteView notifier_id) {
   return run(client_->subscribe_notifications(notifier_key, notifier_id));
+}
+Result<void> BlockingSmpClient::set_link(const crypto::PrivateKey& recipient_key,
+                                         ByteView recipient_id, ByteView link_id,
+                                         ByteView fixed_data, ByteView user_data) {
+  return run(client_->set_link(recipient_key, recipient_id, link_id, fixed_data, user_data));
+}
+Result<void> BlockingSmpClient::delete_link(const crypto::PrivateKey& recipient_key,
+                                            ByteView recipient_id) {
+  return run(client_->delete_link(recipient_key, recipient_id));
+}
+Result<QueueLink> BlockingSmpClient::secure_link(const crypto::PrivateKey& sender_key,
+                                                 ByteView link_id) {
+  return run(client_->secure_link(sender_key, link_id));
+}
+Result<QueueLink> BlockingSmpClient::get_link(ByteView link_id) {
+  return run(client_->get_link(link_id));
 }
 Result<Reply> BlockingSmpClient::send_command(const crypto::PrivateKey* key, ByteView queue_id,
                                               const protocol::Command& command) {

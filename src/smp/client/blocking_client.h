@@ -39,21 +39,40 @@ class BlockingSmpClient {
 
   // The same commands as SmpClient, waiting for the answer.
   Result<QueueIds> create_queue(const crypto::PrivateKey& recipient_key,
-                                const crypto::PublicKey& recipient_dh_key);
-  Result<NewQueue> create_queue(crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::ed25519);
+                                const crypto::PublicKey& recipient_dh_key,
+                                const QueueOptions& options = {});
+  Result<NewQueue> create_queue(crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::ed25519,
+                                const QueueOptions& options = {});
   Result<void> subscribe(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   Result<void> secure_queue(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
                             const crypto::PublicKey& sender_key);
+  Result<void> secure_queue_by_sender(const crypto::PrivateKey& sender_key, ByteView sender_id);
   Result<Bytes> enable_notifications(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
                                      const crypto::PublicKey& notifier_key);
+  Result<NotifierCreds> enable_notifications(const crypto::PrivateKey& recipient_key,
+                                             ByteView recipient_id,
+                                             const crypto::PublicKey& notifier_key,
+                                             const crypto::PrivateKey& notification_dh_key);
+  Result<void> disable_notifications(const crypto::PrivateKey& recipient_key,
+                                     ByteView recipient_id);
+  Result<void> ack(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+                   ByteView msg_id);
   Result<void> ack(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
+  Result<ReceivedMessage> get_message(const crypto::PrivateKey& recipient_key,
+                                      ByteView recipient_id);
   Result<void> suspend_queue(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   Result<void> delete_queue(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
+  Result<std::string> queue_info(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
   Result<void> send_message(const crypto::PrivateKey* sender_key, ByteView sender_id,
-                            ByteView body);
+                            ByteView body, bool notification = false);
   Result<void> ping();
   Result<void> subscribe_notifications(const crypto::PrivateKey& notifier_key,
                                        ByteView notifier_id);
+  Result<void> set_link(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+                        ByteView link_id, ByteView fixed_data, ByteView user_data);
+  Result<void> delete_link(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
+  Result<QueueLink> secure_link(const crypto::PrivateKey& sender_key, ByteView link_id);
+  Result<QueueLink> get_link(ByteView link_id);
   Result<Reply> send_command(const crypto::PrivateKey* key, ByteView queue_id,
                              const protocol::Command& command);
 

@@ -5,12 +5,15 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 
 #include <boost/asio/experimental/concurrent_channel.hpp>
 
 #include "smp/client/client_types.h"
 #include "smp/common/error.h"
+#include "smp/protocol/versions.h"
 #include "smp/transport/tls.h"
 
 namespace smp::client {
@@ -25,12 +28,33 @@ struct ClientConfig {
   std::chrono::steady_clock::duration command_timeout = 4s;
   // A PING is sent every interval regardless of traffic (smpPing); zero turns it off.
   std::chrono::steady_clock::duration ping_interval = 30s;
-  // What the connection offers. The commands are SMP v1's, so the default is v1 only. With
+  // What the connection offers. SMP v1 only by default (the agent speaks v1). With
   // current_and_v1 a server that selects ALPN "smp/1" agrees SMP 6..18 in the handshake
-  // (block encryption included) and the v1 commands go inside that transport — until the
-  // 6..18 command layer uses the transport's params().
+  // (block encryption included) and every SmpClient call speaks that version; any other
+  // server gets SMP v1.
   transport::ClientProtocols protocols = transport::ClientProtocols::v1_only;
 };
+
+// What a tool's user asks for (`--smp auto|current|v1`): `automatic` offers the current
+// generation and takes SMP v1 from a server that does not select it; `current` insists on
+// 6..18 (check with accepts_version after connecting); `v1` offers SMP v1 only, as a v1.0.0
+// client does.
+enum class GenerationChoice : std::uint8_t { automatic, current, v1 };
+
+// The names the tools accept for --smp.
+inline const std::map<std::string, GenerationChoice> kGenerationNames{
+    {"auto", GenerationChoice::automatic},
+    {"current", GenerationChoice::current},
+    {"v1", GenerationChoice::v1}};
+
+constexpr transport::ClientProtocols protocols_for(GenerationChoice choice) {
+  return choice == GenerationChoice::v1 ? transport::ClientProtocols::v1_only
+                                        : transport::ClientProtocols::current_and_v1;
+}
+// Whether an agreed SMP version satisfies the choice (1 does not satisfy `current`).
+constexpr bool accepts_version(GenerationChoice choice, std::uint16_t agreed) {
+  return choice != GenerationChoice::current || agreed >= protocol::kCurrentMinVersion;
+}
 
 // A caller-owned queue of server events. When the client is given one, its reader waits
 // while the channel is full (so a slow consumer slows the connection instead of losing

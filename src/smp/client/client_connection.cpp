@@ -66,11 +66,14 @@ ClientStats ClientConnection::stats() const {
 net::awaitable<Result<Reply>> ClientConnection::request(std::shared_ptr<ClientConnection> self,
                                                         ByteView queue_id,
                                                         const protocol::Command& command,
-                                                        const crypto::PrivateKey* key) {
+                                                        const crypto::PrivateKey* key,
+                                                        CorrIdBinder bind) {
   if (!self->is_open()) co_return make_error_code(errc::connection_closed);
   std::string corr_id = self->table_.next_corr_id();
   protocol::TransmissionIds ids{self->session_id_, as_bytes(corr_id), queue_id};
-  auto content = self->encode_request(ids, command, key);
+  std::optional<protocol::Command> bound;
+  if (bind) bind(as_bytes(corr_id), bound.emplace(command));
+  auto content = self->encode_request(ids, bound ? *bound : command, key);
   if (!content) co_return content.error();
   // Refused here, as the transport would (TELargeMsg, nothing sent), so that the writer
   // never meets a block it cannot send.

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include <boost/asio/awaitable.hpp>
@@ -37,13 +38,19 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // Spawns the reader, writer and keep-alive loops. REQUIRES: called once.
   void start();
 
+  // Completes a command that depends on its own corrId (NEW with a short link: the sender
+  // id is derived from it) before it is encoded. Views it stores in the command must stay
+  // valid until the request returns.
+  using CorrIdBinder = std::function<void(ByteView corr_id, protocol::Command& command)>;
+
   // Sends one command (signed with `key` when non-null) and waits for its answer.
   // errc::connection_closed when the connection is or becomes closed; errc::timeout after
   // config.command_timeout; otherwise as interpret_response. `queue_id`, `command` and
   // `key` need only live until the call returns. REQUIRES: runs on strand().
   static net::awaitable<Result<Reply>> request(std::shared_ptr<ClientConnection> self,
                                                ByteView queue_id, const protocol::Command& command,
-                                               const crypto::PrivateKey* key);
+                                               const crypto::PrivateKey* key,
+                                               CorrIdBinder bind = {});
 
   // Closes the transport and fails pending requests; on_disconnect does not run.
   // Idempotent. REQUIRES: runs on strand().

@@ -9,8 +9,12 @@
 #include <cstdint>
 #include <variant>
 
+#include <optional>
+#include <string>
+
 #include "smp/common/bytes.h"
 #include "smp/crypto/keys.h"
+#include "smp/protocol/command.h"
 
 namespace smp::client {
 
@@ -19,17 +23,36 @@ struct QueueIds {
   Bytes recipient_id;
   Bytes sender_id;
   crypto::PublicKey server_dh_key;  // X25519; DH with the recipient's private DH key
+  // SMP 9+: the queue's mode as the server stored it (a messaging queue's sender may secure
+  // it with SKEY); nullopt at SMP v1 and when NEW asked for none.
+  std::optional<protocol::QueueMode> queue_mode;
+  // SMP 15+: the short link's id when NEW carried link data; empty otherwise.
+  Bytes link_id;
 };
 
 // MSG: one message as the server stores it. `body` is encrypted for the recipient
-// (decrypt_message_body in message_crypto.h).
+// (open_message / decrypt_message_body in message_crypto.h).
 struct ReceivedMessage {
   Bytes msg_id;
   std::int64_t timestamp = 0;  // seconds since the Unix epoch (SMP v1; 0 from SMP 6 on)
   Bytes body;
   // SMP 6..18: the sealed body carries the timestamp and flags before the message
-  // (decrypt_message_body takes them off).
+  // (open_message takes them off).
   bool sealed_header = false;
+};
+
+// A queue's short-link data as LNK carries it (both parts encrypted by the queue's owner).
+struct QueueLink {
+  Bytes sender_id;
+  Bytes fixed_data;
+  Bytes user_data;
+};
+
+// NID: the answer to NKEY. server_dh_key (SMP 6+) with the recipient's notification DH key
+// gives the secret that opens NMSG metadata.
+struct NotifierIds {
+  Bytes notifier_id;
+  std::optional<crypto::PublicKey> server_dh_key;  // X25519; nullopt at SMP v1
 };
 
 enum class EventKind : std::uint8_t { message, end, notification };
@@ -48,14 +71,15 @@ struct Ok {};
 struct Pong {};
 struct End {};
 struct NMsg {};
-struct Nid {
-  Bytes notifier_id;
+// INFO: QUE's answer, the queue's state as JSON text.
+struct Info {
+  std::string json;
 };
 }  // namespace reply
 
 // reply::Ok first: a default-constructed Reply (which Asio's co_spawn needs) is OK.
-using Reply = std::variant<reply::Ok, QueueIds, ReceivedMessage, reply::Nid, reply::Pong,
-                           reply::End, reply::NMsg>;
+using Reply = std::variant<reply::Ok, QueueIds, ReceivedMessage, NotifierIds, reply::Pong,
+                           reply::End, reply::NMsg, QueueLink, reply::Info>;
 
 // Counters of one connection, for tests and diagnostics. A snapshot; copyable.
 struct ClientStats {

@@ -66,11 +66,17 @@ Reply to_reply(const protocol::BrokerMessage& m, bool current) {
       [current](const auto& v) -> Reply {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, msg::Ids>) {
-          return QueueIds{to_bytes(v.rcv_id), to_bytes(v.snd_id), v.srv_dh_key};
+          return QueueIds{to_bytes(v.rcv_id), to_bytes(v.snd_id), v.srv_dh_key, v.queue_mode,
+                          v.link_id ? to_bytes(*v.link_id) : Bytes{}};
         } else if constexpr (std::is_same_v<T, msg::Msg>) {
           return owned_message(v, current);
         } else if constexpr (std::is_same_v<T, msg::Nid>) {
-          return reply::Nid{to_bytes(v.notifier_id)};
+          return NotifierIds{to_bytes(v.notifier_id), v.srv_ntf_dh_key};
+        } else if constexpr (std::is_same_v<T, msg::Lnk>) {
+          return QueueLink{to_bytes(v.sender_id), to_bytes(v.data.fixed_data),
+                           to_bytes(v.data.user_data)};
+        } else if constexpr (std::is_same_v<T, msg::Info>) {
+          return reply::Info{std::string(as_chars(v.json))};
         } else if constexpr (std::is_same_v<T, msg::NMsg>) {
           return reply::NMsg{};
         } else if constexpr (std::is_same_v<T, msg::End> || std::is_same_v<T, msg::Deld>) {
@@ -78,7 +84,9 @@ Reply to_reply(const protocol::BrokerMessage& m, bool current) {
         } else if constexpr (std::is_same_v<T, msg::Pong>) {
           return reply::Pong{};
         } else {
-          return reply::Ok{};  // msg::Ok, msg::Sok; msg::Err is excluded by the caller
+          // msg::Ok, msg::Sok; msg::Err is excluded by the caller; the proxy's and service
+          // answers (never asked for by this client) read as OK too.
+          return reply::Ok{};
         }
       },
       m);

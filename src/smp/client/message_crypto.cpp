@@ -16,9 +16,11 @@ Result<SecretBytes> queue_dh_secret(const crypto::PublicKey& server_dh_key,
   return crypto::dh(server_dh_key, recipient_dh_key);
 }
 
-Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message) {
+Result<MessageContent> open_message(ByteView dh_secret, const ReceivedMessage& message) {
   if (!message.sealed_header) {
-    return crypto::cb_decrypt(dh_secret, crypto::cb_nonce(message.msg_id), message.body);
+    auto body = crypto::cb_decrypt(dh_secret, crypto::cb_nonce(message.msg_id), message.body);
+    if (!body) return body.error();
+    return MessageContent{message.timestamp, false, std::move(*body)};
   }
   auto key = crypto::CbKey::from_dh_secret(dh_secret);
   if (!key) return key.error();
@@ -26,7 +28,13 @@ Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& me
   auto opened = protocol::open_rcv_message(*key, message.msg_id, message.body, plain);
   if (!opened) return opened.error();
   if (opened->quota) return make_error_code(errc::smp_quota);  // the queue was full
-  return to_bytes(opened->body);
+  return MessageContent{opened->timestamp, opened->notification, to_bytes(opened->body)};
+}
+
+Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message) {
+  auto content = open_message(dh_secret, message);
+  if (!content) return content.error();
+  return std::move(content->body);
 }
 
 }  // namespace smp::client

@@ -16,6 +16,18 @@ namespace smp::client {
 Result<SecretBytes> queue_dh_secret(const crypto::PublicKey& server_dh_key,
                                     const crypto::PrivateKey& recipient_dh_key);
 
+// A MSG opened: what the sender sent and what the server stamped on it.
+struct MessageContent {
+  std::int64_t timestamp = 0;  // seconds since the Unix epoch, as the server stored it
+  bool notification = false;   // the sender's SEND flag (SMP 6..18; false at v1)
+  Bytes body;                  // as the sender gave it to SEND
+};
+
+// The message opened with the queue's DH secret, in either generation's format: at SMP v1
+// the timestamp comes from the MSG itself, from SMP 6 on from inside the sealed body. Errors
+// as decrypt_message_body.
+Result<MessageContent> open_message(ByteView dh_secret, const ReceivedMessage& message);
+
 // The body as the sender gave it to SEND, in either generation's format. errc::cb_decrypt
 // for a wrong secret or a damaged body; errc::crypto_large_msg when the authenticated padding
 // is invalid; errc::bad_key_size unless dh_secret is 32 bytes; SMP 6..18 only: errc::smp_quota

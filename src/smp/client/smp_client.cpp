@@ -7,6 +7,9 @@
 
 #include "smp/client/client_connection.h"
 #include "smp/client/message_crypto.h"
+#include "smp/crypto/hash.h"
+#include "smp/protocol/versions.h"
+#include "smp/protocol/wire_format.h"
 #include "smp/transport/connect.h"
 
 namespace smp::client {
@@ -69,26 +72,75 @@ ClientStats SmpClient::stats() const { return connection_->stats(); }
 net::awaitable<Result<Reply>> SmpClient::send_command(const crypto::PrivateKey* key,
                                                       ByteView queue_id,
                                                       const protocol::Command& command) {
+  co_return co_await send_bound_command(key, queue_id, command, {});
+}
+
+protocol::SmpVersion SmpClient::smp_version() const { return params().version; }
+
+Result<void> SmpClient::require_version(protocol::SmpVersion min) const {
+  if (!params().current || params().version < min) return make_error_code(errc::unsupported);
+  return {};
+}
+
+net::awaitable<Result<Reply>> SmpClient::send_bound_command(
+    const crypto::PrivateKey* key, ByteView queue_id, const protocol::Command& command,
+    std::function<void(ByteView, protocol::Command&)> bind) {
   auto connection = connection_;
   auto strand = connection->strand();
   co_return co_await net::co_spawn(
-      strand, detail::ClientConnection::request(std::move(connection), queue_id, command, key),
+      strand,
+      detail::ClientConnection::request(std::move(connection), queue_id, command, key,
+                                        std::move(bind)),
       net::use_awaitable);
 }
 
-net::awaitable<Result<QueueIds>> SmpClient::create_queue(
-    const crypto::PrivateKey& recipient_key, const crypto::PublicKey& recipient_dh_key) {
+net::awaitable<Result<QueueIds>> SmpClient::create_queue(const crypto::PrivateKey& recipient_key,
+                                                         const crypto::PublicKey& recipient_dh_key,
+                                                         const QueueOptions& options) {
   protocol::cmd::New cmd{.rcv_key = recipient_key.public_key(), .rcv_dh_key = recipient_dh_key};
-  co_return expect<QueueIds>(co_await send_command(&recipient_key, {}, cmd));
+  const bool defaults = options.sub_mode == protocol::SubscriptionMode::subscribe &&
+                        !options.mode && !options.link;
+  if (!params().current) {
+    // SMP v1's NEW has none of the options (nor the password).
+    if (!defaults) co_return make_error_code(errc::unsupported);
+    co_return expect<QueueIds>(co_await send_command(&recipient_key, {}, cmd));
+  }
+  if (!server_.password.empty()) cmd.basic_auth = as_bytes(server_.password);
+  cmd.sub_mode = options.sub_mode;
+  if (options.mode || options.link) {
+    if (auto ok = require_version(options.link ? protocol::kShortLinksVersion
+                                               : protocol::kSndAuthKeyVersion);
+        !ok) {
+      co_return ok.error();
+    }
+    cmd.queue_request = protocol::QueueRequest{
+        .mode = options.mode.value_or(protocol::QueueMode::messaging)};
+  }
+  if (!options.link) co_return expect<QueueIds>(co_await send_command(&recipient_key, {}, cmd));
+
+  // A short link's sender id is the first 24 bytes of SHA3-384 of the request's corrId
+  // (the server checks it, so that NEW cannot probe which ids exist).
+  const QueueOptions::Link& link = *options.link;
+  crypto::Sha3_384Digest sender_id{};
+  auto bind = [&](ByteView corr_id, protocol::Command& command) {
+    sender_id = crypto::sha3_384(corr_id);
+    auto& request = *std::get<protocol::cmd::New>(command).queue_request;
+    request.link = protocol::QueueRequest::Link{
+        .link_id = link.link_id,
+        .sender_id = ByteView(sender_id.data(), protocol::kQueueIdBytes),
+        .data = {.fixed_data = link.fixed_data, .user_data = link.user_data}};
+  };
+  co_return expect<QueueIds>(co_await send_bound_command(&recipient_key, {}, cmd, bind));
 }
 
-net::awaitable<Result<NewQueue>> SmpClient::create_queue(crypto::KeyAlgorithm algorithm) {
+net::awaitable<Result<NewQueue>> SmpClient::create_queue(crypto::KeyAlgorithm algorithm,
+                                                         const QueueOptions& options) {
   if (!crypto::is_signature_algorithm(algorithm)) {
     co_return make_error_code(errc::wrong_algorithm);
   }
   auto recipient = crypto::generate_key_pair(algorithm);
   auto dh = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519);
-  auto ids = co_await create_queue(recipient.private_key, dh.public_key);
+  auto ids = co_await create_queue(recipient.private_key, dh.public_key, options);
   if (!ids) co_return ids.error();
   auto secret = queue_dh_secret(ids->server_dh_key, dh.private_key);
   if (!secret) co_return secret.error();
@@ -108,18 +160,74 @@ net::awaitable<Result<void>> SmpClient::secure_queue(const crypto::PrivateKey& r
       co_await send_command(&recipient_key, recipient_id, protocol::cmd::Key{sender_key}));
 }
 
+net::awaitable<Result<void>> SmpClient::secure_queue_by_sender(
+    const crypto::PrivateKey& sender_key, ByteView sender_id) {
+  if (auto ok = require_version(protocol::kSndAuthKeyVersion); !ok) co_return ok.error();
+  co_return expect_ok(co_await send_command(&sender_key, sender_id,
+                                            protocol::cmd::SKey{sender_key.public_key()}));
+}
+
 net::awaitable<Result<Bytes>> SmpClient::enable_notifications(
     const crypto::PrivateKey& recipient_key, ByteView recipient_id,
     const crypto::PublicKey& notifier_key) {
-  auto nid = expect<reply::Nid>(
-      co_await send_command(&recipient_key, recipient_id, protocol::cmd::NKey{.notifier_key = notifier_key}));
+  // From SMP 6 on NKEY must carry the recipient's notification DH key.
+  if (params().current) co_return make_error_code(errc::unsupported);
+  auto nid = expect<NotifierIds>(co_await send_command(
+      &recipient_key, recipient_id, protocol::cmd::NKey{.notifier_key = notifier_key}));
   if (!nid) co_return nid.error();
   co_return std::move(nid->notifier_id);
 }
 
+net::awaitable<Result<NotifierCreds>> SmpClient::enable_notifications(
+    const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+    const crypto::PublicKey& notifier_key, const crypto::PrivateKey& notification_dh_key) {
+  protocol::cmd::NKey cmd{.notifier_key = notifier_key};
+  if (params().current) {
+    if (notification_dh_key.algorithm() != crypto::KeyAlgorithm::x25519) {
+      co_return make_error_code(errc::wrong_algorithm);
+    }
+    cmd.rcv_ntf_dh_key = notification_dh_key.public_key();
+  }
+  auto nid = expect<NotifierIds>(co_await send_command(&recipient_key, recipient_id, cmd));
+  if (!nid) co_return nid.error();
+  NotifierCreds creds{std::move(*nid), {}};
+  if (params().current) {
+    if (!creds.ids.server_dh_key) co_return make_error_code(errc::unexpected_response);
+    auto secret = queue_dh_secret(*creds.ids.server_dh_key, notification_dh_key);
+    if (!secret) co_return secret.error();
+    creds.dh_secret = std::move(*secret);
+  }
+  co_return creds;
+}
+
+net::awaitable<Result<void>> SmpClient::disable_notifications(
+    const crypto::PrivateKey& recipient_key, ByteView recipient_id) {
+  if (auto ok = require_version(protocol::kCurrentMinVersion); !ok) co_return ok.error();
+  co_return expect_ok(co_await send_command(&recipient_key, recipient_id, protocol::cmd::NDel{}));
+}
+
+net::awaitable<Result<void>> SmpClient::ack(const crypto::PrivateKey& recipient_key,
+                                            ByteView recipient_id, ByteView msg_id) {
+  co_return expect_ok(
+      co_await send_command(&recipient_key, recipient_id, protocol::cmd::Ack{.msg_id = msg_id}));
+}
+
 net::awaitable<Result<void>> SmpClient::ack(const crypto::PrivateKey& recipient_key,
                                             ByteView recipient_id) {
-  co_return expect_ok(co_await send_command(&recipient_key, recipient_id, protocol::cmd::Ack{}));
+  // The reference's 6..18 server matches the id against the delivered message: an ACK
+  // without one would not acknowledge anything there.
+  if (params().current) co_return make_error_code(errc::unsupported);
+  co_return co_await ack(recipient_key, recipient_id, ByteView{});
+}
+
+net::awaitable<Result<ReceivedMessage>> SmpClient::get_message(
+    const crypto::PrivateKey& recipient_key, ByteView recipient_id) {
+  if (auto ok = require_version(protocol::kCurrentMinVersion); !ok) co_return ok.error();
+  auto answer = co_await send_command(&recipient_key, recipient_id, protocol::cmd::Get{});
+  if (!answer) co_return answer.error();
+  // GET answers OK when the queue is empty.
+  if (std::holds_alternative<reply::Ok>(*answer)) co_return make_error_code(errc::smp_no_msg);
+  co_return expect<ReceivedMessage>(std::move(answer));
 }
 
 net::awaitable<Result<void>> SmpClient::suspend_queue(const crypto::PrivateKey& recipient_key,
@@ -132,9 +240,20 @@ net::awaitable<Result<void>> SmpClient::delete_queue(const crypto::PrivateKey& r
   co_return expect_ok(co_await send_command(&recipient_key, recipient_id, protocol::cmd::Del{}));
 }
 
+net::awaitable<Result<std::string>> SmpClient::queue_info(const crypto::PrivateKey& recipient_key,
+                                                          ByteView recipient_id) {
+  if (auto ok = require_version(protocol::kCurrentMinVersion); !ok) co_return ok.error();
+  auto info =
+      expect<reply::Info>(co_await send_command(&recipient_key, recipient_id, protocol::cmd::Que{}));
+  if (!info) co_return info.error();
+  co_return std::move(info->json);
+}
+
 net::awaitable<Result<void>> SmpClient::send_message(const crypto::PrivateKey* sender_key,
-                                                     ByteView sender_id, ByteView body) {
-  co_return expect_ok(co_await send_command(sender_key, sender_id, protocol::cmd::Send{body}));
+                                                     ByteView sender_id, ByteView body,
+                                                     bool notification) {
+  co_return expect_ok(co_await send_command(
+      sender_key, sender_id, protocol::cmd::Send{.body = body, .notification = notification}));
 }
 
 net::awaitable<Result<void>> SmpClient::ping() {
@@ -146,6 +265,33 @@ net::awaitable<Result<void>> SmpClient::ping() {
 net::awaitable<Result<void>> SmpClient::subscribe_notifications(
     const crypto::PrivateKey& notifier_key, ByteView notifier_id) {
   co_return expect_ok(co_await send_command(&notifier_key, notifier_id, protocol::cmd::NSub{}));
+}
+
+net::awaitable<Result<void>> SmpClient::set_link(const crypto::PrivateKey& recipient_key,
+                                                 ByteView recipient_id, ByteView link_id,
+                                                 ByteView fixed_data, ByteView user_data) {
+  if (auto ok = require_version(protocol::kShortLinksVersion); !ok) co_return ok.error();
+  protocol::cmd::LSet cmd{.link_id = link_id,
+                          .data = {.fixed_data = fixed_data, .user_data = user_data}};
+  co_return expect_ok(co_await send_command(&recipient_key, recipient_id, cmd));
+}
+
+net::awaitable<Result<void>> SmpClient::delete_link(const crypto::PrivateKey& recipient_key,
+                                                    ByteView recipient_id) {
+  if (auto ok = require_version(protocol::kShortLinksVersion); !ok) co_return ok.error();
+  co_return expect_ok(co_await send_command(&recipient_key, recipient_id, protocol::cmd::LDel{}));
+}
+
+net::awaitable<Result<QueueLink>> SmpClient::secure_link(const crypto::PrivateKey& sender_key,
+                                                         ByteView link_id) {
+  if (auto ok = require_version(protocol::kShortLinksVersion); !ok) co_return ok.error();
+  co_return expect<QueueLink>(
+      co_await send_command(&sender_key, link_id, protocol::cmd::LKey{sender_key.public_key()}));
+}
+
+net::awaitable<Result<QueueLink>> SmpClient::get_link(ByteView link_id) {
+  if (auto ok = require_version(protocol::kShortLinksVersion); !ok) co_return ok.error();
+  co_return expect<QueueLink>(co_await send_command(nullptr, link_id, protocol::cmd::LGet{}));
 }
 
 }  // namespace smp::client

@@ -14,7 +14,10 @@
 // reconnect (the owner does, with a new SmpClient). Destroying the client closes it.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -33,6 +36,30 @@ namespace smp::client {
 namespace detail {
 class ClientConnection;
 }
+
+// What NEW asks for beyond the keys. The defaults are SMP v1's NEW; anything else needs the
+// current generation (the version noted per field) and is errc::unsupported below it.
+struct QueueOptions {
+  // SMP 6+: only_create leaves the creating connection unsubscribed.
+  protocol::SubscriptionMode sub_mode = protocol::SubscriptionMode::subscribe;
+  // SMP 9+: messaging (its sender may secure it with SKEY) or contact.
+  std::optional<protocol::QueueMode> mode{};
+  // SMP 15+: short-link data stored with the queue (encrypted by the caller). The sender id
+  // is derived from the request's corrId as the server requires; a contact queue's link id
+  // is the caller's (24 bytes), a messaging queue's the server's.
+  struct Link {
+    Bytes link_id{};  // contact mode only
+    Bytes fixed_data{};
+    Bytes user_data{};
+  };
+  std::optional<Link> link{};  // needs `mode` (messaging when unset)
+};
+
+// NKEY's result with the secret that opens NMSG metadata. Move-only (holds a secret).
+struct NotifierCreds {
+  NotifierIds ids;
+  SecretBytes dh_secret;  // DH(ids.server_dh_key, the recipient's notification DH key); empty at v1
+};
 
 // A queue made by create_queue's generating form, with every key its recipient keeps.
 // Move-only (holds private keys).
@@ -71,42 +98,94 @@ class SmpClient {
   void close();
   ClientStats stats() const;
 
-  // NEW, signed with recipient_key; recipient_dh_key is X25519. Generates nothing.
+  // The negotiated SMP version: 1, or 6..18 with the current generation. Calls below check
+  // it and answer errc::unsupported (nothing sent) for what it does not have.
+  protocol::SmpVersion smp_version() const;
+
+  // NEW, signed with recipient_key; recipient_dh_key is X25519. Generates nothing. In the
+  // current generation the server address's password goes along as basic auth (SMP v1
+  // cannot carry it).
   net::awaitable<Result<QueueIds>> create_queue(const crypto::PrivateKey& recipient_key,
-                                                const crypto::PublicKey& recipient_dh_key);
+                                                const crypto::PublicKey& recipient_dh_key,
+                                                const QueueOptions& options = {});
   // NEW with a fresh recipient key of `algorithm` (Ed25519 or Ed448) and a fresh X25519 key;
   // also computes the queue's DH secret.
   net::awaitable<Result<NewQueue>> create_queue(
-      crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::ed25519);
-  // SUB. A MSG answer goes to the event sink and the call succeeds.
+      crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::ed25519,
+      const QueueOptions& options = {});
+  // SUB. A MSG answer (v1) or the MSG that follows it (6..18) goes to the event sink and the
+  // call succeeds.
   net::awaitable<Result<void>> subscribe(const crypto::PrivateKey& recipient_key,
                                          ByteView recipient_id);
   // KEY: from now on only SENDs signed by sender_key's private half are accepted.
   net::awaitable<Result<void>> secure_queue(const crypto::PrivateKey& recipient_key,
                                             ByteView recipient_id,
                                             const crypto::PublicKey& sender_key);
-  // NKEY; returns the notifier id.
+  // SKEY (SMP 9+), signed with sender_key: the sender secures a messaging queue with its
+  // own key. errc::smp_auth for a contact queue or one secured with another key.
+  net::awaitable<Result<void>> secure_queue_by_sender(const crypto::PrivateKey& sender_key,
+                                                      ByteView sender_id);
+  // NKEY; returns the notifier id. SMP v1 only (6..18 needs the DH key: the overload below).
   net::awaitable<Result<Bytes>> enable_notifications(const crypto::PrivateKey& recipient_key,
                                                      ByteView recipient_id,
                                                      const crypto::PublicKey& notifier_key);
-  // ACK of the last delivered message. A MSG answer (the next message) goes to the event sink.
+  // NKEY in either generation; from SMP 6 on with the public half of notification_dh_key
+  // (X25519), returning the server's DH key and the secret for NMSG metadata.
+  net::awaitable<Result<NotifierCreds>> enable_notifications(
+      const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+      const crypto::PublicKey& notifier_key, const crypto::PrivateKey& notification_dh_key);
+  // NDEL (SMP 6+): the queue's notifier is removed (its subscriber gets END/DELD).
+  net::awaitable<Result<void>> disable_notifications(const crypto::PrivateKey& recipient_key,
+                                                     ByteView recipient_id);
+  // ACK of the message msg_id (the MSG's id; SMP v1 sends no id and acknowledges whatever
+  // was delivered). A MSG answer (the next message) goes to the event sink.
+  // errc::smp_no_msg when nothing (or another message) is awaiting acknowledgement.
+  net::awaitable<Result<void>> ack(const crypto::PrivateKey& recipient_key, ByteView recipient_id,
+                                   ByteView msg_id);
+  // ACK without an id: SMP v1's form (the v1 agent keeps no message ids). On a current
+  // connection the empty id asks the server to take the delivered message.
   net::awaitable<Result<void>> ack(const crypto::PrivateKey& recipient_key, ByteView recipient_id);
+  // GET (SMP 6+): the queue's next message without subscribing (answer it with ack).
+  // errc::smp_no_msg when the queue is empty; errc::smp_cmd_prohibited when this
+  // connection is subscribed to the queue.
+  net::awaitable<Result<ReceivedMessage>> get_message(const crypto::PrivateKey& recipient_key,
+                                                      ByteView recipient_id);
   // OFF: no more SENDs; messages already queued can still be received.
   net::awaitable<Result<void>> suspend_queue(const crypto::PrivateKey& recipient_key,
                                              ByteView recipient_id);
   // DEL: the queue and its messages are gone.
   net::awaitable<Result<void>> delete_queue(const crypto::PrivateKey& recipient_key,
                                             ByteView recipient_id);
+  // QUE (SMP 6+): the queue's state as the server's QueueInfo JSON text.
+  net::awaitable<Result<std::string>> queue_info(const crypto::PrivateKey& recipient_key,
+                                                 ByteView recipient_id);
   // SEND, signed with sender_key, or unsigned when it is null (a queue not yet secured).
-  // Bodies over 16088 bytes get errc::smp_large_msg from the server; a transmission that
-  // cannot fit one block is refused here with errc::transport_large_msg (nothing is sent).
+  // Bodies over the version's limit get errc::smp_large_msg from the server; a transmission
+  // that cannot fit one block is refused here with errc::transport_large_msg (nothing is
+  // sent). `notification` (SMP 6+; ignored at v1) asks the server to notify the notifier.
   net::awaitable<Result<void>> send_message(const crypto::PrivateKey* sender_key,
-                                            ByteView sender_id, ByteView body);
+                                            ByteView sender_id, ByteView body,
+                                            bool notification = false);
   // PING → PONG.
   net::awaitable<Result<void>> ping();
   // NSUB, signed with the notifier key.
   net::awaitable<Result<void>> subscribe_notifications(const crypto::PrivateKey& notifier_key,
                                                        ByteView notifier_id);
+
+  // Short links (SMP 15+). LSET: sets (or replaces the data of) the queue's link; the link
+  // id cannot change once set (errc::smp_auth), nor be set on a secured messaging queue.
+  net::awaitable<Result<void>> set_link(const crypto::PrivateKey& recipient_key,
+                                        ByteView recipient_id, ByteView link_id,
+                                        ByteView fixed_data, ByteView user_data);
+  // LDEL: the queue's link is removed (OK when it had none).
+  net::awaitable<Result<void>> delete_link(const crypto::PrivateKey& recipient_key,
+                                           ByteView recipient_id);
+  // LKEY, signed with sender_key: secures a messaging queue by its link id and returns the
+  // link (sender id and data).
+  net::awaitable<Result<QueueLink>> secure_link(const crypto::PrivateKey& sender_key,
+                                                ByteView link_id);
+  // LGET: a contact queue's link, unauthorized. errc::smp_auth for a messaging queue.
+  net::awaitable<Result<QueueLink>> get_link(ByteView link_id);
 
   // Any command, for callers that build their own: the matched answer as an owned Reply.
   net::awaitable<Result<Reply>> send_command(const crypto::PrivateKey* key, ByteView queue_id,
@@ -114,6 +193,12 @@ class SmpClient {
 
  private:
   SmpClient(protocol::SmpServer server, std::shared_ptr<detail::ClientConnection> connection);
+  // send_command with the command completed from its corrId (ClientConnection::CorrIdBinder).
+  net::awaitable<Result<Reply>> send_bound_command(
+      const crypto::PrivateKey* key, ByteView queue_id, const protocol::Command& command,
+      std::function<void(ByteView, protocol::Command&)> bind);
+  // errc::unsupported unless the agreed version is at least `min`.
+  Result<void> require_version(protocol::SmpVersion min) const;
 
   const protocol::SmpServer server_;
   const std::shared_ptr<detail::ClientConnection> connection_;

@@ -63,6 +63,7 @@ std::string_view errc_name(errc e) noexcept {
     case errc::transport_no_auth: return "transport: NO_AUTH";
     case errc::unexpected_response: return "unexpected response";
     case errc::response_parse: return "unparsable response";
+    case errc::unsupported: return "not supported by the agreed SMP version";
     case errc::io_error: return "I/O error";
     case errc::config_invalid: return "invalid configuration";
     case errc::store_corrupt: return "corrupt store";

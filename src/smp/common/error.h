@@ -82,6 +82,7 @@ enum class errc {
   // Client (spec §4.8).
   unexpected_response = 400,  // SMPUnexpectedResponse
   response_parse,             // SMPResponseError
+  unsupported,                // the agreed SMP version has no such command or field (not sent)
 
   // Files, configuration and stores.
   io_error = 500,

@@ -56,17 +56,20 @@ Result<SmpServer> parse_smp_server(std::string_view& in) {
   auto key_hash = enc::parse_b64url_token(rest);
   if (!key_hash) return fail;
   // `:<password>` (the server's create_password, as `smp-server init` prints the address) is
-  // accepted and skipped: SMP v1 commands cannot carry it.
+  // kept for the current generation's NEW (SMP v1 commands cannot carry it).
+  std::string password;
   if (rest.starts_with(':')) {
     const auto at = rest.find('@');
     if (at == std::string_view::npos || at == 1) return fail;
+    password = std::string(rest.substr(1, at - 1));
     rest.remove_prefix(at);
   }
   if (!rest.starts_with('@')) return fail;
   rest.remove_prefix(1);
   SMP_TRY(SrvLoc loc, parse_srv_loc(rest));
   in = rest;
-  return SmpServer{std::move(loc.host), std::move(loc.port), std::move(key_hash).value()};
+  return SmpServer{std::move(loc.host), std::move(loc.port), std::move(key_hash).value(),
+                   std::move(password)};
 }
 
 Result<SmpServer> decode_smp_server(std::string_view text) {

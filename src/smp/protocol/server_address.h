@@ -27,6 +27,10 @@ struct SmpServer {
   std::string host;
   std::string port;  // decimal digits, or "" for the default
   Bytes key_hash;
+  // The server's create_password from smp://fp:password@host ("" for none): NEW's basic
+  // auth in the current generation. Never written back out by str_encode or the binary
+  // encoding (queue URIs and invitations must not carry it).
+  std::string password{};
   friend bool operator==(const SmpServer&, const SmpServer&) = default;
 };
 
@@ -37,8 +41,8 @@ std::string str_encode(const SrvLoc& loc);
 Result<SrvLoc> parse_srv_loc(std::string_view& in);
 
 std::string str_encode(const SmpServer& server);
-// "smp://" b64u(keyHash) "@" host[":" port] from the front of `in`; errc::bad_address and
-// `in` unchanged on failure.
+// "smp://" b64u(keyHash) [":" password] "@" host[":" port] from the front of `in`;
+// errc::bad_address and `in` unchanged on failure.
 Result<SmpServer> parse_smp_server(std::string_view& in);
 // The whole text must be one address (errc::bad_address otherwise).
 Result<SmpServer> decode_smp_server(std::string_view text);

@@ -262,7 +262,7 @@ TEST_F(CorrelationVectors, ReferenceAnswersResolveAsTheReferenceClientDoes) {
       EXPECT_EQ(ids.server_dh_key.algorithm(), crypto::KeyAlgorithm::x25519);
     }
     if (name.rfind("NID", 0) == 0) {
-      EXPECT_EQ(std::get<reply::Nid>(*r.reply).notifier_id.size(), 24u);
+      EXPECT_EQ(std::get<NotifierIds>(*r.reply).notifier_id.size(), 24u);
     }
   }
   EXPECT_GE(errors_seen, 10);

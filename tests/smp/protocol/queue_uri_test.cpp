@@ -155,5 +155,48 @@ TEST_F(SmpQueueUriForms, EncodeDecodeRoundTrip) {
   EXPECT_EQ(decode_queue_uri(str_encode(uri)).value(), uri);
 }
 
+// The versioned form as the current reference writes it: SMPQueueUri's strEncode in
+// src/Simplex/Messaging/Agent/Protocol.hs at 92598c2dd (simplexmq 6.5.5) — "#/?" and the
+// query v, dh, then q (queueModeParam) and k=s (sndSecureParam: a messaging queue while the
+// range's minimum is below shortLinksSMPClientVersion 4), escaped as QSP QEscape does (http-
+// types urlEncode: '=' → %3D). The expected texts follow those rules over the values of the
+// smp_queue_uri vectors (encoding.json).
+TEST(SmpQueueUri, EncodesTheVersionedFormAsTheCurrentReference) {
+  const std::string kh = "KPaaO83O9zbWT2_PxMzYWIX88YCMp923OZZr3R1RrFE=";
+  const std::string sid = "_z-sCvHsg5Jhf28ugUBYOCJjB6MD4ewL";
+  const std::string dh = "MCowBQYDK2VuAyEA96g7e_KkqiVtqJL_EtvpKp4PLaXElDTorbOXV--7XXs";
+  const std::string prefix = "smp://" + kh + "@smp.example.com:5223/" + sid + "#/?";
+  auto server = decode_smp_server("smp://" + kh + ":pass@smp.example.com:5223");
+  ASSERT_TRUE(server);
+  SmpQueueUri uri{*server, enc::b64url_decode(sid).value(), kCurrentQueueUriVersions,
+                  crypto::decode_public_key_str(dh + "=", crypto::kDhX25519).value(),
+                  QueueMode::messaging};
+  EXPECT_EQ(str_encode_versioned(uri), prefix + "v=1-4&dh=" + dh + "%3D&q=m&k=s");
+  uri.queue_mode = QueueMode::contact;
+  EXPECT_EQ(str_encode_versioned(uri), prefix + "v=1-4&dh=" + dh + "%3D&q=c");
+  uri.queue_mode = std::nullopt;
+  EXPECT_EQ(str_encode_versioned(uri), prefix + "v=1-4&dh=" + dh + "%3D");
+  uri.client_versions = enc::VersionRange::of(4, 4);
+  uri.queue_mode = QueueMode::messaging;
+  EXPECT_EQ(str_encode_versioned(uri), prefix + "v=4&dh=" + dh + "%3D&q=m");
+}
+
+TEST_F(SmpQueueUriForms, TheVersionedFormRoundTripsWithItsQueueMode) {
+  for (auto mode : {std::optional<QueueMode>{}, std::optional{QueueMode::messaging},
+                    std::optional{QueueMode::contact}}) {
+    SmpQueueUri uri{server_, sender_id_, kCurrentQueueUriVersions, dh_, mode};
+    auto back = decode_queue_uri(str_encode_versioned(uri));
+    ASSERT_TRUE(back) << str_encode_versioned(uri);
+    EXPECT_EQ(back.value(), uri);
+  }
+  // k=s alone (client versions 3) reads as a messaging queue; an unknown q as none.
+  auto k = decode_queue_uri(prefix() + "#/?v=1-3&dh=" + key() + "&k=s");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->queue_mode, QueueMode::messaging);
+  auto unknown = decode_queue_uri(prefix() + "#/?v=1-4&dh=" + key() + "&q=x");
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(unknown->queue_mode);
+}
+
 }  // namespace
 }  // namespace smp::protocol

@@ -56,15 +56,20 @@ TEST(SmpServerAddress, DecodesEveryStringVector) {
 
 const Bytes kHash(32, 0xab);
 
-// `smp-server init` prints the address with its create_password (the reference's form):
-// accepted, and the password skipped.
-TEST(SmpServerAddress, APasswordBeforeTheHostIsSkipped) {
+// `smp-server init` prints the address with its create_password (the reference's
+// ProtoServerWithAuth form): the password is kept for NEW and never written back out.
+TEST(SmpServerAddress, APasswordBeforeTheHostIsKeptButNotWritten) {
   std::string kh = enc::b64url_encode(kHash);
   auto s = decode_smp_server("smp://" + kh + ":s3cret@example.com:5223");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->host, "example.com");
   EXPECT_EQ(s->port, "5223");
   EXPECT_EQ(s->key_hash, kHash);
+  EXPECT_EQ(s->password, "s3cret");
+  EXPECT_EQ(str_encode(*s), "smp://" + kh + "@example.com:5223");
+  auto plain = decode_smp_server("smp://" + kh + "@example.com");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->password, "");
   EXPECT_FALSE(decode_smp_server("smp://" + kh + ":@example.com"));
   EXPECT_FALSE(decode_smp_server("smp://" + kh + ":nohost"));
 }
