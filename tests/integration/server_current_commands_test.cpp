@@ -96,6 +96,9 @@ TEST_F(ServerCurrentCommandsTest, NewSendDeliverAcknowledge) {
   auto wrong = rcv->request("a1", q.rid, cmd::Ack{.msg_id = as_bytes("not-the-id")}, q.key());
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->err().code, errc::smp_no_msg);
+  auto empty = rcv->request("a0", q.rid, cmd::Ack{}, q.key());
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->err().code, errc::smp_no_msg);
   auto ack = rcv->request("a2", q.rid, cmd::Ack{.msg_id = mm->msg_id}, q.key());
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->tag(), "OK");

@@ -392,8 +392,9 @@ void Session::acknowledge_current(const protocol::ReceivedCommand& rc, const Que
     return respond_error(rc.corr_id, rc.queue_id, errc::smp_no_msg);
   }
   Subscription& sub = it->second;
-  if (!msg_id.empty() && !std::equal(msg_id.begin(), msg_id.end(), sub.delivered_id.begin(),
-                                     sub.delivered_id.end())) {
+  // Only the id of the message delivered acknowledges it (an empty one too is NO_MSG), as the
+  // reference's acknowledgeMsg.
+  if (!std::equal(msg_id.begin(), msg_id.end(), sub.delivered_id.begin(), sub.delivered_id.end())) {
     return respond_error(rc.corr_id, rc.queue_id, errc::smp_no_msg);
   }
   (void)sub.queue->pop_if_head(sub.delivered_id);
