@@ -359,6 +359,7 @@ void Server::Impl::shut_down() {
     });
   }
   if (expiry_timer_) net::post(*ios_.front(), [this] { expiry_timer_->cancel(); });
+  ctx_.proxy.close_all();
   for (auto& s : ctx_.live_sessions()) s->post_stop(true);
   wait_for_sessions(kDrainGrace);
   for (auto& s : ctx_.live_sessions()) s->post_stop(false);
