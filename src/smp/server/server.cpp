@@ -188,6 +188,7 @@ Result<void> Server::Impl::load_tls() {
     return identity.error();
   }
   tls_.emplace(std::move(*context));
+  identity->versions = cfg.current_versions;
   identity_.emplace(std::move(*identity));
   return {};
 }

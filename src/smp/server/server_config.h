@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "smp/encoding/version.h"
+#include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/transport/stream_transport.h"
 
@@ -56,6 +58,10 @@ struct ServerConfig {
   // [AUTH] create_password: when set, NEW must carry this basic auth (SMP v5+; the
   // reference's newQueueBasicAuth, also required for PRXY). Compare in constant time.
   std::optional<std::string> new_queue_basic_auth;
+
+  // The current generation's versions offered (smpServerVRange); a part of 6..18 serves
+  // as a server of an older release would (tests).
+  enc::VersionRange current_versions = protocol::kCurrentVersions;
 
   // This server as an SMP proxy (PRXY / PFWD, private message routing). Off: PRXY is
   // answered PROXY BASIC_AUTH, as a server without the role. The smp-server app turns it on,
