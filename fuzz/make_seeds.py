@@ -221,7 +221,32 @@ def forwarding_seeds():
           short(corr) + (18).to_bytes(2, "big") + short(key_der("ed25519", "x")))
 
 
+def proxy_answer_seeds():
+    # Even selector: a block's content from the destination (v8 for 0, v17 for 18); odd: the
+    # FwdResponse the destination sealed in RRES. corrId 42 0…0 is the RFWD's (the target's).
+    corr = bytes([42]) + bytes(23)
+
+    def batch(*transmissions):
+        out = bytes([len(transmissions)])
+        for t in transmissions:
+            out += len(t).to_bytes(2, "big") + t
+        return out
+
+    def answer(msg, c=corr):
+        return b"\x00" + short(c) + short(b"") + msg
+
+    write("proxy_answer", "rres_junk", 0, batch(answer(b"RRES " + b"\x01" * 60)))
+    write("proxy_answer", "err_auth", 0, batch(answer(b"ERR AUTH")))
+    write("proxy_answer", "ok_unexpected", 18, batch(answer(b"OK")))
+    write("proxy_answer", "two_and_unknown", 0,
+          batch(answer(b"ERR CRYPTO"), answer(b"PONG", b"other")))
+    write("proxy_answer", "bad_syntax", 0, batch(answer(b"RRES")))
+    write("proxy_answer", "fwd_response", 1, short(b"c" * 24) + b"\x05" * 40)
+    write("proxy_answer", "fwd_response_short", 1, b"\x30abc")
+
+
 if __name__ == "__main__":
+    proxy_answer_seeds()
     forwarding_seeds()
     batch_seeds()
     ratchet_seeds()

@@ -188,6 +188,7 @@ Result<void> Server::Impl::load_tls() {
     return identity.error();
   }
   tls_.emplace(std::move(*context));
+  identity->versions = cfg.current_versions;
   identity_.emplace(std::move(*identity));
   return {};
 }
@@ -359,6 +360,7 @@ void Server::Impl::shut_down() {
     });
   }
   if (expiry_timer_) net::post(*ios_.front(), [this] { expiry_timer_->cancel(); });
+  ctx_.proxy.close_all();
   for (auto& s : ctx_.live_sessions()) s->post_stop(true);
   wait_for_sessions(kDrainGrace);
   for (auto& s : ctx_.live_sessions()) s->post_stop(false);

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "smp/encoding/version.h"
+#include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
 #include "smp/transport/stream_transport.h"
 
@@ -56,6 +58,27 @@ struct ServerConfig {
   // [AUTH] create_password: when set, NEW must carry this basic auth (SMP v5+; the
   // reference's newQueueBasicAuth, also required for PRXY). Compare in constant time.
   std::optional<std::string> new_queue_basic_auth;
+
+  // The current generation's versions offered (smpServerVRange); a part of 6..18 serves
+  // as a server of an older release would (tests).
+  enc::VersionRange current_versions = protocol::kCurrentVersions;
+
+  // This server as an SMP proxy (PRXY / PFWD, private message routing). Off: PRXY is
+  // answered PROXY BASIC_AUTH, as a server without the role. The smp-server app turns it on,
+  // as the reference's ini does (allowSMPProxy); who may use it is then the
+  // create_password rule: when new_queue_basic_auth is set, PRXY must carry it.
+  bool allow_smp_proxy = false;
+  // [PROXY] client_concurrency: proxied commands one client may have waiting for their
+  // destinations before its connection is read no further (serverClientConcurrency).
+  std::size_t proxy_client_concurrency = 32;
+  // The proxy's own connections: connect (TCP + TLS + handshake) and per-request deadlines
+  // (the reference's background network timeouts), how long an unused connection to a
+  // destination stays open, and how long a failed connection's error is answered without a
+  // new attempt (persistErrorInterval).
+  std::chrono::milliseconds proxy_connect_timeout{45000};
+  std::chrono::milliseconds proxy_request_timeout{30000};
+  std::chrono::milliseconds proxy_idle_timeout{600000};
+  std::chrono::milliseconds proxy_error_ttl{30000};
 };
 
 }  // namespace smp::server

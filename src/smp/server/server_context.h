@@ -1,5 +1,6 @@
 // ServerContext: the state every connection of one Server shares — configuration, stores,
-// store log, statistics, the subscriber maps and the set of live sessions.
+// store log, statistics, the subscriber maps, the set of live sessions and the proxy's
+// connections to destination servers.
 //
 // Thread-safe: the stores, the log, the maps and the counters synchronise themselves; the
 // session set has its own mutex. Owned by the Server; sessions borrow it and never outlive it.
@@ -15,6 +16,7 @@
 
 #include "smp/server/message_store.h"
 #include "smp/server/notification_store.h"
+#include "smp/server/proxy_pool.h"
 #include "smp/server/queue_store.h"
 #include "smp/server/server_config.h"
 #include "smp/server/server_stats.h"
@@ -29,7 +31,14 @@ class ServerContext {
  public:
   ServerContext(ServerConfig cfg, QueueStore& queue_store, MessageStore& message_store,
                 StoreLog* log)
-      : config(std::move(cfg)), queues(queue_store), messages(message_store), log_(log) {}
+      : config(std::move(cfg)),
+        queues(queue_store),
+        messages(message_store),
+        proxy(ProxyLimits{.connect_timeout = config.proxy_connect_timeout,
+                          .request_timeout = config.proxy_request_timeout,
+                          .idle_timeout = config.proxy_idle_timeout},
+              config.proxy_error_ttl),
+        log_(log) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
@@ -40,6 +49,7 @@ class ServerContext {
   SubscriberMap<Session> subscribers;  // recipient id → the connection subscribed (SUB/NEW)
   SubscriberMap<Session> notifiers;    // notifier id → the connection subscribed (NSUB)
   NotificationStore notifications;     // NMSGs kept for notifiers (6.5.5's NKEY)
+  ProxyPool proxy;                     // connections to destinations, as an SMP proxy
 
   // Appends to the store log, if there is one. A failure is logged, not returned: the change
   // is already live in memory, and the reference carries on the same way.

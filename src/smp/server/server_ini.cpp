@@ -62,10 +62,16 @@ constexpr std::array kKnownKeys{
     KnownKey{"QUEUES", "msg_queue_quota", Use::read},
     KnownKey{"STATS", "log_interval_seconds", Use::read},
     KnownKey{"STATS", "prometheus_port", Use::read},
+    KnownKey{"PROXY", "client_concurrency", Use::read},
+    KnownKey{"PROXY", "socks_proxy", Use::ignored_if_set},
+    KnownKey{"PROXY", "socks_mode", Use::ignored},
+    KnownKey{"PROXY", "host_mode", Use::ignored},
+    KnownKey{"PROXY", "required_host_mode", Use::ignored},
+    KnownKey{"PROXY", "own_server_domains", Use::ignored},
 };
 
 // Sections of the reference's that this server does not implement: any key is accepted.
-constexpr std::array kIgnoredSections{std::string_view("INFORMATION"), std::string_view("PROXY"),
+constexpr std::array kIgnoredSections{std::string_view("INFORMATION"),
                                       std::string_view("INACTIVE_CLIENTS"),
                                       std::string_view("WEB")};
 
@@ -343,6 +349,8 @@ SettingsResult read_server_ini(const Ini& ini) {
   r.number<std::uint32_t>("STATS", "log_interval_seconds", false, 0, 31'536'000,
                           s.log_interval_seconds);
   r.optional_port("STATS", "prometheus_port", s.prometheus_port);
+  r.number<std::size_t>("PROXY", "client_concurrency", false, 1, 65536,
+                        s.proxy_client_concurrency);
   if (r.failed()) return r.error();
 
   // Clients take port 80 to mean WebSockets (spec §4.8), so TLS cannot live there.
@@ -492,7 +500,13 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "# Log a line of server statistics this often; 0 = never.\n"
       "log_interval_seconds = {}\n"
       "# Serve Prometheus metrics at http://<listen_host>:<port>/metrics; empty = off.\n"
-      "prometheus_port = {}\n",
+      "prometheus_port = {}\n"
+      "\n"
+      "[PROXY]\n"
+      "# This server forwards messages to other servers for its clients (private message\n"
+      "# routing); with create_password set, only clients that have it may use it.\n"
+      "# Proxied commands one client may have waiting for destination servers.\n"
+      "client_concurrency = {}\n",
       on_off(s.store_log), on_off(s.restore_messages), s.expire_messages_days,
       on_off(s.allow_new_queues), password,
       optional_line("control_port_admin_password", s.control_port_admin_password),
@@ -503,7 +517,8 @@ std::string format_server_ini(const ServerIniSettings& s) {
                                                    : std::nullopt,
                     "5224"),
       s.listen_host, s.threads, s.msg_queue_quota, s.log_interval_seconds,
-      s.prometheus_port ? std::to_string(*s.prometheus_port) : std::string());
+      s.prometheus_port ? std::to_string(*s.prometheus_port) : std::string(),
+      s.proxy_client_concurrency);
 }
 
 ServerConfig make_server_config(const ServerIniSettings& s,
@@ -526,6 +541,9 @@ ServerConfig make_server_config(const ServerIniSettings& s,
   cfg.message_ttl_seconds = static_cast<std::int64_t>(s.expire_messages_days) * 86400;
   cfg.allow_new_queues = s.allow_new_queues;
   cfg.new_queue_basic_auth = s.create_password;
+  // The reference's server is always a proxy too (allowSMPProxy = True in Main.hs).
+  cfg.allow_smp_proxy = true;
+  cfg.proxy_client_concurrency = s.proxy_client_concurrency;
   return cfg;
 }
 

@@ -13,10 +13,13 @@
 //   [TRANSPORT]  host (the host(s) printed in the server address), port (required: TLS
 //                ports, comma-separated), websockets (required: off, on = port 80, or ports),
 //                control_port (on 127.0.0.1; empty or absent = none)
+//   [PROXY]      client_concurrency (proxied commands a client may have in flight); the
+//                proxy role is always on, as in the reference; socks_proxy, socks_mode,
+//                host_mode, required_host_mode, own_server_domains are accepted without effect
 //   ours:        [TRANSPORT] listen_host, threads; [QUEUES] msg_queue_quota;
 //                [STATS] log_interval_seconds, prometheus_port
-// The reference's other keys, and every key of its [INFORMATION], [PROXY],
-// [INACTIVE_CLIENTS] and [WEB] sections, are accepted without effect and listed in
+// The reference's other keys, and every key of its [INFORMATION], [INACTIVE_CLIENTS] and
+// [WEB] sections, are accepted without effect and listed in
 // `ignored_keys` (keys whose value is what this server does anyway, such as
 // `log_stats = off`, are not listed). A section or key neither knows is an error, so a
 // typo never passes silently; so is a value a known key cannot take, and a storage mode
@@ -61,6 +64,8 @@ struct ServerIniSettings {
   // [STATS]
   std::uint32_t log_interval_seconds = 3600;  // 0 = no periodic stats lines
   std::optional<std::uint16_t> prometheus_port;  // unset = no metrics endpoint; 0 = any free port
+  // [PROXY]
+  std::size_t proxy_client_concurrency = 32;  // client_concurrency
   // Keys accepted without effect, "[SECTION] key", in file order.
   std::vector<std::string> ignored_keys;
 

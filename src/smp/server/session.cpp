@@ -83,7 +83,8 @@ void Session::spawn(net::awaitable<void> coroutine, const char* name) {
 
 net::awaitable<void> Session::reader() {
   while (!closed_) {
-    if (queue_.size() >= queue_limit_) {  // backpressure: stop reading until the writer catches up
+    // Backpressure: stop reading until the writer catches up, or proxied commands complete.
+    if (queue_.size() >= queue_limit_ || proxy_busy()) {
       reader_waiting_ = true;
       co_await reader_wake_.async_wait(kUseTuple);
       reader_waiting_ = false;
@@ -184,6 +185,7 @@ void Session::close() {
   idle_timer_.cancel();
   release_subscriptions();
   deferred_.clear();
+  proxy_replies_.clear();
   queue_.clear();
   ctx_.remove_session(this);
   ctx_.stats.connections_current.fetch_sub(1, std::memory_order_relaxed);
@@ -203,6 +205,7 @@ void Session::wake_writer() {
 
 void Session::after_pop() {
   if (!deferred_.empty()) flush_deferred();
+  if (!proxy_replies_.empty()) flush_proxy_replies();
   if (reader_waiting_ && queue_.size() < queue_limit_) reader_wake_.cancel();
 }
 

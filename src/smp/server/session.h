@@ -38,6 +38,7 @@
 #include "smp/protocol/command.h"
 #include "smp/protocol/transmission.h"
 #include "smp/server/message_store.h"
+#include "smp/server/proxy_relay.h"
 #include "smp/server/queue_record.h"
 #include "smp/server/send_queue.h"
 #include "smp/server/server_context.h"
@@ -209,6 +210,21 @@ class Session : public std::enable_shared_from_this<Session> {
   // Where the next answer goes: the send queue, or the forwarded command's answer.
   Outgoing& new_response();
 
+  // The proxy role (session_proxy.cpp): PRXY and PFWD each run as their own coroutine on
+  // this executor (the destination may be slow; the session's other commands go on), and
+  // their answer is queued when it completes.
+  void proxy_relay_key(const protocol::ReceivedCommand& rc, const protocol::cmd::Prxy& c);
+  void proxy_forward(const protocol::ReceivedCommand& rc, const protocol::cmd::PFwd& c);
+  // Queues an answer of a proxied command; it waits in proxy_replies_ while the send queue
+  // has no room.
+  net::awaitable<void> run_proxy_key(Bytes corr_id, Bytes entity_id, ProxyDestination destination);
+  net::awaitable<void> run_proxy_forward(Bytes corr_id, Bytes entity_id, ForwardRequest request);
+  void push_proxy_reply(const Bytes& corr_id, const Bytes& entity_id,
+                        const protocol::BrokerMessage& m);
+  void flush_proxy_replies();
+  // The reader waits while this many proxied commands are in flight.
+  bool proxy_busy() const { return proxy_in_flight_ >= ctx_.config.proxy_client_concurrency; }
+
   ServerContext& ctx_;
   const std::unique_ptr<transport::BlockTransport> transport_;
   const net::any_io_executor executor_;
@@ -246,6 +262,17 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unordered_set<QueueId, QueueIdHash> notifier_subscriptions_;
   // Notifications waiting for room in queue_ (a list: nothing allocated while empty).
   std::list<Deferred> deferred_;
+
+  // Proxied commands (PRXY, PFWD) waiting for their destination, and their answers waiting
+  // for room in queue_ (at most one per command: bounded by proxy_client_concurrency plus
+  // one batch).
+  struct ProxyReply {
+    Bytes corr_id;
+    Bytes entity_id;
+    Bytes encoded;
+  };
+  std::size_t proxy_in_flight_ = 0;
+  std::list<ProxyReply> proxy_replies_;
 };
 
 }  // namespace smp::server

@@ -4,8 +4,8 @@
 // runs on the session's executor without suspending.
 //
 // Not offered by this server, and answered as the reference answers a server without them:
-// client services (a service signature, SUBS, NSUBS → SERVICE), the proxy role (PRXY →
-// PROXY BASIC_AUTH, PFWD → PROXY NO_SESSION).
+// client services (a service signature, SUBS, NSUBS → SERVICE). The proxy role (PRXY, PFWD)
+// is in session_proxy.cpp.
 
 #include <chrono>
 #include <string>
@@ -56,13 +56,6 @@ QueueMode store_mode(protocol::QueueMode m) {
 protocol::QueueMode wire_mode(QueueMode m) {
   return m == QueueMode::contact ? protocol::QueueMode::contact : protocol::QueueMode::messaging;
 }
-
-protocol::SmpError proxy_error(protocol::ProxyErrorInfo::Kind kind) {
-  protocol::ProxyErrorInfo info;
-  info.kind = kind;
-  return protocol::SmpError::proxy(std::move(info));
-}
-
 
 }  // namespace
 
@@ -162,13 +155,8 @@ void Session::dispatch_current(const protocol::ReceivedCommand& rc,
   if (std::holds_alternative<cmd::Subs>(command) || std::holds_alternative<cmd::NSubs>(command)) {
     return fail(errc::smp_service);
   }
-  // The proxy role is not offered: no client may use this server as its proxy.
-  if (std::holds_alternative<cmd::Prxy>(command)) {
-    return respond_smp_error(rc, proxy_error(protocol::ProxyErrorInfo::Kind::basic_auth));
-  }
-  if (std::holds_alternative<cmd::PFwd>(command)) {
-    return respond_smp_error(rc, proxy_error(protocol::ProxyErrorInfo::Kind::no_session));
-  }
+  if (const auto* c = std::get_if<cmd::Prxy>(&command)) return proxy_relay_key(rc, *c);
+  if (const auto* c = std::get_if<cmd::PFwd>(&command)) return proxy_forward(rc, *c);
   if (const auto* c = std::get_if<cmd::RFwd>(&command)) return forwarded_command(rc, *c);
   fail(errc::smp_internal);  // unreachable: every command has a party
 }

@@ -64,7 +64,7 @@ Result<void> establish(BlockTransport& transport, SessionParams params, TlsRole 
 Result<Bytes> server_hello(ByteView session_id, const ServerHandshakeIdentity& identity,
                            const crypto::PublicKey& dh_public) {
   SMP_TRY(Bytes signed_key, sign_public_key(identity.signing_key, dh_public));
-  CurrentServerHandshake hello{current_server_versions(), to_bytes(session_id),
+  CurrentServerHandshake hello{identity.versions, to_bytes(session_id),
                                CertChainPubKey{identity.chain, std::move(signed_key)}};
   return encode_current_server_handshake(hello);
 }
@@ -77,7 +77,7 @@ net::awaitable<Result<std::uint16_t>> serve(BlockTransport& transport,
   if (!reply) co_return reply.error();
   auto client = parse_current_client_handshake(*reply);
   if (!client) co_return client.error();
-  auto agreed = accept_current_client(*client, identity.key_hash, current_server_versions());
+  auto agreed = accept_current_client(*client, identity.key_hash, identity.versions);
   if (!agreed) co_return agreed.error();
   if (client->service) {
     // getClientService: the service's chain must be the TLS client certificate chain, and

@@ -2,7 +2,8 @@
 // smpClientHandshake in Transport.hs at 6.5.5.0), after TLS agreed on ALPN "smp/1":
 //
 //   server: a fresh X25519 key pair per connection, its public key signed by the online TLS
-//     key; sends versions 6..18, the session id and [chain, signed key]; reads the client's
+//     key; sends its versions (6..18 unless
+//     the identity caps them), the session id and [chain, signed key]; reads the client's
 //     block; checks the key hash (IDENTITY), then the version (VERSION); refuses a client
 //     service (this server requests no client certificates) with 'E' "HANDSHAKE BAD_AUTH".
 //   client: reads the server's block; checks the session id, agrees the highest common
@@ -38,6 +39,8 @@ struct ServerHandshakeIdentity {
   Bytes key_hash;                  // SHA-256 of the CA certificate: the server's identity
   crypto::PrivateKey signing_key;  // the online TLS key (Ed25519 / Ed448)
   std::vector<Bytes> chain;        // [online certificate, CA certificate] as DER
+  // The versions offered (the reference's smpServerVRange): 6..18, or a part of it.
+  enc::VersionRange versions = current_server_versions();
 };
 
 // From the credentials the TLS context is made of. errc::bad_der for unreadable PEM,

@@ -122,6 +122,23 @@ TEST(ServerIniReference, AnInitFileWithAGivenPassword) {
   EXPECT_TRUE(s.store_log);
 }
 
+// [PROXY] client_concurrency (the reference's serverClientConcurrency, default 32); the
+// proxy role is on, as allowSMPProxy is in the reference's Main.hs.
+TEST(ServerIni, ProxyClientConcurrency) {
+  EXPECT_EQ(parse_ok(kMinimal).proxy_client_concurrency, 32u);
+  ServerIniSettings s = parse_ok(with("[PROXY]\nclient_concurrency = 8\nhost_mode = public\n"));
+  EXPECT_EQ(s.proxy_client_concurrency, 8u);
+  ServerConfig cfg = make_server_config(s, "/cfg");
+  EXPECT_TRUE(cfg.allow_smp_proxy);
+  EXPECT_EQ(cfg.proxy_client_concurrency, 8u);
+  EXPECT_NE(parse_error(with("[PROXY]\nclient_concurrency = 0\n")).message.find("client_concurrency"),
+            std::string::npos);
+  EXPECT_NE(parse_error(with("[PROXY]\nclient_concurency = 8\n")).message.find("client_concurency"),
+            std::string::npos);
+  // The file init writes carries it.
+  EXPECT_EQ(parse_ok(format_server_ini(s)).proxy_client_concurrency, 8u);
+}
+
 TEST(ServerIni, PortListsAndWebSockets) {
   ServerIniSettings s = parse_ok(
       "[STORE_LOG]\nenable = on\n[TRANSPORT]\nport = 5223, 443\nwebsockets = 443,8443\n");

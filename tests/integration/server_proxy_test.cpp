@@ -1,0 +1,455 @@
+// Private message routing with two of our servers on 127.0.0.1: a proxy (A, the proxy role
+// on) and a destination (B). A sender asks A for B's key (PRXY → PKEY), checks it as the
+// reference's client does (connectSMPProxiedRelay: the chain against B's key hash, the
+// signed key with the leaf's key), then sends through A (PFWD → RFWD → RRES → PRES) as
+// Client.hs proxySMPCommand frames it. The flows follow tests/SMPProxyTests.hs at simplexmq
+// 6.5.5; the error cases follow Server.hs processProxiedCmd and Client.hs smpProxyError.
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "smp/crypto/cbox.h"
+#include "smp/encoding/binary.h"
+#include "smp/protocol/batch.h"
+#include "smp/protocol/forwarding.h"
+#include "smp/server/server_context.h"
+#include "smp/transport/cert_chain_key.h"
+#include "smp/transport/x509.h"
+#include "support/current_test_client.h"
+#include "support/test_server.h"
+
+namespace smp::test {
+namespace {
+
+namespace proto = smp::protocol;
+namespace cmd = smp::protocol::cmd;
+namespace msg = smp::protocol::msg;
+using namespace std::chrono_literals;
+using crypto::KeyAlgorithm;
+using proto::BrokerErrorInfo;
+using proto::ProxyErrorInfo;
+
+void proxy_role(server::ServerConfig& c) {
+  c.allow_smp_proxy = true;
+  c.proxy_connect_timeout = 3s;
+  c.proxy_request_timeout = 1500ms;
+}
+
+// What PKEY gave the sender, checked.
+struct Relay {
+  Bytes session_id;
+  enc::VersionRange versions = proto::kProxiedVersions;
+  crypto::PublicKey dh_key;  // the destination's per-connection key
+};
+
+// The sender's answer from the destination, opened.
+struct InnerAnswer {
+  Bytes plain;
+  std::vector<proto::ReceivedBrokerMessage> replies;  // views into plain
+};
+
+cmd::Prxy prxy_for(std::uint16_t port, const Bytes& key_hash, std::string_view host = "127.0.0.1") {
+  static thread_local std::string port_text;
+  static thread_local std::string host_text;
+  port_text = std::to_string(port);
+  host_text = std::string(host);
+  cmd::Prxy p;
+  p.server.hosts[0] = as_bytes(host_text);
+  p.server.host_count = 1;
+  p.server.port = as_bytes(port_text);
+  p.server.key_hash = key_hash;
+  return p;
+}
+
+// The client's check of PKEY (connectSMPProxiedRelay): chain of 2..4 whose idCert hashes to
+// the key hash of the destination's address, the signed key verified with the leaf's key.
+std::optional<Relay> check_pkey(const CurrentReply& r, const Bytes& key_hash) {
+  const auto* pkey = r.as<msg::PKey>();
+  EXPECT_TRUE(pkey) << r.tag();
+  if (!pkey) return std::nullopt;
+  enc::Reader reader(pkey->cert_chain_pub_key);
+  auto cert_key = transport::read_cert_chain_pub_key(reader);
+  EXPECT_TRUE(cert_key && reader.ok() && reader.at_end());
+  if (!cert_key || cert_key->chain.empty()) return std::nullopt;
+  auto leaf = transport::certificate_from_der(cert_key->chain.front());
+  EXPECT_TRUE(leaf);
+  if (!leaf) return std::nullopt;
+  auto leaf_key = transport::certificate_public_key(leaf->get());
+  EXPECT_TRUE(leaf_key);
+  if (!leaf_key) return std::nullopt;
+  auto dh = transport::verify_server_dh_key(*cert_key, key_hash, *leaf_key);
+  EXPECT_TRUE(dh) << dh.error().message();
+  if (!dh) return std::nullopt;
+  return Relay{to_bytes(pkey->session_id), pkey->versions, std::move(*dh)};
+}
+
+// PFWD of one command for the destination; the PRES answer opened, or the ERR the proxy
+// answered with in *error.
+std::optional<InnerAnswer> forward(CurrentTestClient& c, const Relay& relay,
+                                   std::string_view inner_corr, ByteView entity,
+                                   const proto::Command& command,
+                                   std::optional<CurrentReply>* error = nullptr,
+                                   bool wrong_key = false) {
+  const proto::SmpVersion v = relay.versions.max();
+  const auto params = proto::TransmissionParams::for_version(v, relay.session_id);
+  Bytes inner(proto::kMaxBatchContent);
+  auto n = proto::encode_command_batch1(params, {relay.session_id, as_bytes(inner_corr), entity},
+                                        command, {}, inner);
+  EXPECT_TRUE(n);
+  if (!n) return std::nullopt;
+  inner.resize(*n);
+  auto ephemeral = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  auto other = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  auto key = crypto::CbKey::from_keys(wrong_key ? other.public_key : relay.dh_key,
+                                      ephemeral.private_key);
+  EXPECT_TRUE(key);
+  const crypto::CbNonce nonce = crypto::random_cb_nonce();
+  const std::string corr(reinterpret_cast<const char*>(nonce.data()), nonce.size());
+  auto et = key->encrypt(nonce, inner, proto::kPaddedProxiedLength);
+  EXPECT_TRUE(et);
+  auto r = c.request(corr, relay.session_id,
+                     cmd::PFwd{.version = v, .key = ephemeral.public_key, .encrypted = *et});
+  EXPECT_TRUE(r);
+  if (!r) return std::nullopt;
+  EXPECT_EQ(r->entity_id(), relay.session_id);
+  const auto* pres = r->as<msg::PRes>();
+  if (!pres) {
+    if (error) *error = std::move(r);
+    else ADD_FAILURE() << "PFWD answered " << r->tag();
+    return std::nullopt;
+  }
+  auto plain = key->decrypt(proto::reverse_nonce(nonce), pres->encrypted);
+  EXPECT_TRUE(plain);
+  if (!plain) return std::nullopt;
+  InnerAnswer answer;
+  answer.plain = std::move(*plain);
+  proto::receive_broker_batch(answer.plain, params, answer.replies);
+  EXPECT_EQ(answer.replies.size(), 1u);
+  if (answer.replies.size() != 1 || !answer.replies[0].message) return std::nullopt;
+  EXPECT_EQ(to_string(answer.replies[0].corr_id), inner_corr);
+  return answer;
+}
+
+ProxyErrorInfo::Kind proxy_kind(const CurrentReply& r) {
+  EXPECT_EQ(r.err().code, errc::smp_proxy) << r.tag();
+  return r.err().proxy_error ? r.err().proxy_error->kind : ProxyErrorInfo::Kind::no_session;
+}
+
+BrokerErrorInfo broker_error(const CurrentReply& r) {
+  EXPECT_EQ(proxy_kind(r), ProxyErrorInfo::Kind::broker);
+  return r.err().proxy_error ? r.err().proxy_error->broker : BrokerErrorInfo{};
+}
+
+// The body of the next MSG the recipient receives ("" if none).
+std::string next_body(CurrentTestClient& rcv, const CurrentQueue& q) {
+  auto delivered = rcv.receive();
+  const auto* m = delivered ? delivered->as<msg::Msg>() : nullptr;
+  EXPECT_TRUE(m) << (delivered ? delivered->tag() : "nothing");
+  if (!m) return "";
+  auto opened = open_current_message(q, *m);
+  EXPECT_TRUE(opened);
+  return opened ? to_string(opened->message.body) : "";
+}
+
+// A port nothing listens on.
+std::uint16_t closed_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// A destination that accepts TCP connections and then says nothing.
+class SilentServer {
+ public:
+  SilentServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        boost::system::error_code ec;
+        auto s = acceptor_.accept(ec);
+        if (ec) break;
+        held_.push_back(std::move(s));
+      }
+    });
+  }
+  ~SilentServer() {
+    // Unblocks accept() with one last connection.
+    stop_ = true;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket wake(io);
+    boost::system::error_code ignored;
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<boost::asio::ip::tcp::socket> held_;  // only the thread touches it
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+class ServerProxyTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<CurrentTestClient> connect_proxy() {
+    return CurrentTestClient::connect(proxy_.port(), proxy_.key_hash());
+  }
+  std::unique_ptr<CurrentTestClient> connect_destination() {
+    return CurrentTestClient::connect(destination_.port(), destination_.key_hash());
+  }
+  std::optional<Relay> open_relay(CurrentTestClient& c, std::string_view corr = "prxy") {
+    auto r = c.request(corr, {}, prxy_for(destination_.port(), destination_.key_hash()));
+    EXPECT_TRUE(r);
+    if (!r) return std::nullopt;
+    EXPECT_TRUE(r->entity_id().empty());
+    return check_pkey(*r, destination_.key_hash());
+  }
+
+  TestServer destination_;
+  TestServer proxy_{proxy_role};
+};
+
+TEST_F(ServerProxyTest, ASenderSendsThroughTheProxyAndTheRecipientReceives) {
+  auto rcv = connect_destination();
+  ASSERT_TRUE(rcv);
+  CurrentQueue q = create_current_queue(*rcv);
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  auto relay = open_relay(*sender);
+  ASSERT_TRUE(relay);
+  // proxiedSMPRelayVRange (8..17) within what the destination offers (6..18).
+  EXPECT_EQ(relay->versions, proto::kProxiedVersions);
+  EXPECT_EQ(relay->session_id.size(), 32u);  // tls-unique of TLS 1.3
+
+  auto answer = forward(*sender, *relay, "send", q.sid, cmd::Send{.body = as_bytes("hello via A")});
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(std::holds_alternative<msg::Ok>(*answer->replies[0].message));
+  EXPECT_EQ(next_body(*rcv, q), "hello via A");
+
+  // A second client of the proxy shares the connection to the destination.
+  auto second = connect_proxy();
+  ASSERT_TRUE(second);
+  auto relay2 = open_relay(*second, "prxy2");
+  ASSERT_TRUE(relay2);
+  EXPECT_EQ(relay2->session_id, relay->session_id);
+  EXPECT_EQ(proxy_.server().context().proxy.relay_count(), 1u);
+  // The destination's own answers come back inside PRES: a sender id it does not know.
+  auto unknown = forward(*second, *relay2, "s2", Bytes(24, 7), cmd::Send{.body = as_bytes("x")});
+  ASSERT_TRUE(unknown);
+  const auto* err = std::get_if<msg::Err>(&*unknown->replies[0].message);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->error.code, errc::smp_auth);
+}
+
+TEST_F(ServerProxyTest, ShortLinkDataIsReadThroughTheProxy) {
+  auto rcv = connect_destination();
+  ASSERT_TRUE(rcv);
+  CurrentQueue contact = create_current_queue(*rcv, "new", KeyAlgorithm::ed25519, [](cmd::New& n) {
+    n.queue_request = proto::QueueRequest{.mode = proto::QueueMode::contact};
+  });
+  const Bytes link_id(24, 0x42);
+  auto lset = rcv->request("l", contact.rid,
+                           cmd::LSet{.link_id = link_id,
+                                     .data = {.fixed_data = as_bytes("fixed"),
+                                              .user_data = as_bytes("user")}},
+                           contact.key());
+  ASSERT_TRUE(lset);
+  ASSERT_EQ(lset->tag(), "OK");
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  auto relay = open_relay(*sender);
+  ASSERT_TRUE(relay);
+  auto answer = forward(*sender, *relay, "lget", link_id, cmd::LGet{});
+  ASSERT_TRUE(answer);
+  const auto* lnk = std::get_if<msg::Lnk>(&*answer->replies[0].message);
+  ASSERT_TRUE(lnk);
+  EXPECT_EQ(to_bytes(lnk->sender_id), contact.sid);
+  EXPECT_EQ(to_string(lnk->data.fixed_data), "fixed");
+  EXPECT_EQ(to_string(lnk->data.user_data), "user");
+}
+
+TEST_F(ServerProxyTest, AnUnreachableDestinationIsABrokerNetworkError) {
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  auto r = sender->request("p", {}, prxy_for(closed_port(), destination_.key_hash()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::network);
+  // The error is kept for a while (persistErrorInterval): the next PRXY gets it at once.
+  auto again = sender->request("p2", {}, prxy_for(closed_port(), destination_.key_hash()));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(broker_error(*again).kind, BrokerErrorInfo::Kind::network);
+  // The connection to the proxy goes on.
+  EXPECT_EQ(sender->request("ping", {}, cmd::Ping{})->tag(), "PONG");
+}
+
+TEST_F(ServerProxyTest, AWrongKeyHashIsRefused) {
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  Bytes wrong = destination_.key_hash();
+  wrong[0] ^= 0x01;
+  auto r = sender->request("p", {}, prxy_for(destination_.port(), wrong));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::network);
+  // The right one still works: the failed attempt is kept per address, key hash included.
+  EXPECT_TRUE(open_relay(*sender));
+}
+
+TEST_F(ServerProxyTest, AnOnionOnlyDestinationIsBrokerHost) {
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  auto r = sender->request("p", {}, prxy_for(destination_.port(), destination_.key_hash(),
+                                             "abcdefghijklmnop.onion"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::host);
+}
+
+TEST_F(ServerProxyTest, PfwdWithoutASessionIsNoSession) {
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  Relay nowhere{Bytes(32, 9), proto::kProxiedVersions,
+                crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
+  std::optional<CurrentReply> error;
+  EXPECT_FALSE(forward(*sender, nowhere, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
+}
+
+// The destination cannot open the client's transmission: it answers RFWD with ERR CRYPTO,
+// which the proxy passes on as PROXY PROTOCOL CRYPTO.
+TEST_F(ServerProxyTest, TheDestinationsErrorIsProxyProtocol) {
+  auto sender = connect_proxy();
+  ASSERT_TRUE(sender);
+  auto relay = open_relay(*sender);
+  ASSERT_TRUE(relay);
+  std::optional<CurrentReply> error;
+  EXPECT_FALSE(forward(*sender, *relay, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")},
+                       &error, /*wrong_key=*/true));
+  ASSERT_TRUE(error);
+  ASSERT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::protocol);
+  ASSERT_TRUE(error->err().proxy_error->protocol);
+  EXPECT_EQ(error->err().proxy_error->protocol->code, errc::smp_crypto);
+}
+
+// A destination that accepts TCP and then says nothing: PRXY to it fails when the connect
+// deadline (3 s here) passes, and meanwhile the proxy serves its other clients and destinations, and
+// the same client's other commands.
+TEST_F(ServerProxyTest, AStalledDestinationStallsNoOne) {
+  SilentServer silent;
+  auto stalled = connect_proxy();
+  ASSERT_TRUE(stalled);
+  stalled->send("stall", {}, prxy_for(silent.port(), destination_.key_hash()));
+  // Its own connection answers at once.
+  auto pong = stalled->request("ping", {}, cmd::Ping{});
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->tag(), "PONG");
+
+  // Another client sends to B through the proxy meanwhile.
+  auto rcv = connect_destination();
+  ASSERT_TRUE(rcv);
+  CurrentQueue q = create_current_queue(*rcv);
+  auto other = connect_proxy();
+  ASSERT_TRUE(other);
+  auto relay = open_relay(*other);
+  ASSERT_TRUE(relay);
+  auto sent = forward(*other, *relay, "send", q.sid, cmd::Send{.body = as_bytes("not stalled")});
+  ASSERT_TRUE(sent);
+  EXPECT_TRUE(std::holds_alternative<msg::Ok>(*sent->replies[0].message));
+  EXPECT_EQ(next_body(*rcv, q), "not stalled");
+
+  auto r = stalled->receive(10s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->corr_id(), "stall");
+  EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::network);
+}
+
+TEST(ServerProxyVersionsTest, AVersionCappedDestination) {
+  TestServer proxy(proxy_role);
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+
+  TestServer old7([](server::ServerConfig& c) { c.current_versions = enc::VersionRange::of(6, 7); });
+  auto r7 = sender->request("7", {}, prxy_for(old7.port(), old7.key_hash()));
+  ASSERT_TRUE(r7);
+  const BrokerErrorInfo e = broker_error(*r7);
+  EXPECT_EQ(e.kind, BrokerErrorInfo::Kind::transport);
+  EXPECT_EQ(e.transport.kind, proto::TransportErrorInfo::Kind::version);
+
+  TestServer old12([](server::ServerConfig& c) { c.current_versions = enc::VersionRange::of(6, 12); });
+  auto rcv = CurrentTestClient::connect(old12.port(), old12.key_hash());
+  ASSERT_TRUE(rcv);
+  CurrentQueue q = create_current_queue(*rcv);
+  auto r12 = sender->request("12", {}, prxy_for(old12.port(), old12.key_hash()));
+  ASSERT_TRUE(r12);
+  auto relay = check_pkey(*r12, old12.key_hash());
+  ASSERT_TRUE(relay);
+  EXPECT_EQ(relay->versions, enc::VersionRange::of(8, 10));
+  auto sent = forward(*sender, *relay, "send", q.sid, cmd::Send{.body = as_bytes("to v10")});
+  ASSERT_TRUE(sent);
+  EXPECT_TRUE(std::holds_alternative<msg::Ok>(*sent->replies[0].message));
+  EXPECT_EQ(next_body(*rcv, q), "to v10");
+}
+
+TEST(ServerProxyPasswordTest, OnlyClientsWithThePasswordMayUseTheProxy) {
+  TestServer destination;
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_role(c);
+    c.new_queue_basic_auth = std::string("s3cret");
+  });
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  cmd::Prxy p = prxy_for(destination.port(), destination.key_hash());
+  auto none = sender->request("1", {}, p);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(proxy_kind(*none), ProxyErrorInfo::Kind::basic_auth);
+  p.basic_auth = as_bytes("wrong");
+  auto wrong = sender->request("2", {}, p);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(proxy_kind(*wrong), ProxyErrorInfo::Kind::basic_auth);
+  p.basic_auth = as_bytes("s3cret");
+  auto right = sender->request("3", {}, p);
+  ASSERT_TRUE(right);
+  EXPECT_TRUE(check_pkey(*right, destination.key_hash()));
+}
+
+TEST(ServerProxyIdleTest, AnIdleConnectionToADestinationIsClosed) {
+  TestServer destination;
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_role(c);
+    c.proxy_idle_timeout = 300ms;
+  });
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  auto r = sender->request("1", {}, prxy_for(destination.port(), destination.key_hash()));
+  ASSERT_TRUE(r);
+  auto relay = check_pkey(*r, destination.key_hash());
+  ASSERT_TRUE(relay);
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (proxy.server().context().proxy.relay_count() != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 0u);
+  std::optional<CurrentReply> error;
+  EXPECT_FALSE(forward(*sender, *relay, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
+}
+
+TEST(ServerProxyOffTest, WithoutTheProxyRolePrxyIsBasicAuth) {
+  TestServer server;
+  auto c = CurrentTestClient::connect(server.port(), server.key_hash());
+  ASSERT_TRUE(c);
+  auto r = c->request("1", {}, prxy_for(server.port(), server.key_hash()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(proxy_kind(*r), ProxyErrorInfo::Kind::basic_auth);
+}
+
+}  // namespace
+}  // namespace smp::test
