@@ -4,6 +4,7 @@
 // has "smp_version": the version agreed (1 for v1; null where nothing connects).
 //   smp-bench throughput  --server ADDR --queues Q --conns C --messages N --size S
 //                         [--alg ed25519|ed448] [--server-pid PID] [--threads T]
+//                         [--proxy ADDR [--proxy-pid PID]]
 //   smp-bench connections --server ADDR --count K [--parallel P] [--hold S] [--server-pid PID]
 //   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A] [--hold S]
 //                         [--server-pid PID]
@@ -115,12 +116,33 @@ int crypto_mode(KeyAlgorithm alg, std::size_t size) {
 
 int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoice choice) {
   auto floor_before = smp::bench::measure_crypto_floor(o.alg, o.size);
+  // Through a proxy, the same load goes directly first, so that one run compares the routes.
+  std::optional<smp::bench::ThroughputResult> direct;
+  if (o.proxy) {
+    auto direct_options = o;
+    direct_options.proxy.reset();
+    direct_options.proxy_pid.reset();
+    auto d = smp::bench::run_throughput(direct_options);
+    if (!d) {
+      fmt::print(stderr, "smp-bench: {}\n", d.error().message());
+      return 1;
+    }
+    direct = *d;
+  }
   auto r = smp::bench::run_throughput(o);
   if (!r) {
-    fmt::print(stderr, "smp-bench: {}\n", r.error().message());
+    fmt::print(stderr, "smp-bench: {}{}\n", o.proxy ? "through the proxy: " : "",
+               r.error().message());
     return 1;
   }
   if (refuses_version(choice, r->smp_version)) return 1;
+  if (direct) {
+    fmt::print("direct:  delivered {} of {} sent in {:.3f} s: {:.0f} msgs/s, errors {}, "
+               "p50 {:.3f} ms\n",
+               direct->delivered, direct->sent, direct->seconds, direct->msgs_per_s,
+               direct->errors, direct->p50_ms);
+    fmt::print("proxied through {}:{}:\n", o.proxy->host, o.proxy->port);
+  }
   auto floor_after = smp::bench::measure_crypto_floor(o.alg, o.size);
   auto floor = smp::bench::average_floor(floor_before, floor_after);
   fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}  SMP version {}\n",
@@ -142,8 +164,16 @@ int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoi
     fmt::print("server: {:.2f} µs CPU per message ({:.2f}× its crypto), RSS {} bytes\n",
                *r->server_cpu_us_per_msg, *cpu_ratio, *r->server_rss_bytes);
   }
+  if (r->proxy_cpu_us_per_msg) {
+    fmt::print("proxy: {:.2f} µs CPU per forwarded message\n", *r->proxy_cpu_us_per_msg);
+  }
+  if (direct && direct->msgs_per_s > 0) {
+    fmt::print("proxied / direct: {:.3f} of the rate, p50 latency {:.3f} ms vs {:.3f} ms\n",
+               r->msgs_per_s / direct->msgs_per_s, r->p50_ms, direct->p50_ms);
+  }
   JsonLine j;
   j.add("mode", "throughput")
+      .add("route", o.proxy ? "proxied" : "direct")
       .add("smp_version", std::uint64_t{r->smp_version})
       .add("alg", smp::crypto::algorithm_name(o.alg))
       .add("sent", r->sent)
@@ -160,8 +190,17 @@ int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoi
       .add("crypto_server_us_after", floor_after.server_us)
       .add("ratio_to_crypto_limit", ratio)
       .add("server_cpu_ratio_to_crypto", cpu_ratio);
+  if (direct) {
+    j.add("proxy_cpu_us_per_msg", r->proxy_cpu_us_per_msg)
+        .add("direct_delivered", direct->delivered)
+        .add("direct_errors", direct->errors)
+        .add("direct_msgs_per_s", direct->msgs_per_s)
+        .add("direct_p50_ms", direct->p50_ms)
+        .add("direct_p99_ms", direct->p99_ms)
+        .add("direct_server_cpu_us_per_msg", direct->server_cpu_us_per_msg);
+  }
   fmt::print("{}\n", j.str());
-  return r->errors == 0 ? 0 : 1;
+  return r->errors == 0 && (!direct || direct->errors == 0) ? 0 : 1;
 }
 
 int scaling_mode(const smp::bench::ScalingOptions& o) {
@@ -401,6 +440,12 @@ int main(int argc, char** argv) {
   tp->add_option("--threads", o.threads, "client io threads")->capture_default_str();
   tp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
       ->capture_default_str();
+  std::string proxy;
+  int proxy_pid = 0;
+  tp->add_option("--proxy", proxy,
+                 "also send through this server's proxy role (smp://<fingerprint>@host[:port]) "
+                 "after a direct pass, and compare");
+  tp->add_option("--proxy-pid", proxy_pid, "proxy process to sample CPU time of");
 
   auto* sp = app.add_subcommand(
       "scaling", "server throughput with a replaying generator that costs little CPU");
@@ -539,6 +584,24 @@ int main(int argc, char** argv) {
     qo.quiet = quiet;
     qo.protocols = protocols;
     return queues_mode(qo, generation);
+  }
+  if (!proxy.empty()) {
+    auto proxy_address = smp::protocol::decode_smp_server(proxy);
+    if (!proxy_address) {
+      fmt::print(stderr, "smp-bench: not a server address: {}\n", proxy);
+      return 2;
+    }
+    if (!allow_remote && !is_loopback_host(proxy_address->host)) {
+      fmt::print(stderr, "smp-bench: {} is not a loopback address; use --allow-remote\n",
+                 proxy_address->host);
+      return 2;
+    }
+    if (generation == smp::client::GenerationChoice::v1) {
+      fmt::print(stderr, "smp-bench: --proxy needs the current generation (SMP 8+)\n");
+      return 2;
+    }
+    o.proxy = std::move(*proxy_address);
+    if (proxy_pid > 0) o.proxy_pid = proxy_pid;
   }
   o.server = std::move(*address);
   o.server_pid = pid;

@@ -35,6 +35,7 @@ struct QueueUnderTest {
   client::NewQueue queue;
   crypto::PrivateKey sender_key;
   SmpClient* sender = nullptr;
+  const client::ProxiedRelay* relay = nullptr;  // set when sending through a proxy
   SmpClient* recipient = nullptr;
   std::uint64_t share = 0;  // messages this queue sends
   std::mutex mutex;
@@ -61,17 +62,24 @@ class Run {
       auto r = co_await SmpClient::connect(ex, o_.server, config, std::move(callbacks));
       if (!r) co_return r.error();
       recipients_.push_back(std::move(*r));
-      auto s = co_await SmpClient::connect(ex, o_.server, config);
+      auto s = co_await SmpClient::connect(ex, o_.proxy.value_or(o_.server), config);
       if (!s) co_return s.error();
+      if (o_.proxy) {
+        auto relay = co_await (*s)->create_proxied_relay(o_.server);
+        if (!relay) co_return relay.error();
+        relays_.push_back(std::move(*relay));
+      }
       senders_.push_back(std::move(*s));
     }
     if (auto made = co_await make_queues(); !made) co_return made.error();
 
-    auto before = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
+    auto before = sample(o_.server_pid);
+    auto proxy_before = sample(o_.proxy_pid);
     start_ = Clock::now();
     for (auto& q : queues_) net::co_spawn(io, send_all(*q), net::detached);
     co_await wait_until_done();
-    auto after = o_.server_pid ? sample_process(*o_.server_pid) : std::nullopt;
+    auto after = sample(o_.server_pid);
+    auto proxy_after = sample(o_.proxy_pid);
 
     ThroughputResult result = summarize();
     result.smp_version = recipients_.front()->smp_version();
@@ -79,6 +87,11 @@ class Run {
       result.server_cpu_us_per_msg = static_cast<double>((after->cpu - before->cpu).count()) /
                                      static_cast<double>(result.delivered);
       result.server_rss_bytes = after->rss_bytes;
+    }
+    if (proxy_before && proxy_after && result.delivered > 0) {
+      result.proxy_cpu_us_per_msg =
+          static_cast<double>((proxy_after->cpu - proxy_before->cpu).count()) /
+          static_cast<double>(result.delivered);
     }
     co_await delete_queues();
     for (auto& c : recipients_) c->close();
@@ -100,6 +113,8 @@ class Run {
       std::unique_ptr<QueueUnderTest> q(new QueueUnderTest{std::move(*made),
                                                            std::move(sender_key.private_key),
                                                            senders_[i % o_.conns].get(),
+                                                           o_.proxy ? &relays_[i % o_.conns]
+                                                                    : nullptr,
                                                            &recipient,
                                                            base + (i < extra ? 1 : 0),
                                                            {},
@@ -117,7 +132,13 @@ class Run {
         std::lock_guard lock(q.mutex);
         q.in_flight.push_back(Clock::now());
       }
-      auto sent = co_await q.sender->send_message(&q.sender_key, q.queue.ids.sender_id, body);
+      Result<void> sent;
+      if (q.relay != nullptr) {
+        sent = co_await q.sender->send_message_via_proxy(*q.relay, &q.sender_key,
+                                                         q.queue.ids.sender_id, body);
+      } else {
+        sent = co_await q.sender->send_message(&q.sender_key, q.queue.ids.sender_id, body);
+      }
       if (sent) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -200,6 +221,7 @@ class Run {
 
   const ThroughputOptions& o_;
   std::vector<std::unique_ptr<SmpClient>> recipients_, senders_;
+  std::vector<client::ProxiedRelay> relays_;  // one per sender connection, with a proxy
   std::vector<std::unique_ptr<QueueUnderTest>> queues_;
   // Filled before the first SEND and only read afterwards.
   std::unordered_map<std::string, QueueUnderTest*> by_recipient_id_;

@@ -1,6 +1,8 @@
 // smp-bench throughput: C recipient and C sender connections over Q secured queues; every
 // queue's sender sends its share of N messages of S bytes one after another (signed with its
 // sender key), every MSG is acknowledged, and the send→MSG latency of each is recorded.
+// With a proxy, the sender connections go to the proxy instead, each with one proxied relay
+// to the server (private message routing), and SEND travels as PFWD → RFWD.
 // Runs its own io_context threads; call from one thread at a time.
 #pragma once
 
@@ -26,6 +28,9 @@ struct ThroughputOptions {
   std::optional<int> server_pid;
   // What the clients offer (with a server that selects ALPN "smp/1": SMP 6..18).
   transport::ClientProtocols protocols = transport::ClientProtocols::current_and_v1;
+  // Senders go through this server (its proxy role) to `server`; needs SMP 8+.
+  std::optional<protocol::SmpServer> proxy;
+  std::optional<int> proxy_pid;  // the proxy's process, for its CPU per forwarded message
   // The run ends when nothing was delivered for this long (lost messages count as errors).
   std::chrono::milliseconds stall_timeout{10000};
 };
@@ -40,6 +45,7 @@ struct ThroughputResult {
   std::uint16_t smp_version = 0;  // what the first recipient connection agreed
   std::optional<double> server_cpu_us_per_msg;
   std::optional<std::uint64_t> server_rss_bytes;
+  std::optional<double> proxy_cpu_us_per_msg;  // with a proxy and its pid
 };
 
 // Errors: those of connecting and of setting the queues up (NEW, KEY); failures during the

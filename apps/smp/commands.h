@@ -32,7 +32,9 @@ int run_list(const Options& o);
 
 // Sender side (sender_commands.cpp). `queue` is a queue URI or the name of an own queue.
 int run_sender_key(const Options& o, const std::string& queue, crypto::KeyAlgorithm alg);
-int run_send(const Options& o, const std::string& queue, const std::string& message);
+// With a non-empty `proxy` (an SMP server address) the message goes through that server.
+int run_send(const Options& o, const std::string& queue, const std::string& message,
+             const std::string& proxy = {});
 
 // Server checks (server_commands.cpp).
 int run_ping(const Options& o, const std::string& server);

@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   auto* send = app.add_subcommand("send", "send a message to a queue");
   send->add_option("queue", queue, "queue URI (or the name of one of your queues)")->required();
   send->add_option("message", message, "message text, or - to read it from stdin")->required();
+  std::string proxy;
+  send->add_option("--proxy", proxy,
+                   "send through this SMP server (smp://<fingerprint>@host[:port]), so that the "
+                   "queue's server does not see your address (private message routing)");
 
   auto* receive = app.add_subcommand("receive", "print (and acknowledge) messages of a queue");
   receive->add_option("--queue", name, "local queue name")->required();
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
   o.command_timeout = seconds(command_timeout_s);
 
   if (create->parsed()) return smp::cli::run_create(o, server, name, alg);
-  if (send->parsed()) return smp::cli::run_send(o, queue, message);
+  if (send->parsed()) return smp::cli::run_send(o, queue, message, proxy);
   if (receive->parsed()) return smp::cli::run_receive(o, name, count, seconds(receive_timeout_s));
   if (sender_key_cmd->parsed()) return smp::cli::run_sender_key(o, queue, alg);
   if (secure->parsed()) return smp::cli::run_secure(o, name, sender_key);

@@ -1,5 +1,6 @@
 // smp sender-key / send: the sender's side of someone's queue, addressed by its queue URI
-// (or, for trying things out, by the name of one of our own queues).
+// (or, for trying things out, by the name of one of our own queues). `send --proxy` goes
+// through another server (private message routing), so the queue's server never sees ours.
 #include <iostream>
 #include <iterator>
 
@@ -8,6 +9,7 @@
 
 #include "commands.h"
 #include "session.h"
+#include "smp/client/proxied_relay.h"
 #include "smp/crypto/key_string.h"
 #include "smp/protocol/queue_uri.h"
 
@@ -65,7 +67,92 @@ int run_sender_key(const Options& o, const std::string& queue, crypto::KeyAlgori
   return 0;
 }
 
-int run_send(const Options& o, const std::string& queue, const std::string& message_arg) {
+namespace {
+
+// What a proxy's refusal says to the user: which hop failed, and the proxy's reason.
+int fail_via_proxy(const Options& o, error_code ec, const protocol::SmpError& server_error,
+                   const std::string& proxy, const std::string& destination) {
+  if (ec != errc::smp_proxy) return o.out.fail(ec, Stage::command, proxy);
+  const std::string reason = client::describe_server_error(server_error);
+  std::string hint;
+  if (server_error.proxy_error) {
+    using Kind = protocol::ProxyErrorInfo::Kind;
+    switch (server_error.proxy_error->kind) {
+      case Kind::broker:
+        hint = fmt::format("the proxy {} could not reach {} (is it running, and is the key "
+                           "hash in the queue URI right?)",
+                           proxy, destination);
+        break;
+      case Kind::basic_auth:
+        hint = fmt::format("the proxy {} does not forward for us (no proxy role, or it needs a "
+                           "password: smp://<fingerprint>:<password>@host)",
+                           proxy);
+        break;
+      case Kind::no_session:
+        hint = fmt::format("the proxy {} dropped its session with {}; try again", proxy,
+                           destination);
+        break;
+      case Kind::protocol:
+        hint = fmt::format("{} refused what the proxy {} forwarded", destination, proxy);
+        break;
+    }
+  }
+  return o.out.fail(reason, hint.empty() ? reason : hint + ": " + reason);
+}
+
+// SEND through `proxy_text` (private message routing): the destination sees the proxy's
+// address, not ours.
+int send_via_proxy(const Options& o, const std::string& proxy_text, const SendTarget& target,
+                   const crypto::PrivateKey* signing_key, ByteView body) {
+  if (o.generation == client::GenerationChoice::v1) {
+    return o.out.fail("unsupported", "--proxy needs the current generation (SMP 8 or later); "
+                                     "drop --smp v1");
+  }
+  auto proxy = parse_server(o, proxy_text);
+  if (!proxy) return 1;
+  Options current = o;
+  current.generation = client::GenerationChoice::current;
+  auto c = connect(current, *proxy);
+  if (!c) return 1;
+  const std::string proxy_at = endpoint_text(*proxy);
+  const std::string destination_at = endpoint_text(target.server);
+  protocol::SmpError server_error;
+  auto relay = c->create_proxied_relay(target.server, &server_error);
+  if (!relay) {
+    if (relay.error() == errc::handshake_identity) {
+      return o.out.fail("handshake_identity",
+                        fmt::format("the proxy {} answered with a key that is not {}'s (its "
+                                    "certificate does not match the queue URI)",
+                                    proxy_at, destination_at));
+    }
+    return fail_via_proxy(o, relay.error(), server_error, proxy_at, destination_at);
+  }
+  auto sent = c->send_message_via_proxy(*relay, signing_key, target.sender_id, body, false,
+                                        &server_error);
+  if (!sent) {
+    if (sent.error() == errc::smp_auth && signing_key == nullptr) {
+      return o.out.fail("AUTH",
+                        "server refused with AUTH: the queue does not exist, or it is secured "
+                        "and needs this sender's signature (see `smp sender-key`)");
+    }
+    if (sent.error() == errc::smp_proxy) {
+      return fail_via_proxy(o, sent.error(), server_error, proxy_at, destination_at);
+    }
+    return o.out.fail(sent.error(), Stage::command, destination_at);
+  }
+  o.out.emit(json::object{{"ok", true},
+                          {"signed", signing_key != nullptr},
+                          {"bytes", body.size()},
+                          {"proxy", proxy_at}},
+             fmt::format("Sent {} bytes ({}) through {}.", body.size(),
+                         signing_key != nullptr ? "signed" : "unsigned", proxy_at));
+  return 0;
+}
+
+}  // namespace
+
+int run_send(const Options& o, const std::string& queue, const std::string& message_arg,
+             const std::string& proxy) {
   std::string message = message_arg;
   if (message == "-") {
     message.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -76,6 +163,7 @@ int run_send(const Options& o, const std::string& queue, const std::string& mess
   if (!target) return 1;
   const SenderKey* key = file->find_sender(target->sender_id);
   const crypto::PrivateKey* signing_key = key != nullptr ? &key->sender_key : nullptr;
+  if (!proxy.empty()) return send_via_proxy(o, proxy, *target, signing_key, as_bytes(message));
 
   auto c = connect(o, target->server);
   if (!c) return 1;

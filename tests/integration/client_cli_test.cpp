@@ -2,8 +2,10 @@
 // delete) and the secured-queue flow, run as a child process against an in-process server
 // with a temporary key file, in the current generation (the default offer) and in SMP v1
 // (--smp v1, as a v1.0.0 client: the server then serves it as a v1-only server would);
-// plus its one-line errors for the usual mistakes.
+// plus its one-line errors for the usual mistakes, and `send --proxy` through a second
+// server.
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -229,6 +231,62 @@ TEST_F(SmpToolTest, DamagedKeyFileIsReportedNotOverwritten) {
 TEST_F(SmpToolTest, SelfcheckPasses) {
   ToolRun check = smp({"selfcheck"});
   EXPECT_EQ(check.status, 0) << check.output;
+}
+
+// `smp send --proxy`: the message goes through a second server with the proxy role
+// (private message routing) and the recipient receives it as usual.
+TEST_F(SmpToolTest, SendThroughAProxyDeliversAMessage) {
+  TestServer proxy([](server::ServerConfig& c) { c.allow_smp_proxy = true; });
+  const std::string proxy_address = address_with(proxy.key_hash(), proxy.port());
+  ToolRun create = smp({"--json", "create", "--server", address(), "--name", "alice"});
+  ASSERT_EQ(create.status, 0) << create.output;
+  std::string uri(create.json().at("queue_uri").as_string());
+
+  ToolRun send = smp({"--json", "send", "--proxy", proxy_address, uri, "hello through a proxy"});
+  ASSERT_EQ(send.status, 0) << send.output;
+  EXPECT_EQ(send.json().at("proxy").as_string(), fmt::format("127.0.0.1:{}", proxy.port()));
+  ToolRun text = smp({"send", uri, "--proxy", proxy_address, "and in text"});
+  ASSERT_EQ(text.status, 0) << text.output;
+  EXPECT_NE(text.output.find(fmt::format("through 127.0.0.1:{}", proxy.port())), std::string::npos)
+      << text.output;
+
+  ToolRun receive =
+      smp({"--json", "receive", "--queue", "alice", "--count", "2", "--timeout", "5"});
+  ASSERT_EQ(receive.status, 0) << receive.output;
+  EXPECT_NE(receive.output.find("hello through a proxy"), std::string::npos) << receive.output;
+  EXPECT_EQ(receive.json().at("body").as_string(), "and in text") << receive.output;
+}
+
+TEST_F(SmpToolTest, SendThroughAProxyExplainsWhatFailed) {
+  TestServer proxy([](server::ServerConfig& c) {
+    c.allow_smp_proxy = true;
+    c.proxy_connect_timeout = std::chrono::seconds(2);
+  });
+  const std::string proxy_address = address_with(proxy.key_hash(), proxy.port());
+  ToolRun create = smp({"--json", "create", "--server", address(), "--name", "alice"});
+  ASSERT_EQ(create.status, 0) << create.output;
+  std::string uri(create.json().at("queue_uri").as_string());
+
+  // A server without the proxy role does not forward.
+  ToolRun no_role = smp({"send", "--proxy", address(), uri, "x"});
+  EXPECT_EQ(no_role.status, 1);
+  EXPECT_NE(no_role.output.find("does not forward"), std::string::npos) << no_role.output;
+  EXPECT_NE(no_role.output.find("PROXY BASIC_AUTH"), std::string::npos) << no_role.output;
+  // SMP v1 has no proxies.
+  ToolRun v1 = smp({"--smp", "v1", "send", "--proxy", proxy_address, uri, "x"});
+  EXPECT_EQ(v1.status, 1);
+  EXPECT_NE(v1.output.find("--proxy needs the current generation"), std::string::npos)
+      << v1.output;
+  // The queue's server is down: the proxy cannot reach it, and says so.
+  server_.stop();
+  ToolRun down = smp({"--json", "send", "--proxy", proxy_address, uri, "x"});
+  EXPECT_EQ(down.status, 1);
+  auto failed = down.json();
+  EXPECT_EQ(std::string(failed.at("error").as_string()).rfind("PROXY BROKER NETWORK", 0), 0u)
+      << down.output;
+  EXPECT_NE(std::string(failed.at("message").as_string()).find("could not reach"),
+            std::string::npos)
+      << down.output;
 }
 
 }  // namespace

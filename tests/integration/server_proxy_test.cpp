@@ -2,7 +2,9 @@
 // on) and a destination (B). A sender asks A for B's key (PRXY → PKEY), checks it as the
 // reference's client does (connectSMPProxiedRelay: the chain against B's key hash, the
 // signed key with the leaf's key), then sends through A (PFWD → RFWD → RRES → PRES) as
-// Client.hs proxySMPCommand frames it. The flows follow tests/SMPProxyTests.hs at simplexmq
+// Client.hs proxySMPCommand frames it. The checking, sealing and opening are the client
+// library's (smp/client/proxied_relay.h); the connection to A is a raw one, so that each
+// answer of the proxy is seen as it was sent. The flows follow tests/SMPProxyTests.hs at simplexmq
 // 6.5.5; the error cases follow Server.hs processProxiedCmd and Client.hs smpProxyError.
 
 #include <gtest/gtest.h>
@@ -13,13 +15,8 @@
 #include <chrono>
 #include <thread>
 
-#include "smp/crypto/cbox.h"
-#include "smp/encoding/binary.h"
-#include "smp/protocol/batch.h"
-#include "smp/protocol/forwarding.h"
+#include "smp/client/proxied_relay.h"
 #include "smp/server/server_context.h"
-#include "smp/transport/cert_chain_key.h"
-#include "smp/transport/x509.h"
 #include "support/current_test_client.h"
 #include "support/test_server.h"
 
@@ -31,6 +28,7 @@ namespace cmd = smp::protocol::cmd;
 namespace msg = smp::protocol::msg;
 using namespace std::chrono_literals;
 using crypto::KeyAlgorithm;
+using client::ProxiedRelay;
 using proto::BrokerErrorInfo;
 using proto::ProxyErrorInfo;
 
@@ -39,19 +37,6 @@ void proxy_role(server::ServerConfig& c) {
   c.proxy_connect_timeout = 3s;
   c.proxy_request_timeout = 1500ms;
 }
-
-// What PKEY gave the sender, checked.
-struct Relay {
-  Bytes session_id;
-  enc::VersionRange versions = proto::kProxiedVersions;
-  crypto::PublicKey dh_key;  // the destination's per-connection key
-};
-
-// The sender's answer from the destination, opened.
-struct InnerAnswer {
-  Bytes plain;
-  std::vector<proto::ReceivedBrokerMessage> replies;  // views into plain
-};
 
 cmd::Prxy prxy_for(std::uint16_t port, const Bytes& key_hash, std::string_view host = "127.0.0.1") {
   static thread_local std::string port_text;
@@ -66,54 +51,37 @@ cmd::Prxy prxy_for(std::uint16_t port, const Bytes& key_hash, std::string_view h
   return p;
 }
 
-// The client's check of PKEY (connectSMPProxiedRelay): chain of 2..4 whose idCert hashes to
-// the key hash of the destination's address, the signed key verified with the leaf's key.
-std::optional<Relay> check_pkey(const CurrentReply& r, const Bytes& key_hash) {
+// The client's check of PKEY (client::check_proxy_key, as connectSMPProxiedRelay).
+std::optional<ProxiedRelay> check_pkey(const CurrentReply& r, const Bytes& key_hash) {
   const auto* pkey = r.as<msg::PKey>();
   EXPECT_TRUE(pkey) << r.tag();
   if (!pkey) return std::nullopt;
-  enc::Reader reader(pkey->cert_chain_pub_key);
-  auto cert_key = transport::read_cert_chain_pub_key(reader);
-  EXPECT_TRUE(cert_key && reader.ok() && reader.at_end());
-  if (!cert_key || cert_key->chain.empty()) return std::nullopt;
-  auto leaf = transport::certificate_from_der(cert_key->chain.front());
-  EXPECT_TRUE(leaf);
-  if (!leaf) return std::nullopt;
-  auto leaf_key = transport::certificate_public_key(leaf->get());
-  EXPECT_TRUE(leaf_key);
-  if (!leaf_key) return std::nullopt;
-  auto dh = transport::verify_server_dh_key(*cert_key, key_hash, *leaf_key);
-  EXPECT_TRUE(dh) << dh.error().message();
-  if (!dh) return std::nullopt;
-  return Relay{to_bytes(pkey->session_id), pkey->versions, std::move(*dh)};
+  auto relay = client::check_proxy_key(
+      {to_bytes(pkey->session_id), pkey->versions, to_bytes(pkey->cert_chain_pub_key)}, key_hash);
+  EXPECT_TRUE(relay) << relay.error().message();
+  if (!relay) return std::nullopt;
+  return std::move(*relay);
 }
 
-// PFWD of one command for the destination; the PRES answer opened, or the ERR the proxy
-// answered with in *error.
-std::optional<InnerAnswer> forward(CurrentTestClient& c, const Relay& relay,
-                                   std::string_view inner_corr, ByteView entity,
-                                   const proto::Command& command,
-                                   std::optional<CurrentReply>* error = nullptr,
-                                   bool wrong_key = false) {
-  const proto::SmpVersion v = relay.versions.max();
-  const auto params = proto::TransmissionParams::for_version(v, relay.session_id);
-  Bytes inner(proto::kMaxBatchContent);
-  auto n = proto::encode_command_batch1(params, {relay.session_id, as_bytes(inner_corr), entity},
-                                        command, {}, inner);
-  EXPECT_TRUE(n);
-  if (!n) return std::nullopt;
-  inner.resize(*n);
-  auto ephemeral = crypto::generate_key_pair(KeyAlgorithm::x25519);
-  auto other = crypto::generate_key_pair(KeyAlgorithm::x25519);
-  auto key = crypto::CbKey::from_keys(wrong_key ? other.public_key : relay.dh_key,
-                                      ephemeral.private_key);
-  EXPECT_TRUE(key);
-  const crypto::CbNonce nonce = crypto::random_cb_nonce();
-  const std::string corr(reinterpret_cast<const char*>(nonce.data()), nonce.size());
-  auto et = key->encrypt(nonce, inner, proto::kPaddedProxiedLength);
-  EXPECT_TRUE(et);
+// PFWD of one command for the destination, sealed and opened by the client library
+// (client::seal_proxied_command / open_proxied_answer): the destination's answer (its ERR as
+// the error), or nullopt with the ERR the proxy answered in *error. `wrong_key` seals for a
+// key that is not the destination's.
+std::optional<Result<client::Reply>> forward(CurrentTestClient& c, const ProxiedRelay& relay,
+                                             ByteView entity, const proto::Command& command,
+                                             std::optional<CurrentReply>* error = nullptr,
+                                             bool wrong_key = false) {
+  ProxiedRelay sealed_for = relay;
+  if (wrong_key) sealed_for.dh_key = crypto::generate_key_pair(KeyAlgorithm::x25519).public_key;
+  auto sealed = client::seal_proxied_command(sealed_for, nullptr, entity, command);
+  EXPECT_TRUE(sealed);
+  if (!sealed) return std::nullopt;
+  const std::string corr(reinterpret_cast<const char*>(sealed->nonce.data()),
+                         sealed->nonce.size());
   auto r = c.request(corr, relay.session_id,
-                     cmd::PFwd{.version = v, .key = ephemeral.public_key, .encrypted = *et});
+                     cmd::PFwd{.version = relay.version,
+                               .key = sealed->public_key,
+                               .encrypted = sealed->encrypted});
   EXPECT_TRUE(r);
   if (!r) return std::nullopt;
   EXPECT_EQ(r->entity_id(), relay.session_id);
@@ -123,16 +91,11 @@ std::optional<InnerAnswer> forward(CurrentTestClient& c, const Relay& relay,
     else ADD_FAILURE() << "PFWD answered " << r->tag();
     return std::nullopt;
   }
-  auto plain = key->decrypt(proto::reverse_nonce(nonce), pres->encrypted);
-  EXPECT_TRUE(plain);
-  if (!plain) return std::nullopt;
-  InnerAnswer answer;
-  answer.plain = std::move(*plain);
-  proto::receive_broker_batch(answer.plain, params, answer.replies);
-  EXPECT_EQ(answer.replies.size(), 1u);
-  if (answer.replies.size() != 1 || !answer.replies[0].message) return std::nullopt;
-  EXPECT_EQ(to_string(answer.replies[0].corr_id), inner_corr);
-  return answer;
+  return client::open_proxied_answer(relay, *sealed, entity, pres->encrypted);
+}
+
+bool is_ok(const std::optional<Result<client::Reply>>& answer) {
+  return answer && answer->has_value() && std::holds_alternative<client::reply::Ok>(**answer);
 }
 
 ProxyErrorInfo::Kind proxy_kind(const CurrentReply& r) {
@@ -203,7 +166,7 @@ class ServerProxyTest : public ::testing::Test {
   std::unique_ptr<CurrentTestClient> connect_destination() {
     return CurrentTestClient::connect(destination_.port(), destination_.key_hash());
   }
-  std::optional<Relay> open_relay(CurrentTestClient& c, std::string_view corr = "prxy") {
+  std::optional<ProxiedRelay> open_relay(CurrentTestClient& c, std::string_view corr = "prxy") {
     auto r = c.request(corr, {}, prxy_for(destination_.port(), destination_.key_hash()));
     EXPECT_TRUE(r);
     if (!r) return std::nullopt;
@@ -227,9 +190,9 @@ TEST_F(ServerProxyTest, ASenderSendsThroughTheProxyAndTheRecipientReceives) {
   EXPECT_EQ(relay->versions, proto::kProxiedVersions);
   EXPECT_EQ(relay->session_id.size(), 32u);  // tls-unique of TLS 1.3
 
-  auto answer = forward(*sender, *relay, "send", q.sid, cmd::Send{.body = as_bytes("hello via A")});
-  ASSERT_TRUE(answer);
-  EXPECT_TRUE(std::holds_alternative<msg::Ok>(*answer->replies[0].message));
+  EXPECT_EQ(relay->version, proto::kProxiedMaxVersion);
+  auto answer = forward(*sender, *relay, q.sid, cmd::Send{.body = as_bytes("hello via A")});
+  EXPECT_TRUE(is_ok(answer));
   EXPECT_EQ(next_body(*rcv, q), "hello via A");
 
   // A second client of the proxy shares the connection to the destination.
@@ -240,11 +203,10 @@ TEST_F(ServerProxyTest, ASenderSendsThroughTheProxyAndTheRecipientReceives) {
   EXPECT_EQ(relay2->session_id, relay->session_id);
   EXPECT_EQ(proxy_.server().context().proxy.relay_count(), 1u);
   // The destination's own answers come back inside PRES: a sender id it does not know.
-  auto unknown = forward(*second, *relay2, "s2", Bytes(24, 7), cmd::Send{.body = as_bytes("x")});
+  auto unknown = forward(*second, *relay2, Bytes(24, 7), cmd::Send{.body = as_bytes("x")});
   ASSERT_TRUE(unknown);
-  const auto* err = std::get_if<msg::Err>(&*unknown->replies[0].message);
-  ASSERT_TRUE(err);
-  EXPECT_EQ(err->error.code, errc::smp_auth);
+  ASSERT_FALSE(unknown->has_value());
+  EXPECT_EQ(unknown->error(), errc::smp_auth);
 }
 
 TEST_F(ServerProxyTest, ShortLinkDataIsReadThroughTheProxy) {
@@ -265,13 +227,13 @@ TEST_F(ServerProxyTest, ShortLinkDataIsReadThroughTheProxy) {
   ASSERT_TRUE(sender);
   auto relay = open_relay(*sender);
   ASSERT_TRUE(relay);
-  auto answer = forward(*sender, *relay, "lget", link_id, cmd::LGet{});
-  ASSERT_TRUE(answer);
-  const auto* lnk = std::get_if<msg::Lnk>(&*answer->replies[0].message);
+  auto answer = forward(*sender, *relay, link_id, cmd::LGet{});
+  ASSERT_TRUE(answer && answer->has_value());
+  const auto* lnk = std::get_if<client::QueueLink>(&**answer);
   ASSERT_TRUE(lnk);
-  EXPECT_EQ(to_bytes(lnk->sender_id), contact.sid);
-  EXPECT_EQ(to_string(lnk->data.fixed_data), "fixed");
-  EXPECT_EQ(to_string(lnk->data.user_data), "user");
+  EXPECT_EQ(lnk->sender_id, contact.sid);
+  EXPECT_EQ(to_string(lnk->fixed_data), "fixed");
+  EXPECT_EQ(to_string(lnk->user_data), "user");
 }
 
 TEST_F(ServerProxyTest, AnUnreachableDestinationIsABrokerNetworkError) {
@@ -312,10 +274,10 @@ TEST_F(ServerProxyTest, AnOnionOnlyDestinationIsBrokerHost) {
 TEST_F(ServerProxyTest, PfwdWithoutASessionIsNoSession) {
   auto sender = connect_proxy();
   ASSERT_TRUE(sender);
-  Relay nowhere{Bytes(32, 9), proto::kProxiedVersions,
-                crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
+  ProxiedRelay nowhere{Bytes(32, 9), proto::kProxiedVersions, proto::kProxiedMaxVersion,
+                       crypto::generate_key_pair(KeyAlgorithm::x25519).public_key};
   std::optional<CurrentReply> error;
-  EXPECT_FALSE(forward(*sender, nowhere, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
+  EXPECT_FALSE(forward(*sender, nowhere, Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
   ASSERT_TRUE(error);
   EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
 }
@@ -328,8 +290,8 @@ TEST_F(ServerProxyTest, TheDestinationsErrorIsProxyProtocol) {
   auto relay = open_relay(*sender);
   ASSERT_TRUE(relay);
   std::optional<CurrentReply> error;
-  EXPECT_FALSE(forward(*sender, *relay, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")},
-                       &error, /*wrong_key=*/true));
+  EXPECT_FALSE(forward(*sender, *relay, Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error,
+                       /*wrong_key=*/true));
   ASSERT_TRUE(error);
   ASSERT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::protocol);
   ASSERT_TRUE(error->err().proxy_error->protocol);
@@ -357,9 +319,8 @@ TEST_F(ServerProxyTest, AStalledDestinationStallsNoOne) {
   ASSERT_TRUE(other);
   auto relay = open_relay(*other);
   ASSERT_TRUE(relay);
-  auto sent = forward(*other, *relay, "send", q.sid, cmd::Send{.body = as_bytes("not stalled")});
-  ASSERT_TRUE(sent);
-  EXPECT_TRUE(std::holds_alternative<msg::Ok>(*sent->replies[0].message));
+  auto sent = forward(*other, *relay, q.sid, cmd::Send{.body = as_bytes("not stalled")});
+  EXPECT_TRUE(is_ok(sent));
   EXPECT_EQ(next_body(*rcv, q), "not stalled");
 
   auto r = stalled->receive(10s);
@@ -389,9 +350,9 @@ TEST(ServerProxyVersionsTest, AVersionCappedDestination) {
   auto relay = check_pkey(*r12, old12.key_hash());
   ASSERT_TRUE(relay);
   EXPECT_EQ(relay->versions, enc::VersionRange::of(8, 10));
-  auto sent = forward(*sender, *relay, "send", q.sid, cmd::Send{.body = as_bytes("to v10")});
-  ASSERT_TRUE(sent);
-  EXPECT_TRUE(std::holds_alternative<msg::Ok>(*sent->replies[0].message));
+  EXPECT_EQ(relay->version, 10);
+  auto sent = forward(*sender, *relay, q.sid, cmd::Send{.body = as_bytes("to v10")});
+  EXPECT_TRUE(is_ok(sent));
   EXPECT_EQ(next_body(*rcv, q), "to v10");
 }
 
@@ -437,7 +398,7 @@ TEST(ServerProxyIdleTest, AnIdleConnectionToADestinationIsClosed) {
   }
   EXPECT_EQ(proxy.server().context().proxy.relay_count(), 0u);
   std::optional<CurrentReply> error;
-  EXPECT_FALSE(forward(*sender, *relay, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
+  EXPECT_FALSE(forward(*sender, *relay, Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
   ASSERT_TRUE(error);
   EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
 }

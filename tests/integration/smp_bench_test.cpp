@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "smp/server/server_context.h"
 #include "smp/server/store_log.h"
 #include "smp/transport/certificates.h"
 #include "support/temp_dir.h"
@@ -77,6 +78,32 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_NEAR(j.at("crypto_server_us_per_msg").to_number<double>(), (before + after) / 2,
               0.01 * (before + after));
   // Every queue was deleted afterwards.
+  EXPECT_EQ(server_.queues().size(), 0u);
+}
+
+// --proxy: the same load directly and then through a second server's proxy role, compared in
+// one JSON line; every message of both passes delivered.
+TEST_F(SmpBenchTest, ThroughputThroughAProxyComparesBothRoutes) {
+  TestServer proxy([](server::ServerConfig& c) { c.allow_smp_proxy = true; });
+  const std::string proxy_address = fmt::format(
+      "smp://{}@127.0.0.1:{}", transport::fingerprint_string(proxy.key_hash()), proxy.port());
+  ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--proxy", proxy_address,
+                                 "--proxy-pid", std::to_string(::getpid()), "--queues", "4",
+                                 "--conns", "2", "--messages", "200", "--size", "128"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("route").as_string(), "proxied");
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 200);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_EQ(j.at("direct_delivered").to_number<std::int64_t>(), 200);
+  EXPECT_EQ(j.at("direct_errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("msgs_per_s").to_number<double>(), 0);
+  EXPECT_GT(j.at("direct_msgs_per_s").to_number<double>(), 0);
+  EXPECT_TRUE(j.contains("proxy_cpu_us_per_msg")) << run.output;
+  EXPECT_NE(run.output.find("proxied / direct"), std::string::npos) << run.output;
+  // The senders' relays went through the proxy, one connection to the destination.
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);
   EXPECT_EQ(server_.queues().size(), 0u);
 }
 

@@ -143,6 +143,25 @@ Result<QueueLink> BlockingSmpClient::secure_link(const crypto::PrivateKey& sende
 Result<QueueLink> BlockingSmpClient::get_link(ByteView link_id) {
   return run(client_->get_link(link_id));
 }
+Result<ProxiedRelay> BlockingSmpClient::create_proxied_relay(
+    const protocol::SmpServer& destination, protocol::SmpError* server_error) {
+  return run(client_->create_proxied_relay(destination, server_error));
+}
+Result<void> BlockingSmpClient::send_message_via_proxy(const ProxiedRelay& relay,
+                                                       const crypto::PrivateKey* sender_key,
+                                                       ByteView sender_id, ByteView body,
+                                                       bool notification,
+                                                       protocol::SmpError* server_error) {
+  return run(client_->send_message_via_proxy(relay, sender_key, sender_id, body, notification,
+                                             server_error));
+}
+Result<Reply> BlockingSmpClient::send_command_via_proxy(const ProxiedRelay& relay,
+                                                       const crypto::PrivateKey* key,
+                                                       ByteView entity_id,
+                                                       const protocol::Command& command,
+                                                       protocol::SmpError* server_error) {
+  return run(client_->send_command_via_proxy(relay, key, entity_id, command, server_error));
+}
 Result<Reply> BlockingSmpClient::send_command(const crypto::PrivateKey* key, ByteView queue_id,
                                               const protocol::Command& command) {
   return run(client_->send_command(key, queue_id, command));

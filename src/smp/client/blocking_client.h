@@ -75,6 +75,16 @@ class BlockingSmpClient {
   Result<QueueLink> get_link(ByteView link_id);
   Result<Reply> send_command(const crypto::PrivateKey* key, ByteView queue_id,
                              const protocol::Command& command);
+  // Private message routing through this client's server (smp_client.h).
+  Result<ProxiedRelay> create_proxied_relay(const protocol::SmpServer& destination,
+                                            protocol::SmpError* server_error = nullptr);
+  Result<void> send_message_via_proxy(const ProxiedRelay& relay,
+                                      const crypto::PrivateKey* sender_key, ByteView sender_id,
+                                      ByteView body, bool notification = false,
+                                      protocol::SmpError* server_error = nullptr);
+  Result<Reply> send_command_via_proxy(const ProxiedRelay& relay, const crypto::PrivateKey* key,
+                                       ByteView entity_id, const protocol::Command& command,
+                                       protocol::SmpError* server_error = nullptr);
 
   // The oldest queued server event. errc::timeout when none arrives within `timeout`;
   // errc::connection_closed when the connection is gone and the queue is empty.

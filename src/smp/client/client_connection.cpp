@@ -67,12 +67,14 @@ net::awaitable<Result<Reply>> ClientConnection::request(std::shared_ptr<ClientCo
                                                         ByteView queue_id,
                                                         const protocol::Command& command,
                                                         const crypto::PrivateKey* key,
-                                                        CorrIdBinder bind) {
+                                                        const RequestOptions* options_or_null) {
+  static const RequestOptions kDefaults;
+  const RequestOptions& options = options_or_null != nullptr ? *options_or_null : kDefaults;
   if (!self->is_open()) co_return make_error_code(errc::connection_closed);
-  std::string corr_id = self->table_.next_corr_id();
+  std::string corr_id = options.corr_id.empty() ? self->table_.next_corr_id() : options.corr_id;
   protocol::TransmissionIds ids{self->session_id_, as_bytes(corr_id), queue_id};
   std::optional<protocol::Command> bound;
-  if (bind) bind(as_bytes(corr_id), bound.emplace(command));
+  if (options.bind) options.bind(as_bytes(corr_id), bound.emplace(command));
   auto content = self->encode_request(ids, bound ? *bound : command, key);
   if (!content) co_return content.error();
   // Refused here, as the transport would (TELargeMsg, nothing sent), so that the writer
@@ -87,8 +89,11 @@ net::awaitable<Result<Reply>> ClientConnection::request(std::shared_ptr<ClientCo
   self->enqueue(std::move(*content));
   self->requests_.fetch_add(1, std::memory_order_relaxed);
 
-  auto result = co_await pending->wait(self->config_.command_timeout);
+  auto result = co_await pending->wait(options.timeout.value_or(self->config_.command_timeout));
   self->table_.erase(corr_id);  // still there only after a timeout
+  if (options.server_error != nullptr && pending->server_error()) {
+    *options.server_error = *pending->server_error();
+  }
   if (!result && result.error() == errc::timeout) {
     self->timeouts_.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("smp client: {} timed out", protocol::tag_of(command));

@@ -11,6 +11,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,6 +27,23 @@
 
 namespace smp::client::detail {
 
+// Completes a command that depends on its own corrId (NEW with a short link: the sender id is
+// derived from it) before it is encoded. Views it stores in the command must stay valid until
+// the request returns.
+using CorrIdBinder = std::function<void(ByteView corr_id, protocol::Command& command)>;
+
+// What a request may ask beyond the defaults.
+struct RequestOptions {
+  CorrIdBinder bind{};
+  // Sent instead of the next counter value (PFWD's corrId is its nonce). Random bytes of
+  // another length than a counter's text, so that it cannot meet a counter value.
+  std::string corr_id{};
+  // Instead of config.command_timeout (a proxy waits for the destination too).
+  std::optional<std::chrono::steady_clock::duration> timeout{};
+  // Receives the server's ERR in full when the request fails with one.
+  protocol::SmpError* server_error = nullptr;
+};
+
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
   using Strand = net::strand<net::any_io_executor>;
@@ -38,25 +57,27 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // Spawns the reader, writer and keep-alive loops. REQUIRES: called once.
   void start();
 
-  // Completes a command that depends on its own corrId (NEW with a short link: the sender
-  // id is derived from it) before it is encoded. Views it stores in the command must stay
-  // valid until the request returns.
-  using CorrIdBinder = std::function<void(ByteView corr_id, protocol::Command& command)>;
+  using CorrIdBinder = detail::CorrIdBinder;
+  using RequestOptions = detail::RequestOptions;
 
   // Sends one command (signed with `key` when non-null) and waits for its answer.
   // errc::connection_closed when the connection is or becomes closed; errc::timeout after
-  // config.command_timeout; otherwise as interpret_response. `queue_id`, `command` and
-  // `key` need only live until the call returns. REQUIRES: runs on strand().
+  // config.command_timeout; otherwise as interpret_response. `queue_id`, `command`, `key`
+  // and `options` (null: the defaults) need only live until the call returns; options are
+  // taken by pointer, as a class argument of a coroutine is copied into its frame and GCC 12
+  // mishandles such a copy of a temporary. REQUIRES: runs on strand().
   static net::awaitable<Result<Reply>> request(std::shared_ptr<ClientConnection> self,
                                                ByteView queue_id, const protocol::Command& command,
                                                const crypto::PrivateKey* key,
-                                               CorrIdBinder bind = {});
+                                               const RequestOptions* options = nullptr);
 
   // Closes the transport and fails pending requests; on_disconnect does not run.
   // Idempotent. REQUIRES: runs on strand().
   void close();
 
   const Strand& strand() const { return strand_; }
+  // Fixed at construction; safe from any thread.
+  const ClientConfig& config() const { return config_; }
   ByteView session_id() const { return session_id_; }
   // What the handshake agreed; fixed before the connection exists, so safe from any thread.
   const transport::SessionParams& params() const { return transport_->params(); }

@@ -75,11 +75,22 @@ struct NMsg {};
 struct Info {
   std::string json;
 };
+// PKEY: a proxy's answer to PRXY, not yet checked (proxied_relay.h checks it).
+struct ProxyKey {
+  Bytes session_id;  // of the proxy's connection to the destination
+  enc::VersionRange versions = enc::VersionRange::single(1);
+  Bytes cert_chain_pub_key;  // the destination's chain and signed key, as encoded
+};
+// PRES: the destination's answer to a PFWD, still sealed for the sender.
+struct ProxyResponse {
+  Bytes encrypted;
+};
 }  // namespace reply
 
 // reply::Ok first: a default-constructed Reply (which Asio's co_spawn needs) is OK.
 using Reply = std::variant<reply::Ok, QueueIds, ReceivedMessage, NotifierIds, reply::Pong,
-                           reply::End, reply::NMsg, QueueLink, reply::Info>;
+                           reply::End, reply::NMsg, QueueLink, reply::Info, reply::ProxyKey,
+                           reply::ProxyResponse>;
 
 // Counters of one connection, for tests and diagnostics. A snapshot; copyable.
 struct ClientStats {

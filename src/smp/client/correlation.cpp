@@ -83,9 +83,13 @@ Reply to_reply(const protocol::BrokerMessage& m, bool current) {
           return reply::End{};
         } else if constexpr (std::is_same_v<T, msg::Pong>) {
           return reply::Pong{};
+        } else if constexpr (std::is_same_v<T, msg::PKey>) {
+          return reply::ProxyKey{to_bytes(v.session_id), v.versions, to_bytes(v.cert_chain_pub_key)};
+        } else if constexpr (std::is_same_v<T, msg::PRes>) {
+          return reply::ProxyResponse{to_bytes(v.encrypted)};
         } else {
-          // msg::Ok, msg::Sok; msg::Err is excluded by the caller; the proxy's and service
-          // answers (never asked for by this client) read as OK too.
+          // msg::Ok, msg::Sok; msg::Err is excluded by the caller; the proxy-to-destination
+          // and service answers (never asked for by this client) read as OK too.
           return reply::Ok{};
         }
       },
@@ -137,6 +141,12 @@ Routed route(RequestTable& table, const protocol::ReceivedBrokerMessage& rx, boo
     return out;
   }
   out.reply = interpret_response(out.request->queue_id(), rx, current);
+  if (!out.reply && rx.message) {
+    const auto* err = std::get_if<protocol::msg::Err>(&*rx.message);
+    if (err != nullptr && out.reply.error() == make_error_code(err->error.code)) {
+      out.request->set_server_error(err->error);
+    }
+  }
   if (out.request->forwards_message() && out.reply &&
       std::holds_alternative<ReceivedMessage>(*out.reply)) {
     out.event = ServerEvent{EventKind::message, to_bytes(out.request->queue_id()),

@@ -41,6 +41,10 @@ class PendingRequest {
 
   // The first completion wins (later ones are ignored); wakes the waiter.
   void complete(Result<Reply> result);
+  // The ERR the server answered with, in full (a proxy's reason, a BLOCKED notice): the
+  // result then carries only its code. Set by route before complete().
+  void set_server_error(protocol::SmpError e) { server_error_ = std::move(e); }
+  const std::optional<protocol::SmpError>& server_error() const { return server_error_; }
   // The result once complete() has run, or errc::timeout when `timeout` passes first.
   // REQUIRES: at most one waiter.
   net::awaitable<Result<Reply>> wait(Duration timeout);
@@ -50,6 +54,7 @@ class PendingRequest {
   const Bytes queue_id_;
   const bool forward_message_;
   std::optional<Result<Reply>> result_;
+  std::optional<protocol::SmpError> server_error_;
 };
 
 class RequestTable {
@@ -97,7 +102,8 @@ struct Routed {
   std::optional<ServerEvent> event;  // deliver to the event sink
 };
 
-// Applies the rules above: takes the request out of the table when the corrId matches;
+// Applies the rules above: takes the request out of the table when the corrId matches and
+// keeps an ERR answer's full error on it (PendingRequest::server_error);
 // a MSG answering SUB/ACK becomes an event and the request's reply is then reply::Ok (as
 // the reference forwards it to the message queue and returns ()).
 // `current`: the connection is of the current generation (SMP 6..18).

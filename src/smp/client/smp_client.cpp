@@ -87,10 +87,24 @@ net::awaitable<Result<Reply>> SmpClient::send_bound_command(
     std::function<void(ByteView, protocol::Command&)> bind) {
   auto connection = connection_;
   auto strand = connection->strand();
+  const detail::RequestOptions options{.bind = std::move(bind)};
   co_return co_await net::co_spawn(
       strand,
-      detail::ClientConnection::request(std::move(connection), queue_id, command, key,
-                                        std::move(bind)),
+      detail::ClientConnection::request(std::move(connection), queue_id, command, key, &options),
+      net::use_awaitable);
+}
+
+net::awaitable<Result<Reply>> SmpClient::send_proxy_command(
+    ByteView queue_id, const protocol::Command& command, ByteView corr_id,
+    std::chrono::steady_clock::duration timeout, protocol::SmpError* server_error) {
+  auto connection = connection_;
+  auto strand = connection->strand();
+  const detail::RequestOptions options{
+      .corr_id = std::string(as_chars(corr_id)), .timeout = timeout, .server_error = server_error};
+  co_return co_await net::co_spawn(
+      strand,
+      detail::ClientConnection::request(std::move(connection), queue_id, command, nullptr,
+                                        &options),
       net::use_awaitable);
 }
 
@@ -292,6 +306,57 @@ net::awaitable<Result<QueueLink>> SmpClient::secure_link(const crypto::PrivateKe
 net::awaitable<Result<QueueLink>> SmpClient::get_link(ByteView link_id) {
   if (auto ok = require_version(protocol::kShortLinksVersion); !ok) co_return ok.error();
   co_return expect<QueueLink>(co_await send_command(nullptr, link_id, protocol::cmd::LGet{}));
+}
+
+}  // namespace smp::client
+
+namespace smp::client {
+
+net::awaitable<Result<ProxiedRelay>> SmpClient::create_proxied_relay(
+    const protocol::SmpServer& destination, protocol::SmpError* server_error) {
+  if (auto ok = require_version(protocol::kSendingProxyVersion); !ok) co_return ok.error();
+  protocol::cmd::Prxy prxy;
+  prxy.server.hosts[0] = as_bytes(destination.host);
+  prxy.server.host_count = 1;
+  prxy.server.port = as_bytes(destination.port);
+  prxy.server.key_hash = destination.key_hash;
+  if (!server_.password.empty()) prxy.basic_auth = as_bytes(server_.password);
+  // The proxy connects to the destination before it answers.
+  const auto& config = connection_->config();
+  auto pkey = expect<reply::ProxyKey>(co_await send_proxy_command(
+      {}, prxy, {}, config.connect_timeout + config.command_timeout, server_error));
+  if (!pkey) co_return pkey.error();
+  co_return check_proxy_key(*pkey, destination.key_hash);
+}
+
+net::awaitable<Result<Reply>> SmpClient::send_command_via_proxy(const ProxiedRelay& relay,
+                                                                const crypto::PrivateKey* key,
+                                                                ByteView entity_id,
+                                                                const protocol::Command& command,
+                                                                protocol::SmpError* server_error) {
+  if (auto ok = require_version(protocol::kSendingProxyVersion); !ok) co_return ok.error();
+  auto sealed = seal_proxied_command(relay, key, entity_id, command);
+  if (!sealed) co_return sealed.error();
+  // The PFWD's corrId is the nonce that sealed it (the proxy passes it to the destination,
+  // which opens the transmission with it).
+  const ByteView corr_id(sealed->nonce.data(), sealed->nonce.size());
+  protocol::cmd::PFwd pfwd{
+      .version = relay.version, .key = sealed->public_key, .encrypted = sealed->encrypted};
+  auto pres = expect<reply::ProxyResponse>(
+      co_await send_proxy_command(relay.session_id, pfwd, corr_id,
+                                  2 * connection_->config().command_timeout, server_error));
+  if (!pres) co_return pres.error();
+  co_return open_proxied_answer(relay, *sealed, entity_id, pres->encrypted, server_error);
+}
+
+net::awaitable<Result<void>> SmpClient::send_message_via_proxy(const ProxiedRelay& relay,
+                                                               const crypto::PrivateKey* sender_key,
+                                                               ByteView sender_id, ByteView body,
+                                                               bool notification,
+                                                               protocol::SmpError* server_error) {
+  co_return expect_ok(co_await send_command_via_proxy(
+      relay, sender_key, sender_id,
+      protocol::cmd::Send{.body = body, .notification = notification}, server_error));
 }
 
 }  // namespace smp::client

@@ -24,6 +24,7 @@
 
 #include "smp/client/client_config.h"
 #include "smp/client/client_types.h"
+#include "smp/client/proxied_relay.h"
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
@@ -187,6 +188,35 @@ class SmpClient {
   // LGET: a contact queue's link, unauthorized. errc::smp_auth for a messaging queue.
   net::awaitable<Result<QueueLink>> get_link(ByteView link_id);
 
+  // Private message routing (SMP 8+, errc::unsupported below it and at v1): this client's
+  // server acts as a proxy, so that the destination never sees the sender's address.
+  //
+  // PRXY: asks the proxy to connect to `destination` (this connection's server address's
+  // password goes along as the proxy's basic auth) and checks the destination's key as
+  // check_proxy_key does. When the proxy refuses or cannot reach the destination, the error
+  // is errc::smp_proxy and *server_error (when given) says why, e.g. PROXY BROKER NETWORK
+  // for a destination that does not answer or whose certificate does not match the key
+  // hash, PROXY BASIC_AUTH for a proxy that does not serve us. Waits up to
+  // connect_timeout + command_timeout.
+  net::awaitable<Result<ProxiedRelay>> create_proxied_relay(
+      const protocol::SmpServer& destination, protocol::SmpError* server_error = nullptr);
+  // PFWD of SEND (as send_message) to the destination of `relay`. The destination's own
+  // answer is as if sent directly (errc::smp_auth, smp_quota, ...); the proxy's refusal is
+  // errc::smp_proxy with the reason in *server_error (PROXY NO_SESSION once the proxy has
+  // dropped the relay: create a new one). Waits up to 2 × command_timeout.
+  net::awaitable<Result<void>> send_message_via_proxy(const ProxiedRelay& relay,
+                                                      const crypto::PrivateKey* sender_key,
+                                                      ByteView sender_id, ByteView body,
+                                                      bool notification = false,
+                                                      protocol::SmpError* server_error = nullptr);
+  // PFWD of any sender-side command (SEND, SKEY, LKEY, LGET), with entity_id its sender or
+  // link id; errors as send_message_via_proxy, the answer as send_command.
+  net::awaitable<Result<Reply>> send_command_via_proxy(const ProxiedRelay& relay,
+                                                       const crypto::PrivateKey* key,
+                                                       ByteView entity_id,
+                                                       const protocol::Command& command,
+                                                       protocol::SmpError* server_error = nullptr);
+
   // Any command, for callers that build their own: the matched answer as an owned Reply.
   net::awaitable<Result<Reply>> send_command(const crypto::PrivateKey* key, ByteView queue_id,
                                              const protocol::Command& command);
@@ -197,6 +227,12 @@ class SmpClient {
   net::awaitable<Result<Reply>> send_bound_command(
       const crypto::PrivateKey* key, ByteView queue_id, const protocol::Command& command,
       std::function<void(ByteView, protocol::Command&)> bind);
+  // send_command with a corrId of the caller's, its own timeout, and the ERR kept in full.
+  net::awaitable<Result<Reply>> send_proxy_command(ByteView queue_id,
+                                                   const protocol::Command& command,
+                                                   ByteView corr_id,
+                                                   std::chrono::steady_clock::duration timeout,
+                                                   protocol::SmpError* server_error);
   // errc::unsupported unless the agreed version is at least `min`.
   Result<void> require_version(protocol::SmpVersion min) const;
 
