@@ -17,7 +17,9 @@
 #include "smp/encoding/binary.h"
 #include "smp/protocol/batch.h"
 #include "smp/protocol/forwarding.h"
+#include "smp/server/prometheus.h"
 #include "smp/server/server_context.h"
+#include "smp/server/stats_reporter.h"
 #include "smp/transport/cert_chain_key.h"
 #include "smp/transport/x509.h"
 #include "support/current_test_client.h"
@@ -245,6 +247,24 @@ TEST_F(ServerProxyTest, ASenderSendsThroughTheProxyAndTheRecipientReceives) {
   const auto* err = std::get_if<msg::Err>(&*unknown->replies[0].message);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->error.code, errc::smp_auth);
+
+  // The statistics: two PRXY and two PFWD answered (the destination's ERR inside PRES is
+  // an answer), two RFWD served by the destination.
+  const server::StatsSnapshot a = server::take_snapshot(proxy_.server().context().stats, 0);
+  EXPECT_EQ(a.proxy_relays, (server::ProxyCounts{.requests = 2,
+                                                 .successes = 2,
+                                                 .errors_connect = 0,
+                                                 .errors_compat = 0,
+                                                 .errors_other = 0}));
+  EXPECT_EQ(a.proxy_forwards, (server::ProxyCounts{.requests = 2,
+                                                   .successes = 2,
+                                                   .errors_connect = 0,
+                                                   .errors_compat = 0,
+                                                   .errors_other = 0}));
+  EXPECT_EQ(server::take_snapshot(destination_.server().context().stats, 0).msgs_forwarded, 2u);
+  const std::string metrics = server::format_prometheus_metrics(a);
+  EXPECT_NE(metrics.find("simplex_smp_relay_messages_successes{source=\"all\"} 2\n"),
+            std::string::npos);
 }
 
 TEST_F(ServerProxyTest, ShortLinkDataIsReadThroughTheProxy) {
@@ -318,6 +338,9 @@ TEST_F(ServerProxyTest, PfwdWithoutASessionIsNoSession) {
   EXPECT_FALSE(forward(*sender, nowhere, "s", Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
   ASSERT_TRUE(error);
   EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
+  const auto forwards = server::take_snapshot(proxy_.server().context().stats, 0).proxy_forwards;
+  EXPECT_EQ(forwards.requests, 1u);
+  EXPECT_EQ(forwards.errors_connect, 1u);
 }
 
 // The destination cannot open the client's transmission: it answers RFWD with ERR CRYPTO,

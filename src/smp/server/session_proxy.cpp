@@ -8,7 +8,8 @@
 //
 // Who may use the proxy: allow_smp_proxy, and the create_password rule (allowProxy: when
 // the server has a password for new queues, PRXY must carry it). PFWD needs only a session
-// some PRXY opened.
+// some PRXY opened. Each PRXY and PFWD a permitted client sends is counted with its outcome
+// (ServerStats::proxy_relays / proxy_forwards), as the reference's pRelays and pMsgFwds.
 
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -50,7 +51,11 @@ void Session::proxy_relay_key(const protocol::ReceivedCommand& rc, const cmd::Pr
     return respond_smp_error(rc, proxy_error(protocol::ProxyErrorInfo::Kind::basic_auth));
   }
   std::optional<std::string> host = public_host(c.server);
-  if (!host) return respond_smp_error(rc, proxy_broker_error(protocol::BrokerErrorInfo::Kind::host));
+  if (!host) {
+    auto error = proxy_broker_error(protocol::BrokerErrorInfo::Kind::host);
+    count_proxy_request(ctx_.stats.proxy_relays, relay_outcome(&error));
+    return respond_smp_error(rc, error);
+  }
   ProxyDestination destination{.host = std::move(*host),
                                .port = std::string(as_chars(c.server.port)),
                                .key_hash = to_bytes(c.server.key_hash)};
@@ -73,6 +78,8 @@ net::awaitable<void> Session::run_proxy_key(Bytes corr_id, Bytes entity_id,
                                             ProxyDestination destination) {
   ProxyAnswer<RelayKey> answer = co_await ctx_.proxy.connect(std::move(destination));
   --proxy_in_flight_;
+  count_proxy_request(ctx_.stats.proxy_relays,
+                      relay_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
   if (reader_waiting_) reader_wake_.cancel();
   if (const auto* key = std::get_if<RelayKey>(&answer)) {
@@ -89,6 +96,8 @@ net::awaitable<void> Session::run_proxy_forward(Bytes corr_id, Bytes entity_id,
                                                 ForwardRequest request) {
   ProxyAnswer<Bytes> answer = co_await ctx_.proxy.forward(entity_id, std::move(request));
   --proxy_in_flight_;
+  count_proxy_request(ctx_.stats.proxy_forwards,
+                      forward_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
   if (reader_waiting_) reader_wake_.cancel();
   if (const auto* response = std::get_if<Bytes>(&answer)) {
