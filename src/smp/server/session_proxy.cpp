@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "smp/protocol/error_type.h"
+#include "smp/server/proxy_socks.h"
 #include "smp/server/session.h"
 
 namespace smp::server {
@@ -26,17 +27,18 @@ namespace {
 namespace cmd = protocol::cmd;
 namespace msg = protocol::msg;
 
-// The host the proxy connects to (chooseTransportHost with HMPublic, no SOCKS proxy): the
-// first that is not an onion address; none is PROXY BROKER HOST.
-std::optional<std::string> public_host(const protocol::ServerRef& server) {
-  constexpr std::string_view kOnion = ".onion";
+// The host the proxy connects to (chooseTransportHost with HMPublic): the first that is
+// not an onion address; else, when a SOCKS proxy can reach onion addresses, the first host;
+// none is PROXY BROKER HOST.
+std::optional<std::string> destination_host(const protocol::ServerRef& server, bool socks) {
+  std::optional<std::string> first;
   for (std::size_t i = 0; i < server.host_count && i < server.hosts.size(); ++i) {
     std::string_view host = as_chars(server.hosts[i]);
-    if (host.size() >= kOnion.size() && host.substr(host.size() - kOnion.size()) == kOnion) {
-      continue;
-    }
-    if (!host.empty()) return std::string(host);
+    if (host.empty()) continue;
+    if (!is_onion_host(host)) return std::string(host);
+    if (!first) first = std::string(host);
   }
+  if (socks) return first;
   return std::nullopt;
 }
 
@@ -50,7 +52,8 @@ void Session::proxy_relay_key(const protocol::ReceivedCommand& rc, const cmd::Pr
   if (!allowed) {
     return respond_smp_error(rc, proxy_error(protocol::ProxyErrorInfo::Kind::basic_auth));
   }
-  std::optional<std::string> host = public_host(c.server);
+  std::optional<std::string> host =
+      destination_host(c.server, ctx_.config.proxy_socks.has_value());
   if (!host) {
     auto error = proxy_broker_error(protocol::BrokerErrorInfo::Kind::host);
     count_proxy_request(ctx_.stats.proxy_relays, relay_outcome(&error));
