@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project builds and tests with.
 # Idempotent: runs apt-get only when something is missing, and is quiet otherwise.
+# microsocks is the SOCKS5 server the proxy integration tests start.
 # `install-deps.sh package` adds what `make deb` and the package test phase need (lintian,
 # help2man, debootstrap, systemd-analyze, a YAML reader for the cloud-init file).
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev procps
+  microsocks
 )
 for group in "$@"; do
   case "$group" in

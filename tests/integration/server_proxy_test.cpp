@@ -13,10 +13,17 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include "smp/client/proxied_relay.h"
 #include "smp/server/server_context.h"
+#include "smp/server/prometheus.h"
+#include "smp/server/stats_reporter.h"
 #include "support/current_test_client.h"
 #include "support/test_server.h"
 
@@ -158,6 +165,61 @@ class SilentServer {
   std::thread thread_;
 };
 
+constexpr const char* kMicrosocks = "/usr/bin/microsocks";
+
+bool accepts_connections(std::uint16_t port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket s(io);
+  boost::system::error_code ec;
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
+// microsocks on 127.0.0.1:port() for the object's life (no authentication).
+class Microsocks {
+ public:
+  Microsocks() : port_(closed_port()) {
+    const std::string port_text = std::to_string(port_);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl(kMicrosocks, kMicrosocks, "-i", "127.0.0.1", "-p", port_text.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 100 && pid_ > 0 && !accepts_connections(port_); ++i) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  ~Microsocks() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  Microsocks(const Microsocks&) = delete;
+  Microsocks& operator=(const Microsocks&) = delete;
+
+  bool running() const { return pid_ > 0 && accepts_connections(port_); }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+std::function<void(server::ServerConfig&)> proxy_via_socks(std::uint16_t socks_port,
+                                                           server::SocksMode mode) {
+  return [socks_port, mode](server::ServerConfig& c) {
+    c.allow_smp_proxy = true;
+    c.proxy_connect_timeout = 3s;
+    c.proxy_request_timeout = 1500ms;
+    server::SocksProxySetting socks;
+    socks.port = socks_port;  // 127.0.0.1, isolation by authentication: the default
+    c.proxy_socks = socks;
+    c.proxy_socks_mode = mode;
+  };
+}
+
 class ServerProxyTest : public ::testing::Test {
  protected:
   std::unique_ptr<CurrentTestClient> connect_proxy() {
@@ -207,6 +269,24 @@ TEST_F(ServerProxyTest, ASenderSendsThroughTheProxyAndTheRecipientReceives) {
   ASSERT_TRUE(unknown);
   ASSERT_FALSE(unknown->has_value());
   EXPECT_EQ(unknown->error(), errc::smp_auth);
+
+  // The statistics: two PRXY and two PFWD answered (the destination's ERR inside PRES is
+  // an answer), two RFWD served by the destination.
+  const server::StatsSnapshot a = server::take_snapshot(proxy_.server().context().stats, 0);
+  EXPECT_EQ(a.proxy_relays, (server::ProxyCounts{.requests = 2,
+                                                 .successes = 2,
+                                                 .errors_connect = 0,
+                                                 .errors_compat = 0,
+                                                 .errors_other = 0}));
+  EXPECT_EQ(a.proxy_forwards, (server::ProxyCounts{.requests = 2,
+                                                   .successes = 2,
+                                                   .errors_connect = 0,
+                                                   .errors_compat = 0,
+                                                   .errors_other = 0}));
+  EXPECT_EQ(server::take_snapshot(destination_.server().context().stats, 0).msgs_forwarded, 2u);
+  const std::string metrics = server::format_prometheus_metrics(a);
+  EXPECT_NE(metrics.find("simplex_smp_relay_messages_successes{source=\"all\"} 2\n"),
+            std::string::npos);
 }
 
 TEST_F(ServerProxyTest, ShortLinkDataIsReadThroughTheProxy) {
@@ -280,6 +360,9 @@ TEST_F(ServerProxyTest, PfwdWithoutASessionIsNoSession) {
   EXPECT_FALSE(forward(*sender, nowhere, Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
   ASSERT_TRUE(error);
   EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
+  const auto forwards = server::take_snapshot(proxy_.server().context().stats, 0).proxy_forwards;
+  EXPECT_EQ(forwards.requests, 1u);
+  EXPECT_EQ(forwards.errors_connect, 1u);
 }
 
 // The destination cannot open the client's transmission: it answers RFWD with ERR CRYPTO,
@@ -410,6 +493,79 @@ TEST(ServerProxyOffTest, WithoutTheProxyRolePrxyIsBasicAuth) {
   auto r = c->request("1", {}, prxy_for(server.port(), server.key_hash()));
   ASSERT_TRUE(r);
   EXPECT_EQ(proxy_kind(*r), ProxyErrorInfo::Kind::basic_auth);
+}
+
+// [PROXY] socks_proxy / socks_mode with a real SOCKS5 server (microsocks) between the proxy
+// and the destination. That the connection really goes through SOCKS shows in the failures:
+// in mode `always` with nothing listening on the SOCKS port, PRXY to a destination that is up
+// fails with PROXY BROKER NETWORK; with microsocks there, the same PRXY gets PKEY and the
+// message is delivered.
+server::ProxyCounts relays_of(TestServer& s) {
+  return server::take_snapshot(s.server().context().stats, 0).proxy_relays;
+}
+
+TEST(ServerProxySocksTest, ModeAlwaysWithNoSocksProxyListeningIsBrokerNetwork) {
+  TestServer destination;
+  TestServer proxy(proxy_via_socks(closed_port(), server::SocksMode::always));
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  // The destination is up and reachable directly, but the proxy must go through SOCKS.
+  auto r = sender->request("p", {}, prxy_for(destination.port(), destination.key_hash(),
+                                             "127.0.0.1"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::network);
+  EXPECT_EQ(relays_of(proxy), (server::ProxyCounts{.requests = 1,
+                                                   .successes = 0,
+                                                   .errors_connect = 1,
+                                                   .errors_compat = 0,
+                                                   .errors_other = 0}));
+}
+
+TEST(ServerProxySocksTest, ModeOnionConnectsToPublicHostsDirectly) {
+  TestServer destination;
+  TestServer proxy(proxy_via_socks(closed_port(), server::SocksMode::onion));
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  auto r = sender->request("p", {}, prxy_for(destination.port(), destination.key_hash(),
+                                             "127.0.0.1"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->tag(), "PKEY");
+  // An onion-only destination is no longer BROKER HOST: it goes to the SOCKS proxy, which
+  // is not there.
+  auto onion = sender->request("o", {}, prxy_for(destination.port(), destination.key_hash(),
+                                                 "abcdefghijklmnop.onion"));
+  ASSERT_TRUE(onion);
+  EXPECT_EQ(broker_error(*onion).kind, BrokerErrorInfo::Kind::network);
+  EXPECT_EQ(relays_of(proxy).successes, 1u);
+  EXPECT_EQ(relays_of(proxy).errors_connect, 1u);
+}
+
+TEST(ServerProxySocksTest, ThroughMicrosocksTheMessageIsDelivered) {
+  if (!std::filesystem::exists(kMicrosocks)) GTEST_SKIP() << "microsocks is not installed";
+  Microsocks socks;
+  ASSERT_TRUE(socks.running());
+  TestServer destination;
+  TestServer proxy(proxy_via_socks(socks.port(), server::SocksMode::always));
+
+  auto rcv = CurrentTestClient::connect(destination.port(), destination.key_hash());
+  ASSERT_TRUE(rcv);
+  CurrentQueue q = create_current_queue(*rcv);
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  auto r = sender->request("p", {}, prxy_for(destination.port(), destination.key_hash(),
+                                             "127.0.0.1"));
+  ASSERT_TRUE(r);
+  auto relay = check_pkey(*r, destination.key_hash());
+  ASSERT_TRUE(relay);
+  EXPECT_TRUE(is_ok(forward(*sender, *relay, q.sid, cmd::Send{.body = as_bytes("via socks")})));
+  EXPECT_EQ(next_body(*rcv, q), "via socks");
+
+  const server::StatsSnapshot a = server::take_snapshot(proxy.server().context().stats, 0);
+  EXPECT_EQ(a.proxy_relays.requests, 1u);
+  EXPECT_EQ(a.proxy_relays.successes, 1u);
+  EXPECT_EQ(a.proxy_forwards.requests, 1u);
+  EXPECT_EQ(a.proxy_forwards.successes, 1u);
+  EXPECT_EQ(server::take_snapshot(destination.server().context().stats, 0).msgs_forwarded, 1u);
 }
 
 }  // namespace

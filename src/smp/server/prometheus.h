@@ -20,7 +20,10 @@ namespace smp::server {
 
 inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// One HELP/TYPE block per counter (smp_*_total) and gauge (smp_connections_current, smp_queues).
+// One HELP/TYPE block per counter (smp_*_total) and gauge (smp_connections_current, smp_queues);
+// the proxy role's counters under the reference's names (simplex_smp_relay_sessions_*,
+// simplex_smp_relay_messages_*, labelled source="all", errors by type connect / compat /
+// other; simplex_smp_relay_messages_received).
 std::string format_prometheus_metrics(const StatsSnapshot& s);
 
 namespace detail {

@@ -107,4 +107,43 @@ SmpError proxy_request_error(const error_code& ec) {
   }
 }
 
+namespace {
+
+const ProxyErrorInfo* proxy_info(const SmpError& e) {
+  return e.code == errc::smp_proxy ? e.proxy_error.get() : nullptr;
+}
+
+bool is_transport(const SmpError& e, TransportErrorInfo::Kind kind) {
+  const ProxyErrorInfo* p = proxy_info(e);
+  return p && p->kind == ProxyErrorInfo::Kind::broker &&
+         p->broker.kind == BrokerErrorInfo::Kind::transport && p->broker.transport.kind == kind;
+}
+
+}  // namespace
+
+ProxyOutcome relay_outcome(const SmpError* error) {
+  if (!error) return ProxyOutcome::success;
+  if (error->code == errc::smp_internal) return ProxyOutcome::connect_error;
+  if (const ProxyErrorInfo* p = proxy_info(*error); p && p->kind == ProxyErrorInfo::Kind::broker) {
+    using K = BrokerErrorInfo::Kind;
+    if (p->broker.kind == K::network || p->broker.kind == K::timeout) {
+      return ProxyOutcome::connect_error;
+    }
+  }
+  if (is_transport(*error, TransportErrorInfo::Kind::version) ||
+      is_transport(*error, TransportErrorInfo::Kind::no_auth)) {
+    return ProxyOutcome::compat_error;
+  }
+  return ProxyOutcome::other_error;
+}
+
+ProxyOutcome forward_outcome(const SmpError* error) {
+  if (!error) return ProxyOutcome::success;
+  const ProxyErrorInfo* p = proxy_info(*error);
+  if (p && p->kind == ProxyErrorInfo::Kind::protocol) return ProxyOutcome::success;
+  if (p && p->kind == ProxyErrorInfo::Kind::no_session) return ProxyOutcome::connect_error;
+  if (is_transport(*error, TransportErrorInfo::Kind::version)) return ProxyOutcome::compat_error;
+  return ProxyOutcome::other_error;
+}
+
 }  // namespace smp::server

@@ -15,6 +15,7 @@
 
 #include "smp/common/error.h"
 #include "smp/protocol/error_type.h"
+#include "smp/server/server_stats.h"
 
 namespace smp::server {
 
@@ -42,5 +43,14 @@ protocol::SmpError proxy_connect_error(const error_code& ec);
 // (PCEResponseTimeout), a closed or broken connection BROKER NETWORK, a request over the
 // block BROKER TRANSPORT LARGE_MSG; anything else INTERNAL.
 protocol::SmpError proxy_request_error(const error_code& ec);
+
+// How the statistics count a PRXY answered with `error` (null: PKEY): BROKER NETWORK,
+// TIMEOUT and INTERNAL failed to connect (the reference's temporaryClientError); BROKER
+// TRANSPORT VERSION or NO_AUTH is an incompatible destination (a destination whose handshake
+// found no common version counts here too); anything else is other.
+ProxyOutcome relay_outcome(const protocol::SmpError* error);
+// The same for PFWD: a PRES or PROXY PROTOCOL (the destination's ERR passed back) is a
+// success; NO_SESSION a connect error; BROKER TRANSPORT VERSION incompatible; else other.
+ProxyOutcome forward_outcome(const protocol::SmpError* error);
 
 }  // namespace smp::server

@@ -12,8 +12,9 @@ namespace {
 std::string key_of(ByteView session_id) { return std::string(as_chars(session_id)); }
 }  // namespace
 
-ProxyPool::ProxyPool(ProxyLimits limits, std::chrono::steady_clock::duration error_ttl)
-    : limits_(limits), error_ttl_(error_ttl) {}
+ProxyPool::ProxyPool(ProxyLimits limits, std::chrono::steady_clock::duration error_ttl,
+                     ProxySocks socks)
+    : limits_(limits), error_ttl_(error_ttl), socks_(std::move(socks)) {}
 
 ProxyPool::~ProxyPool() = default;
 
@@ -31,6 +32,7 @@ net::awaitable<ProxyAnswer<RelayKey>> ProxyPool::connect(ProxyDestination destin
     }
     if (it == by_destination_.end()) {
       // Registered before it can report anything: its callbacks take this mutex.
+      destination.socks = socks_.for_host(destination.host);
       relay = ProxyRelay::start(caller, std::move(destination), limits_, *this);
       by_destination_.emplace(key, Entry{.relay = relay, .failed_until = std::nullopt, .session_id = {}});
     } else {

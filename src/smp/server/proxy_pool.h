@@ -6,7 +6,8 @@
 // A failed connection is remembered for error_ttl (persistErrorInterval: 30 s), so PRXYs to
 // a destination that is down get its error at once instead of each opening a connection; a
 // relay that closes (idle, dead, or the destination closed it) leaves the pool and the next
-// PRXY connects again.
+// PRXY connects again. Each relay connects directly or through the SOCKS5 proxy, as
+// ProxySocks::for_host says for its host.
 //
 // Thread-safe: connect() and forward() may be awaited from any executor (each relay runs on
 // its own strand; the answer resumes the caller on its executor); the maps have a mutex.
@@ -23,12 +24,15 @@
 #include "smp/common/bytes.h"
 #include "smp/server/proxy_error.h"
 #include "smp/server/proxy_relay.h"
+#include "smp/server/proxy_socks.h"
 
 namespace smp::server {
 
 class ProxyPool final : public ProxyRelay::Observer {
  public:
-  ProxyPool(ProxyLimits limits, std::chrono::steady_clock::duration error_ttl);
+  // `socks`: which destinations are reached through a SOCKS5 proxy (proxy_socks.h).
+  ProxyPool(ProxyLimits limits, std::chrono::steady_clock::duration error_ttl,
+            ProxySocks socks = {});
   ~ProxyPool() override;
   ProxyPool(const ProxyPool&) = delete;
   ProxyPool& operator=(const ProxyPool&) = delete;
@@ -58,6 +62,7 @@ class ProxyPool final : public ProxyRelay::Observer {
 
   const ProxyLimits limits_;
   const std::chrono::steady_clock::duration error_ttl_;
+  const ProxySocks socks_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> by_destination_;              // guarded by mu_
   std::unordered_map<std::string, std::weak_ptr<ProxyRelay>> by_session_;  // guarded by mu_

@@ -84,6 +84,7 @@ net::awaitable<void> ProxyRelay::run() {
   transport::ConnectOptions options;
   options.protocols = transport::ClientProtocols::current_and_v1;
   options.current.proxy_server = true;
+  options.socks = destination_.socks;
   const std::string port = destination_.port.empty() ? kDefaultPort : destination_.port;
   auto connected = co_await transport::connect_tls(executor_, destination_.host, port,
                                                    destination_.key_hash, limits_.connect_timeout,

@@ -5,7 +5,8 @@
 // DH key of the destination verified; then RFWD requests, one per block, matched to their
 // RRES answers by corrId.
 //
-// Deadlines: the connection (TCP + TLS + handshake) must be up within connect_timeout; every
+// Deadlines: the connection (TCP, through SOCKS5 when the destination says so, + TLS +
+// handshake) must be up within connect_timeout; every
 // request must be answered within request_timeout (else PROXY BROKER TIMEOUT). A request that
 // times out while nothing at all came from the destination since it was sent closes the
 // relay (a dead destination); so does idle_timeout without a request. At most max_pending
@@ -37,17 +38,20 @@
 #include "smp/server/proxy_answer.h"
 #include "smp/server/proxy_error.h"
 #include "smp/transport/block_transport.h"
+#include "smp/transport/socks5.h"
 
 namespace smp::server {
 
 namespace net = boost::asio;
 
 // A destination as PRXY names it: the host chosen from its address, the port ("" = 5223)
-// and the key hash the destination's CA certificate must have.
+// and the key hash the destination's CA certificate must have; and how to reach it:
+// through this SOCKS5 proxy (which resolves the host), or directly when unset.
 struct ProxyDestination {
   std::string host;
   std::string port;
   Bytes key_hash;
+  std::optional<transport::SocksProxy> socks = std::nullopt;
   // The pool's key: one relay per destination address.
   std::string key() const;
 };

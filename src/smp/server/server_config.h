@@ -15,6 +15,7 @@
 #include "smp/encoding/version.h"
 #include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
+#include "smp/server/proxy_socks.h"
 #include "smp/transport/stream_transport.h"
 
 namespace smp::server {
@@ -79,6 +80,11 @@ struct ServerConfig {
   std::chrono::milliseconds proxy_request_timeout{30000};
   std::chrono::milliseconds proxy_idle_timeout{600000};
   std::chrono::milliseconds proxy_error_ttl{30000};
+  // [PROXY] socks_proxy, socks_mode: the proxy's connections to destinations go through this
+  // SOCKS5 proxy, for every destination (always) or for .onion hosts only (onion); with it,
+  // a destination with only .onion hosts is reachable. Unset: direct connections.
+  std::optional<SocksProxySetting> proxy_socks;
+  SocksMode proxy_socks_mode = SocksMode::onion;
 };
 
 }  // namespace smp::server

@@ -37,7 +37,9 @@ class ServerContext {
         proxy(ProxyLimits{.connect_timeout = config.proxy_connect_timeout,
                           .request_timeout = config.proxy_request_timeout,
                           .idle_timeout = config.proxy_idle_timeout},
-              config.proxy_error_ttl),
+              config.proxy_error_ttl,
+              make_proxy_socks(config.proxy_socks, config.proxy_socks_mode,
+                               new_socks_isolation_username())),
         log_(log) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;

@@ -63,8 +63,8 @@ constexpr std::array kKnownKeys{
     KnownKey{"STATS", "log_interval_seconds", Use::read},
     KnownKey{"STATS", "prometheus_port", Use::read},
     KnownKey{"PROXY", "client_concurrency", Use::read},
-    KnownKey{"PROXY", "socks_proxy", Use::ignored_if_set},
-    KnownKey{"PROXY", "socks_mode", Use::ignored},
+    KnownKey{"PROXY", "socks_proxy", Use::read},
+    KnownKey{"PROXY", "socks_mode", Use::read},
     KnownKey{"PROXY", "host_mode", Use::ignored},
     KnownKey{"PROXY", "required_host_mode", Use::ignored},
     KnownKey{"PROXY", "own_server_domains", Use::ignored},
@@ -261,6 +261,28 @@ class SettingsReader {
     out = std::string(token);
   }
 
+  // [PROXY] socks_proxy (proxy_socks.h); no key leaves `out` unset.
+  void socks_proxy(std::optional<SocksProxySetting>& out) {
+    const IniEntry* e = lookup("PROXY", "socks_proxy", false);
+    if (!e) return;
+    if (auto setting = parse_socks_proxy(e->value)) {
+      out = std::move(*setting);
+    } else {
+      fail(*e, "must be a SOCKS5 proxy as [user:password@]host[:port], the host an IPv4 "
+               "address or an IPv6 one in brackets (e.g. `127.0.0.1:9050`, `@[::1]:9050`)");
+    }
+  }
+
+  void socks_mode(SocksMode& out) {
+    const IniEntry* e = lookup("PROXY", "socks_mode", false);
+    if (!e) return;
+    if (auto mode = parse_socks_mode(e->value)) {
+      out = *mode;
+    } else {
+      fail(*e, "must be `onion` (only .onion destinations through SOCKS) or `always`");
+    }
+  }
+
   void fail(const IniEntry& e, const std::string& what) {
     if (failed()) return;
     error_ = IniError{e.line, fmt::format("[{}] `{}` {}, got `{}`", e.section, e.key, what, e.value)};
@@ -351,6 +373,8 @@ SettingsResult read_server_ini(const Ini& ini) {
   r.optional_port("STATS", "prometheus_port", s.prometheus_port);
   r.number<std::size_t>("PROXY", "client_concurrency", false, 1, 65536,
                         s.proxy_client_concurrency);
+  r.socks_proxy(s.socks_proxy);
+  r.socks_mode(s.socks_mode);
   if (r.failed()) return r.error();
 
   // Clients take port 80 to mean WebSockets (spec §4.8), so TLS cannot live there.
@@ -506,7 +530,15 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "# This server forwards messages to other servers for its clients (private message\n"
       "# routing); with create_password set, only clients that have it may use it.\n"
       "# Proxied commands one client may have waiting for destination servers.\n"
-      "client_concurrency = {}\n",
+      "client_concurrency = {}\n"
+      "\n"
+      "# SOCKS5 proxy for connections to destination servers: [user:password@]host[:port],\n"
+      "# host an IPv4 address or an IPv6 one in brackets; `@` before the host: no authentication.\n"
+      "{}\n"
+      "\n"
+      "# `socks_mode` can be 'onion' for SOCKS proxy to be used for .onion destination hosts only\n"
+      "# (default) or 'always' to be used for all destination hosts.\n"
+      "socks_mode = {}\n",
       on_off(s.store_log), on_off(s.restore_messages), s.expire_messages_days,
       on_off(s.allow_new_queues), password,
       optional_line("control_port_admin_password", s.control_port_admin_password),
@@ -518,7 +550,12 @@ std::string format_server_ini(const ServerIniSettings& s) {
                     "5224"),
       s.listen_host, s.threads, s.msg_queue_quota, s.log_interval_seconds,
       s.prometheus_port ? std::to_string(*s.prometheus_port) : std::string(),
-      s.proxy_client_concurrency);
+      s.proxy_client_concurrency,
+      optional_line("socks_proxy",
+                    s.socks_proxy ? std::optional<std::string>(format_socks_proxy(*s.socks_proxy))
+                                  : std::nullopt,
+                    "127.0.0.1:9050"),
+      socks_mode_name(s.socks_mode));
 }
 
 ServerConfig make_server_config(const ServerIniSettings& s,
@@ -544,6 +581,8 @@ ServerConfig make_server_config(const ServerIniSettings& s,
   // The reference's server is always a proxy too (allowSMPProxy = True in Main.hs).
   cfg.allow_smp_proxy = true;
   cfg.proxy_client_concurrency = s.proxy_client_concurrency;
+  cfg.proxy_socks = s.socks_proxy;
+  cfg.proxy_socks_mode = s.socks_mode;
   return cfg;
 }
 

@@ -13,9 +13,11 @@
 //   [TRANSPORT]  host (the host(s) printed in the server address), port (required: TLS
 //                ports, comma-separated), websockets (required: off, on = port 80, or ports),
 //                control_port (on 127.0.0.1; empty or absent = none)
-//   [PROXY]      client_concurrency (proxied commands a client may have in flight); the
-//                proxy role is always on, as in the reference; socks_proxy, socks_mode,
-//                host_mode, required_host_mode, own_server_domains are accepted without effect
+//   [PROXY]      client_concurrency (proxied commands a client may have in flight),
+//                socks_proxy and socks_mode (the proxy's connections to destinations through
+//                a SOCKS5 proxy: proxy_socks.h); the proxy role is always on, as in the
+//                reference; host_mode, required_host_mode, own_server_domains are accepted
+//                without effect
 //   ours:        [TRANSPORT] listen_host, threads; [QUEUES] msg_queue_quota;
 //                [STATS] log_interval_seconds, prometheus_port
 // The reference's other keys, and every key of its [INFORMATION], [INACTIVE_CLIENTS] and
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "smp/server/ini_reader.h"
+#include "smp/server/proxy_socks.h"
 #include "smp/server/server_config.h"
 
 namespace smp::server {
@@ -66,6 +69,8 @@ struct ServerIniSettings {
   std::optional<std::uint16_t> prometheus_port;  // unset = no metrics endpoint; 0 = any free port
   // [PROXY]
   std::size_t proxy_client_concurrency = 32;  // client_concurrency
+  std::optional<SocksProxySetting> socks_proxy;  // unset = destinations directly
+  SocksMode socks_mode = SocksMode::onion;
   // Keys accepted without effect, "[SECTION] key", in file order.
   std::vector<std::string> ignored_keys;
 

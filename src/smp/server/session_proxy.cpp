@@ -8,7 +8,8 @@
 //
 // Who may use the proxy: allow_smp_proxy, and the create_password rule (allowProxy: when
 // the server has a password for new queues, PRXY must carry it). PFWD needs only a session
-// some PRXY opened.
+// some PRXY opened. Each PRXY and PFWD a permitted client sends is counted with its outcome
+// (ServerStats::proxy_relays / proxy_forwards), as the reference's pRelays and pMsgFwds.
 
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@
 #include <utility>
 
 #include "smp/protocol/error_type.h"
+#include "smp/server/proxy_socks.h"
 #include "smp/server/session.h"
 
 namespace smp::server {
@@ -25,17 +27,18 @@ namespace {
 namespace cmd = protocol::cmd;
 namespace msg = protocol::msg;
 
-// The host the proxy connects to (chooseTransportHost with HMPublic, no SOCKS proxy): the
-// first that is not an onion address; none is PROXY BROKER HOST.
-std::optional<std::string> public_host(const protocol::ServerRef& server) {
-  constexpr std::string_view kOnion = ".onion";
+// The host the proxy connects to (chooseTransportHost with HMPublic): the first that is
+// not an onion address; else, when a SOCKS proxy can reach onion addresses, the first host;
+// none is PROXY BROKER HOST.
+std::optional<std::string> destination_host(const protocol::ServerRef& server, bool socks) {
+  std::optional<std::string> first;
   for (std::size_t i = 0; i < server.host_count && i < server.hosts.size(); ++i) {
     std::string_view host = as_chars(server.hosts[i]);
-    if (host.size() >= kOnion.size() && host.substr(host.size() - kOnion.size()) == kOnion) {
-      continue;
-    }
-    if (!host.empty()) return std::string(host);
+    if (host.empty()) continue;
+    if (!is_onion_host(host)) return std::string(host);
+    if (!first) first = std::string(host);
   }
+  if (socks) return first;
   return std::nullopt;
 }
 
@@ -49,8 +52,13 @@ void Session::proxy_relay_key(const protocol::ReceivedCommand& rc, const cmd::Pr
   if (!allowed) {
     return respond_smp_error(rc, proxy_error(protocol::ProxyErrorInfo::Kind::basic_auth));
   }
-  std::optional<std::string> host = public_host(c.server);
-  if (!host) return respond_smp_error(rc, proxy_broker_error(protocol::BrokerErrorInfo::Kind::host));
+  std::optional<std::string> host =
+      destination_host(c.server, ctx_.config.proxy_socks.has_value());
+  if (!host) {
+    auto error = proxy_broker_error(protocol::BrokerErrorInfo::Kind::host);
+    count_proxy_request(ctx_.stats.proxy_relays, relay_outcome(&error));
+    return respond_smp_error(rc, error);
+  }
   ProxyDestination destination{.host = std::move(*host),
                                .port = std::string(as_chars(c.server.port)),
                                .key_hash = to_bytes(c.server.key_hash)};
@@ -73,6 +81,8 @@ net::awaitable<void> Session::run_proxy_key(Bytes corr_id, Bytes entity_id,
                                             ProxyDestination destination) {
   ProxyAnswer<RelayKey> answer = co_await ctx_.proxy.connect(std::move(destination));
   --proxy_in_flight_;
+  count_proxy_request(ctx_.stats.proxy_relays,
+                      relay_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
   if (reader_waiting_) reader_wake_.cancel();
   if (const auto* key = std::get_if<RelayKey>(&answer)) {
@@ -89,6 +99,8 @@ net::awaitable<void> Session::run_proxy_forward(Bytes corr_id, Bytes entity_id,
                                                 ForwardRequest request) {
   ProxyAnswer<Bytes> answer = co_await ctx_.proxy.forward(entity_id, std::move(request));
   --proxy_in_flight_;
+  count_proxy_request(ctx_.stats.proxy_forwards,
+                      forward_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
   if (reader_waiting_) reader_wake_.cancel();
   if (const auto* response = std::get_if<Bytes>(&answer)) {

@@ -13,6 +13,24 @@ namespace smp::server {
 
 namespace net = boost::asio;
 
+namespace {
+
+ProxyCounts counts_of(const ProxyRequestStats& stats) {
+  auto get = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
+  return ProxyCounts{.requests = get(stats.requests),
+                     .successes = get(stats.successes),
+                     .errors_connect = get(stats.errors_connect),
+                     .errors_compat = get(stats.errors_compat),
+                     .errors_other = get(stats.errors_other)};
+}
+
+std::string counts_text(const ProxyCounts& c) {
+  return fmt::format("{} (ok {}, errors: connect {}, compat {}, other {})", c.requests,
+                     c.successes, c.errors_connect, c.errors_compat, c.errors_other);
+}
+
+}  // namespace
+
 StatsSnapshot take_snapshot(const ServerStats& stats, std::size_t queues) {
   auto get = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
   StatsSnapshot s;
@@ -26,16 +44,21 @@ StatsSnapshot take_snapshot(const ServerStats& stats, std::size_t queues) {
   s.handshakes_failed = get(stats.handshakes_failed);
   s.connections_current = get(stats.connections_current);
   s.queues = queues;
+  s.proxy_relays = counts_of(stats.proxy_relays);
+  s.proxy_forwards = counts_of(stats.proxy_forwards);
+  s.msgs_forwarded = get(stats.msgs_forwarded);
   return s;
 }
 
 std::string format_stats_line(const StatsSnapshot& s) {
   return fmt::format(
       "stats: queues {} (created {}, secured {}, deleted {}); messages sent {}, delivered {}, "
-      "expired {}; connections {} open, {} total, {} failed handshakes",
+      "expired {}; connections {} open, {} total, {} failed handshakes; proxy sessions {}, "
+      "forwards {}; forwarded messages received {}",
       s.queues, s.queues_created, s.queues_secured, s.queues_deleted, s.msgs_sent,
       s.msgs_delivered, s.msgs_expired, s.connections_current, s.connections_total,
-      s.handshakes_failed);
+      s.handshakes_failed, counts_text(s.proxy_relays), counts_text(s.proxy_forwards),
+      s.msgs_forwarded);
 }
 
 net::awaitable<void> log_stats_periodically(std::chrono::seconds interval,

@@ -17,6 +17,17 @@
 
 namespace smp::server {
 
+// The counts of one ProxyRequestStats.
+struct ProxyCounts {
+  std::uint64_t requests = 0;
+  std::uint64_t successes = 0;
+  std::uint64_t errors_connect = 0;
+  std::uint64_t errors_compat = 0;
+  std::uint64_t errors_other = 0;
+
+  friend bool operator==(const ProxyCounts&, const ProxyCounts&) = default;
+};
+
 struct StatsSnapshot {
   std::uint64_t queues_created = 0;
   std::uint64_t queues_secured = 0;
@@ -28,6 +39,9 @@ struct StatsSnapshot {
   std::uint64_t handshakes_failed = 0;
   std::int64_t connections_current = 0;
   std::uint64_t queues = 0;  // queues in the store now
+  ProxyCounts proxy_relays;        // PRXY served as a proxy
+  ProxyCounts proxy_forwards;      // PFWD served as a proxy
+  std::uint64_t msgs_forwarded = 0;  // RFWD from proxies answered, as a destination
 
   friend bool operator==(const StatsSnapshot&, const StatsSnapshot&) = default;
 };
@@ -36,7 +50,9 @@ struct StatsSnapshot {
 StatsSnapshot take_snapshot(const ServerStats& stats, std::size_t queues);
 
 // "stats: queues 10 (created 12, secured 9, deleted 2); messages sent 5, delivered 4,
-//  expired 0; connections 2 open, 7 total, 1 failed handshakes"
+//  expired 0; connections 2 open, 7 total, 1 failed handshakes; proxy sessions 3 (ok 2,
+//  errors: connect 1, compat 0, other 0), forwards 5 (ok 5, errors: connect 0, compat 0,
+//  other 0); forwarded messages received 4"
 std::string format_stats_line(const StatsSnapshot& s);
 
 // Logs format_stats_line(source()) at info every `interval`, until the coroutine is

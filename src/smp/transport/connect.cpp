@@ -4,12 +4,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <optional>
 #include <spdlog/spdlog.h>
 
 #include "smp/protocol/wire_format.h"
 #include "smp/transport/current_handshake.h"
 #include "smp/transport/deadline.h"
 #include "smp/transport/handshake.h"
+#include "smp/transport/socks5.h"
 
 namespace smp::transport {
 
@@ -39,14 +42,31 @@ net::awaitable<Result<std::uint16_t>> client_smp_handshake(StreamTransport& t, B
   co_return co_await current_client_handshake(t, key_hash, *certificate_key, current);
 }
 
+// TCP to host:port, directly or through the SOCKS5 proxy (which then resolves the host).
+net::awaitable<Result<void>> tcp_steps(Tcp::socket& socket, Tcp::resolver& resolver,
+                                       const std::string& host, const std::string& port,
+                                       const std::optional<SocksProxy>& socks) {
+  if (socks) {
+    std::uint16_t port_number = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+    if (ec != std::errc{} || end != port.data() + port.size()) {
+      co_return make_error_code(errc::bad_address);
+    }
+    co_return co_await socks5_connect(socket, resolver, *socks, host, port_number);
+  }
+  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kUseTuple);
+  if (resolve_ec) co_return make_error_code(errc::network);
+  auto [connect_ec, endpoint] = co_await net::async_connect(socket, endpoints, kUseTuple);
+  if (connect_ec) co_return make_error_code(errc::network);
+  co_return Result<void>{};
+}
+
 net::awaitable<Result<void>> client_steps(StreamTransport& t, Tcp::resolver& resolver,
                                           const std::string& host, const std::string& port,
                                           ByteView key_hash, bool smp_handshake,
-                                          const ClientHandshakeOptions& current) {
-  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kUseTuple);
-  if (resolve_ec) co_return make_error_code(errc::network);
-  auto [connect_ec, endpoint] = co_await net::async_connect(t.socket(), endpoints, kUseTuple);
-  if (connect_ec) co_return make_error_code(errc::network);
+                                          const ClientHandshakeOptions& current,
+                                          const std::optional<SocksProxy>& socks) {
+  if (auto r = co_await tcp_steps(t.socket(), resolver, host, port, socks); !r) co_return r;
   set_no_delay(t.socket());
   if (auto r = expect_server(t.tls().native_handle(), host, key_hash); !r) co_return r;
   auto [tls_ec] = co_await t.tls().async_handshake(ssl::stream_base::client, kUseTuple);
@@ -81,12 +101,14 @@ net::awaitable<Result<void>> server_steps(StreamTransport& t,
 // Runs on the connection's executor (see the co_spawn in the public functions).
 net::awaitable<StreamResult> connect_here(ssl::context& ctx, std::string host, std::string port,
                                           Bytes key_hash, TransportKind kind, Duration timeout,
-                                          bool smp_handshake, ClientHandshakeOptions current) {
+                                          bool smp_handshake, ClientHandshakeOptions current,
+                                          std::optional<SocksProxy> socks) {
   auto ex = co_await net::this_coro::executor;
   std::unique_ptr<StreamTransport> t = make_stream_transport(kind, TlsStream(ex, ctx));
   Tcp::resolver resolver(ex);
   auto done = co_await with_deadline(
-      client_steps(*t, resolver, host, port, key_hash, smp_handshake, current), timeout, [&] {
+      client_steps(*t, resolver, host, port, key_hash, smp_handshake, current, socks), timeout,
+      [&] {
         resolver.cancel();
         t->close();
       });
@@ -136,11 +158,12 @@ Result<ssl::context*> shared_client_context(ClientProtocols protocols) {
 net::awaitable<StreamResult> connect_stream(net::any_io_executor executor, ssl::context& ctx,
                                             std::string host, std::string port, Bytes key_hash,
                                             TransportKind kind, Duration timeout,
-                                            bool smp_handshake, ClientHandshakeOptions current) {
+                                            bool smp_handshake, ClientHandshakeOptions current,
+                                            std::optional<SocksProxy> socks) {
   co_return co_await net::co_spawn(
       executor,
       connect_here(ctx, std::move(host), std::move(port), std::move(key_hash), kind, timeout,
-                   smp_handshake, current),
+                   smp_handshake, current, std::move(socks)),
       net::use_awaitable);
 }
 
@@ -151,7 +174,7 @@ net::awaitable<BlockResult> connect_tls(net::any_io_executor executor, std::stri
   if (!ctx) co_return ctx.error();
   co_return as_block(co_await connect_stream(executor, **ctx, std::move(host), std::move(port),
                                              std::move(key_hash), kind, timeout, true,
-                                             options.current));
+                                             options.current, std::move(options.socks)));
 }
 
 net::awaitable<BlockResult> accept_connection(Tcp::socket socket, ssl::context& ctx,

@@ -13,12 +13,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/transport/current_handshake.h"
+#include "smp/transport/socks5.h"
 #include "smp/transport/stream_transport.h"
 
 namespace smp::transport {
@@ -34,10 +36,13 @@ Result<ssl::context*> shared_client_context(
     ClientProtocols protocols = ClientProtocols::v1_only);
 
 // What a client connection offers: the generations (the default, v1 only, is today's
-// client) and, for the current generation, its version range and proxy flag.
+// client) and, for the current generation, its version range and proxy flag; and whether
+// the TCP connection goes through a SOCKS5 proxy (socks5.h), which then resolves the host:
+// the TLS and SMP steps are the same either way, under the same deadline.
 struct ConnectOptions {
   ClientProtocols protocols = ClientProtocols::v1_only;
   ClientHandshakeOptions current;
+  std::optional<SocksProxy> socks = std::nullopt;
 };
 
 // Client: TCP + TLS (+ WebSocket) + SMP handshake, all within `timeout`; `key_hash` is the
@@ -55,7 +60,7 @@ net::awaitable<Result<std::unique_ptr<BlockTransport>>> connect_tls(
 net::awaitable<Result<std::unique_ptr<StreamTransport>>> connect_stream(
     net::any_io_executor executor, ssl::context& ctx, std::string host, std::string port,
     Bytes key_hash, TransportKind kind, Duration timeout, bool smp_handshake,
-    ClientHandshakeOptions current = {});
+    ClientHandshakeOptions current = {}, std::optional<SocksProxy> socks = std::nullopt);
 
 // Server: TLS (+ WebSocket) + SMP handshake for an accepted socket, within `timeout`;
 // `identity` (which must outlive the call) is what both handshakes need: the CA fingerprint,

@@ -32,6 +32,11 @@ StatsSnapshot sample() {
   s.handshakes_failed = 3;
   s.connections_current = 2;
   s.queues = 10;
+  s.proxy_relays = {.requests = 20, .successes = 17, .errors_connect = 2, .errors_compat = 1,
+                    .errors_other = 0};
+  s.proxy_forwards = {.requests = 30, .successes = 28, .errors_connect = 0,
+                      .errors_compat = 0, .errors_other = 2};
+  s.msgs_forwarded = 40;
   return s;
 }
 
@@ -51,6 +56,29 @@ TEST(Prometheus, MetricsTextHasEveryCounterWithItsType) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }
   EXPECT_EQ(text.back(), '\n');
+}
+
+// The proxy role's counters under the reference's metric names and labels.
+TEST(Prometheus, ProxyCountersUseTheReferenceNames) {
+  std::string text = format_prometheus_metrics(sample());
+  for (const char* line :
+       {"# TYPE simplex_smp_relay_sessions_requests counter\n"
+        "simplex_smp_relay_sessions_requests{source=\"all\"} 20\n",
+        "# TYPE simplex_smp_relay_sessions_successes counter\n"
+        "simplex_smp_relay_sessions_successes{source=\"all\"} 17\n",
+        "# TYPE simplex_smp_relay_sessions_errors counter\n"
+        "simplex_smp_relay_sessions_errors{source=\"all\",type=\"connect\"} 2\n"
+        "simplex_smp_relay_sessions_errors{source=\"all\",type=\"compat\"} 1\n"
+        "simplex_smp_relay_sessions_errors{source=\"all\",type=\"other\"} 0\n",
+        "# TYPE simplex_smp_relay_messages_requests counter\n"
+        "simplex_smp_relay_messages_requests{source=\"all\"} 30\n",
+        "# TYPE simplex_smp_relay_messages_successes counter\n"
+        "simplex_smp_relay_messages_successes{source=\"all\"} 28\n",
+        "simplex_smp_relay_messages_errors{source=\"all\",type=\"other\"} 2\n",
+        "# TYPE simplex_smp_relay_messages_received counter\n"
+        "simplex_smp_relay_messages_received 40\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
 }
 
 struct HttpResult {

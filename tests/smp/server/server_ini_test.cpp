@@ -104,8 +104,12 @@ TEST(ServerIniReference, AnInitFileWithoutPasswordAndWithEveryOption) {
   EXPECT_EQ(describe_ignored_keys(s),
             "not implemented, ignored: [INFORMATION] source_code, server_country, operator, "
             "operator_country, website, hosting, hosting_country, hosting_type; [STORE_LOG] "
-            "expire_ntfs_hours, log_stats; [PROXY] own_server_domains, "
-            "socks_proxy; [INACTIVE_CLIENTS] disconnect, ttl, check_interval; [WEB] static_path");
+            "expire_ntfs_hours, log_stats; [PROXY] own_server_domains; "
+            "[INACTIVE_CLIENTS] disconnect, ttl, check_interval; [WEB] static_path");
+  // --socks-proxy: 127.0.0.1:9050, isolating by authentication; mode onion (commented out).
+  ASSERT_TRUE(s.socks_proxy.has_value());
+  EXPECT_EQ(*s.socks_proxy, SocksProxySetting{});
+  EXPECT_EQ(s.socks_mode, SocksMode::onion);
   // --control-port: the port and both passwords; the block quota is the default.
   EXPECT_EQ(s.control_port, 5224);
   EXPECT_EQ(s.control_port_admin_password, "Q2x6Sk1sT0pXb3ZuZ0Fh");
@@ -120,6 +124,101 @@ TEST(ServerIniReference, AnInitFileWithAGivenPassword) {
   EXPECT_EQ(s.create_password, "#Pa55;word");
   EXPECT_EQ(s.host, "203.0.113.7");
   EXPECT_TRUE(s.store_log);
+}
+
+// [PROXY] socks_proxy and socks_mode, as the reference's SocksProxyWithAuth and SocksMode.
+TEST(ServerIni, SocksProxyAndMode) {
+  ServerIniSettings plain = parse_ok(kMinimal);
+  EXPECT_FALSE(plain.socks_proxy.has_value());
+  EXPECT_EQ(plain.socks_mode, SocksMode::onion);
+
+  ServerIniSettings s =
+      parse_ok(with("[PROXY]\nsocks_proxy = 127.0.0.1:9150\nsocks_mode = always\n"));
+  ASSERT_TRUE(s.socks_proxy.has_value());
+  EXPECT_EQ(s.socks_proxy->auth, SocksProxySetting::Auth::isolate);
+  EXPECT_EQ(s.socks_proxy->host, "127.0.0.1");
+  EXPECT_EQ(s.socks_proxy->port, 9150);
+  EXPECT_EQ(s.socks_mode, SocksMode::always);
+  EXPECT_TRUE(s.ignored_keys.empty());
+  ServerConfig cfg = make_server_config(s, "/cfg");
+  EXPECT_EQ(cfg.proxy_socks, s.socks_proxy);
+  EXPECT_EQ(cfg.proxy_socks_mode, SocksMode::always);
+  EXPECT_EQ(parse_ok(format_server_ini(s)), s);  // the file init writes carries them
+
+  for (const char* bad : {"localhost:9050", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+                          "127.0.0.1:90x", "off", "[::1", "[::1]9050", "user@127.0.0.1",
+                          "us er:pw@127.0.0.1", "a:b:c@127.0.0.1", ":pw@127.0.0.1",
+                          "1.2.3.4.5", "fe80::1%eth0"}) {
+    IniError e = parse_error(with(std::string("[PROXY]\nsocks_proxy = ") + bad + "\n"));
+    EXPECT_NE(e.message.find("socks_proxy"), std::string::npos) << bad;
+    EXPECT_NE(e.message.find("SOCKS5 proxy as"), std::string::npos) << bad;
+    EXPECT_GT(e.line, 0u) << bad;
+  }
+  for (const char* bad : {"Always", "never", "on", ""}) {
+    IniError e = parse_error(with(std::string("[PROXY]\nsocks_mode = ") + bad + "\n"));
+    EXPECT_NE(e.message.find("socks_mode"), std::string::npos) << bad;
+  }
+}
+
+TEST(ProxySocks, ParsesTheReferenceSyntax) {
+  auto parsed = [](std::string_view text) {
+    auto s = parse_socks_proxy(text);
+    EXPECT_TRUE(s.has_value()) << text;
+    return s.value_or(SocksProxySetting{});
+  };
+  // Defaults: 127.0.0.1, port 9050, isolation by authentication; empty is all defaults.
+  EXPECT_EQ(parsed(""), SocksProxySetting{});
+  EXPECT_EQ(parsed("127.0.0.1"), SocksProxySetting{});
+  EXPECT_EQ(parsed(":9050"), SocksProxySetting{});
+  EXPECT_EQ(parsed("10.0.0.2").host, "10.0.0.2");
+  EXPECT_EQ(parsed("10.0.0.2").port, 9050);
+  EXPECT_EQ(parsed("[::1]:9150").host, "::1");
+  EXPECT_EQ(parsed("[::1]:9150").port, 9150);
+  EXPECT_EQ(parsed("::1").host, "::1");
+  EXPECT_EQ(parsed("@127.0.0.1:1080").auth, SocksProxySetting::Auth::none);
+  SocksProxySetting u = parsed("alice:s3cret@10.0.0.2:1080");
+  EXPECT_EQ(u.auth, SocksProxySetting::Auth::username);
+  EXPECT_EQ(u.username, "alice");
+  EXPECT_EQ(u.password, "s3cret");
+  EXPECT_EQ(parsed("bob:@127.0.0.1").password, "");
+  // Round trips, IPv6 in brackets.
+  for (const char* text : {"127.0.0.1:9050", "@[::1]:1080", "alice:s3cret@10.0.0.2:1080"}) {
+    EXPECT_EQ(format_socks_proxy(parsed(text)), text);
+  }
+  EXPECT_EQ(format_socks_proxy(parsed("::1")), "[::1]:9050");
+}
+
+TEST(ProxySocks, ModeDecidesWhichHostsGoThroughTheProxy) {
+  EXPECT_EQ(parse_socks_mode("onion"), SocksMode::onion);
+  EXPECT_EQ(parse_socks_mode("always"), SocksMode::always);
+  EXPECT_FALSE(parse_socks_mode("off").has_value());
+
+  ProxySocks none = make_proxy_socks(std::nullopt, SocksMode::always, "user");
+  EXPECT_FALSE(none.for_host("example.onion").has_value());
+
+  ProxySocks onion = make_proxy_socks(SocksProxySetting{}, SocksMode::onion, "isolated");
+  ASSERT_TRUE(onion.for_host("abc.onion").has_value());
+  EXPECT_FALSE(onion.for_host("smp.example.com").has_value());
+  EXPECT_FALSE(onion.for_host("203.0.113.7").has_value());
+  const transport::SocksProxy p = *onion.for_host("abc.onion");
+  EXPECT_EQ(p.host, "127.0.0.1");
+  EXPECT_EQ(p.port, 9050);
+  // Isolation: this run's username offered, "no authentication" too.
+  ASSERT_TRUE(p.credentials.has_value());
+  EXPECT_EQ(p.credentials->username, "isolated");
+  EXPECT_TRUE(p.offer_no_auth);
+
+  ProxySocks always = make_proxy_socks(*parse_socks_proxy("@127.0.0.1:1080"),
+                                       SocksMode::always, "isolated");
+  ASSERT_TRUE(always.for_host("smp.example.com").has_value());
+  EXPECT_FALSE(always.for_host("smp.example.com")->credentials.has_value());
+
+  ProxySocks named = make_proxy_socks(*parse_socks_proxy("a:b@127.0.0.1"), SocksMode::always, "x");
+  const transport::SocksProxy n = *named.for_host("h");
+  EXPECT_EQ(n.credentials, (transport::SocksCredentials{.username = "a", .password = "b"}));
+  EXPECT_FALSE(n.offer_no_auth);
+  EXPECT_EQ(new_socks_isolation_username().size(), 32u);
+  EXPECT_NE(new_socks_isolation_username(), new_socks_isolation_username());
 }
 
 // [PROXY] client_concurrency (the reference's serverClientConcurrency, default 32); the
