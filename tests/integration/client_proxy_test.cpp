@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "client_fixture.h"
+#include "proxy_test_util.h"
 #include "smp/client/proxied_relay.h"
 #include "smp/protocol/versions.h"
 #include "smp/server/server_context.h"
@@ -22,19 +23,8 @@ using namespace std::chrono_literals;
 using crypto::KeyAlgorithm;
 using protocol::BrokerErrorInfo;
 using protocol::ProxyErrorInfo;
-
-void proxy_role(server::ServerConfig& c) {
-  c.allow_smp_proxy = true;
-  c.proxy_connect_timeout = 3s;
-  c.proxy_request_timeout = 1500ms;
-}
-
-// A port nothing listens on.
-std::uint16_t closed_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
+using test::closed_port;
+using test::proxy_role;
 
 protocol::SmpServer address_of(const test::TestServer& s, std::string password = {}) {
   return protocol::SmpServer{"127.0.0.1", std::to_string(s.port()), s.key_hash(),

@@ -20,6 +20,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "proxy_test_util.h"
 #include "smp/client/proxied_relay.h"
 #include "smp/server/server_context.h"
 #include "smp/server/prometheus.h"
@@ -38,12 +39,6 @@ using crypto::KeyAlgorithm;
 using client::ProxiedRelay;
 using proto::BrokerErrorInfo;
 using proto::ProxyErrorInfo;
-
-void proxy_role(server::ServerConfig& c) {
-  c.allow_smp_proxy = true;
-  c.proxy_connect_timeout = 3s;
-  c.proxy_request_timeout = 1500ms;
-}
 
 cmd::Prxy prxy_for(std::uint16_t port, const Bytes& key_hash, std::string_view host = "127.0.0.1") {
   static thread_local std::string port_text;
@@ -124,13 +119,6 @@ std::string next_body(CurrentTestClient& rcv, const CurrentQueue& q) {
   auto opened = open_current_message(q, *m);
   EXPECT_TRUE(opened);
   return opened ? to_string(opened->message.body) : "";
-}
-
-// A port nothing listens on.
-std::uint16_t closed_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
 }
 
 // A destination that accepts TCP connections and then says nothing.
