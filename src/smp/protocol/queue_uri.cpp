@@ -87,7 +87,9 @@ std::string str_encode_versioned(const SmpQueueUri& uri) {
 Result<SmpQueueUri> decode_queue_uri(std::string_view text) {
   const auto fail = make_error_code(errc::bad_uri);
   auto server = parse_smp_server(text);
-  if (!server || !skip(text, '/')) return fail;
+  // A queue's server is named without basic auth: the reference refuses
+  // smp://fp:password@host here ("ProtocolServer with basic auth not allowed").
+  if (!server || !server->password.empty() || !skip(text, '/')) return fail;
   auto sender_id = enc::parse_b64url_token(text);
   if (!sender_id) return fail;
   skip(text, '/');

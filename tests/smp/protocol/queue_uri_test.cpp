@@ -136,6 +136,8 @@ TEST_F(SmpQueueUriForms, RejectsMissingOrBrokenParts) {
            "smp://" + kh + "@/" + enc::b64url_encode(sender_id_) + "#" + k,  // empty host
            "smp://" + kh + "@h:/" + enc::b64url_encode(sender_id_) + "#" + k,
            "https://" + kh + "@h/" + enc::b64url_encode(sender_id_) + "#" + k,
+           // A server password (basic auth) has no place in a queue URI.
+           "smp://" + kh + ":secret@h/" + enc::b64url_encode(sender_id_) + "#" + k,
            prefix() + "#" + enc::b64url_encode(to_bytes("junk")),
        }) {
     auto got = decode_queue_uri(text);
