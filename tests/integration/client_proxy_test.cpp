@@ -110,6 +110,36 @@ TEST_F(ClientProxyTest, ASecuredQueueTakesTheSendersSignatureThroughTheProxy) {
   }
 }
 
+// SKEY forwarded through the proxy (v9+): the sender secures a messaging queue without ever
+// connecting to its server, then sends signed; a second SKEY with another key is refused.
+TEST_F(ClientProxyTest, TheSenderSecuresTheQueueThroughTheProxy) {
+  auto recipient = connect_current();
+  auto sender = connect_proxy();
+  ASSERT_TRUE(recipient && sender);
+  auto q = recipient->create_queue(KeyAlgorithm::ed25519, {.mode = protocol::QueueMode::messaging});
+  ASSERT_TRUE(q) << q.error().message();
+  auto relay = sender->create_proxied_relay(address());
+  ASSERT_TRUE(relay);
+
+  auto key = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  auto secured = sender->send_command_via_proxy(*relay, &key.private_key, q->ids.sender_id,
+                                                protocol::cmd::SKey{.sender_key = key.public_key});
+  ASSERT_TRUE(secured) << secured.error().message();
+  EXPECT_TRUE(std::holds_alternative<reply::Ok>(*secured));
+
+  auto other = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  EXPECT_EQ(sender
+                ->send_command_via_proxy(*relay, &other.private_key, q->ids.sender_id,
+                                         protocol::cmd::SKey{.sender_key = other.public_key})
+                .error(),
+            errc::smp_auth);
+  EXPECT_EQ(sender->send_message_via_proxy(*relay, nullptr, q->ids.sender_id, as_bytes("x")).error(),
+            errc::smp_auth);
+  ASSERT_TRUE(sender->send_message_via_proxy(*relay, &key.private_key, q->ids.sender_id,
+                                             as_bytes("secured via the proxy")));
+  EXPECT_EQ(receive_text(*recipient, *q), "secured via the proxy");
+}
+
 TEST_F(ClientProxyTest, AnUnknownQueueIsTheDestinationsAuth) {
   auto sender = connect_proxy();
   ASSERT_TRUE(sender);
