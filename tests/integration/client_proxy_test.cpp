@@ -140,6 +140,35 @@ TEST_F(ClientProxyTest, TheSenderSecuresTheQueueThroughTheProxy) {
   EXPECT_EQ(receive_text(*recipient, *q), "secured via the proxy");
 }
 
+// LKEY forwarded through the proxy: the sender secures a messaging queue by its short link
+// and learns its sender id and link data, then sends to it, all without connecting to its
+// server.
+TEST_F(ClientProxyTest, TheSenderSecuresAQueueByItsLinkThroughTheProxy) {
+  auto owner = connect_current();
+  auto sender = connect_proxy();
+  ASSERT_TRUE(owner && sender);
+  QueueOptions options{.mode = protocol::QueueMode::messaging,
+                       .link = QueueOptions::Link{.fixed_data = to_bytes(as_bytes("invitation")),
+                                                  .user_data = {}}};
+  auto q = owner->create_queue(KeyAlgorithm::ed25519, options);
+  ASSERT_TRUE(q) << q.error().message();
+  auto relay = sender->create_proxied_relay(address());
+  ASSERT_TRUE(relay);
+
+  auto key = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  auto linked = sender->send_command_via_proxy(*relay, &key.private_key, q->ids.link_id,
+                                               protocol::cmd::LKey{.sender_key = key.public_key});
+  ASSERT_TRUE(linked) << linked.error().message();
+  const auto* link = std::get_if<QueueLink>(&*linked);
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->sender_id, q->ids.sender_id);
+  EXPECT_EQ(as_chars(link->fixed_data), "invitation");
+
+  ASSERT_TRUE(sender->send_message_via_proxy(*relay, &key.private_key, link->sender_id,
+                                             as_bytes("found by its link")));
+  EXPECT_EQ(receive_text(*owner, *q), "found by its link");
+}
+
 TEST_F(ClientProxyTest, AnUnknownQueueIsTheDestinationsAuth) {
   auto sender = connect_proxy();
   ASSERT_TRUE(sender);
