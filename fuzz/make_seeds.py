@@ -206,6 +206,17 @@ def batch_seeds():
     write(t, "v15_lnk", 9, batch(b"\x00" + short(corr) + short(queue) + lnk))
     ids = b"IDS " + short(queue) + short(queue) + short(dh) + b"1M1" + short(queue) + b"0"
     write(t, "v16_ids", 10, batch(b"\x00" + short(corr) + b"\x00" + ids))
+    # Private routing: PRXY (one host, basic auth) and PFWD to the proxy; PKEY and PRES back;
+    # RFWD and RRES between the proxy and the destination.
+    prxy = b"PRXY " + b"\x01" + short(b"127.0.0.1") + short(b"5223") + short(bytes(32)) + b"1" + short(b"pw")
+    pfwd = b"PFWD " + (18).to_bytes(2, "big") + short(xk) + bytes(48)
+    write(t, "v18_prxy_pfwd", 12, batch(b"\x00" + short(corr) + short(b"") + prxy,
+                                         b"\x00" + short(corr) + short(sid) + pfwd))
+    pkey = b"PKEY " + short(sid) + (8).to_bytes(2, "big") + (17).to_bytes(2, "big") + b"\x02" + large(b"leaf") + large(b"ca") + large(b"signed key")
+    write(t, "v17_pkey_pres", 11, batch(b"\x00" + short(corr) + short(b"") + pkey,
+                                         b"\x00" + short(corr) + short(sid) + b"PRES " + bytes(48)))
+    write(t, "v18_rfwd_rres", 12, batch(b"\x00" + short(corr) + short(b"") + b"RFWD " + bytes(48),
+                                         b"\x00" + short(corr) + short(b"") + b"RRES " + bytes(48)))
 
 
 def forwarding_seeds():
