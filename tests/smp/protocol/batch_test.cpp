@@ -191,7 +191,9 @@ TEST(Batch, SessionAndAuthorizationSizeErrorsKeepTheCorrelationId) {
   auto v6 = TransmissionParams::for_version(6, kSession);
   const Bytes other_session(32, 1);
   auto other = TransmissionParams::for_version(6, other_session);
-  auto received = receive(one_command(other, {other_session, kCorr, {}}, cmd::Ping{}), v6);
+  // The received transmissions are views into the block: it must outlive them.
+  const Bytes block = one_command(other, {other_session, kCorr, {}}, cmd::Ping{});
+  auto received = receive(block, v6);
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].error(), errc::smp_session);
   EXPECT_EQ(to_hex(received[0].corr_id), to_hex(kCorr));
