@@ -474,6 +474,27 @@ TEST(ServerProxyIdleTest, AnIdleConnectionToADestinationIsClosed) {
   EXPECT_EQ(proxy_kind(*error), ProxyErrorInfo::Kind::no_session);
 }
 
+// A failed destination's error is kept for proxy_error_ttl; once expired it leaves the pool
+// when another destination is asked for, even if nobody asks for it again.
+TEST(ServerProxyIdleTest, ExpiredFailuresLeaveThePool) {
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_role(c);
+    c.proxy_error_ttl = 200ms;
+  });
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  const Bytes key_hash(32, 3);
+  auto first = sender->request("1", {}, prxy_for(closed_port(), key_hash));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(broker_error(*first).kind, BrokerErrorInfo::Kind::network);
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);
+  std::this_thread::sleep_for(300ms);
+  auto second = sender->request("2", {}, prxy_for(closed_port(), key_hash));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(broker_error(*second).kind, BrokerErrorInfo::Kind::network);
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);  // only the second one
+}
+
 TEST(ServerProxyOffTest, WithoutTheProxyRolePrxyIsBasicAuth) {
   TestServer server;
   auto c = CurrentTestClient::connect(server.port(), server.key_hash());

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <unordered_map>
 #include <vector>
 
 namespace smp::server {
@@ -31,6 +32,11 @@ net::awaitable<ProxyAnswer<RelayKey>> ProxyPool::connect(ProxyDestination destin
       it = by_destination_.end();
     }
     if (it == by_destination_.end()) {
+      // Failed destinations nobody asks for again would otherwise stay: drop every expired
+      // one when a new destination comes (bounded work per new relay, none per request).
+      std::erase_if(by_destination_, [now](const auto& item) {
+        return item.second.failed_until && *item.second.failed_until <= now;
+      });
       // Registered before it can report anything: its callbacks take this mutex.
       destination.socks = socks_.for_host(destination.host);
       relay = ProxyRelay::start(caller, std::move(destination), limits_, *this);

@@ -4,7 +4,8 @@
 // destination's key, PFWD finds it by the destination's session id.
 //
 // A failed connection is remembered for error_ttl (persistErrorInterval: 30 s), so PRXYs to
-// a destination that is down get its error at once instead of each opening a connection; a
+// a destination that is down get its error at once instead of each opening a connection
+// (expired failures are dropped whenever a new destination is asked for); a
 // relay that closes (idle, dead, or the destination closed it) leaves the pool and the next
 // PRXY connects again. Each relay connects directly or through the SOCKS5 proxy, as
 // ProxySocks::for_host says for its host.
