@@ -69,6 +69,13 @@ int run_sender_key(const Options& o, const std::string& queue, crypto::KeyAlgori
 
 namespace {
 
+// An unsigned SEND refused with AUTH, directly or through a proxy.
+int fail_unsigned_auth(const Options& o) {
+  return o.out.fail("AUTH",
+                    "server refused with AUTH: the queue does not exist, or it is secured "
+                    "and needs this sender's signature (see `smp sender-key`)");
+}
+
 // What a proxy's refusal says to the user: which hop failed, and the proxy's reason.
 int fail_via_proxy(const Options& o, error_code ec, const protocol::SmpError& server_error,
                    const std::string& proxy, const std::string& destination) {
@@ -130,11 +137,7 @@ int send_via_proxy(const Options& o, const std::string& proxy_text, const SendTa
   auto sent = c->send_message_via_proxy(*relay, signing_key, target.sender_id, body, false,
                                         &server_error);
   if (!sent) {
-    if (sent.error() == errc::smp_auth && signing_key == nullptr) {
-      return o.out.fail("AUTH",
-                        "server refused with AUTH: the queue does not exist, or it is secured "
-                        "and needs this sender's signature (see `smp sender-key`)");
-    }
+    if (sent.error() == errc::smp_auth && signing_key == nullptr) return fail_unsigned_auth(o);
     if (sent.error() == errc::smp_proxy) {
       return fail_via_proxy(o, sent.error(), server_error, proxy_at, destination_at);
     }
@@ -169,11 +172,7 @@ int run_send(const Options& o, const std::string& queue, const std::string& mess
   if (!c) return 1;
   auto sent = c->send_message(signing_key, target->sender_id, as_bytes(message));
   if (!sent) {
-    if (sent.error() == errc::smp_auth && signing_key == nullptr) {
-      return o.out.fail("AUTH",
-                        "server refused with AUTH: the queue does not exist, or it is secured "
-                        "and needs this sender's signature (see `smp sender-key`)");
-    }
+    if (sent.error() == errc::smp_auth && signing_key == nullptr) return fail_unsigned_auth(o);
     return o.out.fail(sent.error(), Stage::command, endpoint_text(target->server));
   }
   o.out.emit(
