@@ -421,6 +421,34 @@ TEST(CurrentConnectTls13, AV1ClientAndACurrentClientOnOneContext) {
   EXPECT_TRUE(exchange(net.io, *now->client, *now->server, as_bytes("current")));
 }
 
+TEST(CurrentConnectTls13, ACurrentClientLimitedToTls12GetsTheCurrentHandshakeOverIt) {
+  // ALPN decides the handshake, not the TLS version: smp/1 over TLS 1.2 is SMP 18 with a
+  // 12-byte session id (the sbcInit salt) and the server's own TLS 1.2 records.
+  Loopback net;
+  ServerIdentity id = make_identity(CertificateAlgorithm::ed25519);
+  auto ctx = make_client_context(ClientProtocols::current_and_v1);
+  ASSERT_TRUE(ctx.has_value());
+  ASSERT_EQ(SSL_CTX_set_max_proto_version(ctx->native_handle(), TLS1_2_VERSION), 1);
+  auto [s, c] = run_both(net.io, accept_one(net.acceptor, id),
+                         connect_stream(net.io.get_executor(), *ctx, "127.0.0.1", net.port(),
+                                        id.key_hash, TransportKind::tls, 2s, true));
+  ASSERT_TRUE(s && c);
+  ASSERT_TRUE(s->has_value()) << s->error().message();
+  ASSERT_TRUE(c->has_value()) << c->error().message();
+  BlockTransport& server = *s->value();
+  BlockTransport& client = *c->value();
+  EXPECT_STREQ(SSL_get_version(ssl_of(client)), "TLSv1.2");
+  EXPECT_TRUE(dynamic_cast<StreamTransport&>(server).tls().uses_own_records());
+  for (BlockTransport* t : {&server, &client}) {
+    EXPECT_TRUE(t->params().current);
+    EXPECT_EQ(t->params().version, 18);
+    EXPECT_TRUE(t->params().block_encryption);
+    EXPECT_EQ(t->session_id().size(), 12u);
+  }
+  EXPECT_TRUE(std::ranges::equal(server.session_id(), client.session_id()));
+  EXPECT_TRUE(exchange(net.io, client, server, Bytes(16366, 0x33)));
+}
+
 TEST(CurrentConnectTls13, AServerWithoutAlpnGivesTheCurrentClientSmpV1) {
   // A v1.0.0 server ignores ALPN and speaks TLS 1.2: here a server context with neither.
   Loopback net;
