@@ -7,6 +7,7 @@ followed by a small valid input made up here. Run from the repository root:
 """
 import base64
 import hashlib
+import json
 import os
 import urllib.parse
 
@@ -161,6 +162,22 @@ def current_handshake_seeds():
     # 0: the server's block, versions 6..18 and 6..6.
     write(t, "server_6_18", 0, bytes.fromhex("00060012") + short(session_id) + cert_key)
     write(t, "server_6_6", 0, bytes.fromhex("00060006") + short(session_id))
+    # With the reference's fixture chain [online, CA] (keys.json, when the shared vectors are
+    # next to the repository) and a real signed X25519 key, so that the parsers get past the
+    # certificates.
+    vectors = os.path.join(os.path.dirname(ROOT), "..", "..", "shared", "vectors", "keys.json")
+    if os.path.exists(vectors):
+        certs = json.load(open(vectors))["certificates"]
+        ders = [bytes.fromhex(certs[1]["certificate_der"]), bytes.fromhex(certs[0]["certificate_der"])]
+        real_signed = bytes.fromhex(
+            "3076302a300506032b656e032100f7a83b7bf2a4aa256da892ff12dbe92a9e0f2da5c49434e8adb39757"
+            "efbb5d7b300506032b65700341008e71becce10fc69e53fef00f85762d1a0092822fd98876f23243bc8d"
+            "82879a2eb261435e02157b8bee6ef7233adf0f065701289da805012587c6fbbadd702408")
+        real = bytes([len(ders)]) + b"".join(len(d).to_bytes(2, "big") + d for d in ders)
+        real += len(real_signed).to_bytes(2, "big") + real_signed
+        write(t, "server_6_18_chain", 0, bytes.fromhex("00060012") + short(session_id) + real)
+        write(t, "client_v18_service_chain", 1,
+              bytes.fromhex("0012") + short(key_hash) + x25519 + b"F1P" + real)
     # 1: the client's block at v6, v7, v14, v16 (no service, and a service).
     write(t, "client_v6", 1, bytes.fromhex("0006") + short(key_hash))
     write(t, "client_v7", 1, bytes.fromhex("0007") + short(key_hash) + x25519)
