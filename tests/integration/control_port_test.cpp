@@ -107,10 +107,13 @@ TEST_F(ControlPortTest, TheUserRoleReadsAndBlocksButNothingMore) {
 
   auto u = user();
   u->send_line("stats");
-  std::vector<std::string> stats = u->read_lines(9);
-  ASSERT_EQ(stats.size(), 9u);
+  std::vector<std::string> stats = u->read_lines(14);
+  ASSERT_EQ(stats.size(), 14u);
   EXPECT_EQ(stats[0], "qCreated: 1");
   EXPECT_EQ(stats[6], "qCount: 1");
+  EXPECT_EQ(stats[9], "pRelays: requests=0, successes=0, errorsConnect=0, errorsCompat=0, "
+                      "errorsOther=0");
+  EXPECT_EQ(stats[13], "pMsgFwdsRecv: 0");
   u->send_line("server-info");
   std::vector<std::string> info = u->read_lines(6);
   ASSERT_EQ(info.size(), 6u);
@@ -174,7 +177,7 @@ TEST_F(ControlPortTest, TheAdminRunsEveryCommand) {
   a->send_line("server-info");
   EXPECT_EQ(a->read_lines(6).at(1), "Clients: 2");
   a->send_line("stats");
-  EXPECT_EQ(a->read_lines(9).at(8), "msgCount: 1");
+  EXPECT_EQ(a->read_lines(14).at(8), "msgCount: 1");
   EXPECT_EQ(a->ask("suspend"), "suspend not implemented");
   EXPECT_EQ(a->ask("resume"), "resume not implemented");
   EXPECT_EQ(a->ask("status " + id_text(q.sid)),

@@ -208,6 +208,11 @@ std::function<void(server::ServerConfig&)> proxy_via_socks(std::uint16_t socks_p
   };
 }
 
+// The PRXY counts of a proxy's statistics.
+server::ProxyCounts relays_of(TestServer& s) {
+  return server::take_snapshot(s.server().context().stats, 0).proxy_relays;
+}
+
 class ServerProxyTest : public ::testing::Test {
  protected:
   std::unique_ptr<CurrentTestClient> connect_proxy() {
@@ -272,6 +277,8 @@ TEST_F(ServerProxyTest, ASenderSendsThroughTheProxyAndTheRecipientReceives) {
                                                    .errors_compat = 0,
                                                    .errors_other = 0}));
   EXPECT_EQ(server::take_snapshot(destination_.server().context().stats, 0).msgs_forwarded, 2u);
+  EXPECT_EQ(a.proxy_relays_own, server::ProxyCounts{});  // no own_server_domains
+  EXPECT_EQ(a.proxy_forwards_own, server::ProxyCounts{});
   const std::string metrics = server::format_prometheus_metrics(a);
   EXPECT_NE(metrics.find("simplex_smp_relay_messages_successes{source=\"all\"} 2\n"),
             std::string::npos);
@@ -495,6 +502,99 @@ TEST(ServerProxyIdleTest, ExpiredFailuresLeaveThePool) {
   EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);  // only the second one
 }
 
+// [PROXY] max_destinations: a PRXY for one destination more than the limit is PROXY BROKER
+// NETWORK at once (no connection is opened); the destinations already held are still served,
+// and once one closes (idle) the next destination gets its place.
+TEST(ServerProxyLimitsTest, NoMoreDestinationsThanTheLimit) {
+  TestServer first, second;
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_role(c);
+    c.proxy_max_destinations = 1;
+    c.proxy_idle_timeout = 1s;
+  });
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  auto a = sender->request("1", {}, prxy_for(first.port(), first.key_hash()));
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(check_pkey(*a, first.key_hash()));
+  auto refused = sender->request("2", {}, prxy_for(second.port(), second.key_hash()));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(broker_error(*refused).kind, BrokerErrorInfo::Kind::network);
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);
+  EXPECT_EQ(server::take_snapshot(second.server().context().stats, 0).connections_total, 0u);
+  auto again = sender->request("3", {}, prxy_for(first.port(), first.key_hash()));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(check_pkey(*again, first.key_hash()));  // the one held is still served
+  EXPECT_EQ(relays_of(proxy), (server::ProxyCounts{.requests = 3,
+                                                   .successes = 2,
+                                                   .errors_connect = 1,
+                                                   .errors_compat = 0,
+                                                   .errors_other = 0}));
+  // The first destination's connection closes when idle; the second then gets its place.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (proxy.server().context().proxy.relay_count() != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  auto b = sender->request("4", {}, prxy_for(second.port(), second.key_hash()));
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(check_pkey(*b, second.key_hash()));
+}
+
+// [PROXY] own_server_domains: PRXY and PFWD to a destination whose first host is one of the
+// operator's domains are counted in the "own" statistics too (mkIncProxyStats); the same
+// server named by another host is not.
+TEST(ServerProxyOwnTest, RequestsToOwnServersAreCountedAgain) {
+  TestServer destination;
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_role(c);
+    c.proxy_own_server_domains = {"example.com", "127.0.0.1"};
+  });
+  auto rcv = CurrentTestClient::connect(destination.port(), destination.key_hash());
+  ASSERT_TRUE(rcv);
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(host);
+    CurrentQueue q = create_current_queue(*rcv, host);  // a queue each: no ACK needed
+    auto r = sender->request(host, {}, prxy_for(destination.port(), destination.key_hash(), host));
+    ASSERT_TRUE(r);
+    auto relay = check_pkey(*r, destination.key_hash());
+    ASSERT_TRUE(relay);
+    EXPECT_TRUE(is_ok(forward(*sender, *relay, q.sid, cmd::Send{.body = as_bytes(host)})));
+    EXPECT_EQ(next_body(*rcv, q), host);
+  }
+  const server::StatsSnapshot s = server::take_snapshot(proxy.server().context().stats, 0);
+  const server::ProxyCounts two{.requests = 2, .successes = 2, .errors_connect = 0,
+                                .errors_compat = 0, .errors_other = 0};
+  const server::ProxyCounts one{.requests = 1, .successes = 1, .errors_connect = 0,
+                                .errors_compat = 0, .errors_other = 0};
+  EXPECT_EQ(s.proxy_relays, two);
+  EXPECT_EQ(s.proxy_relays_own, one);
+  EXPECT_EQ(s.proxy_forwards, two);
+  EXPECT_EQ(s.proxy_forwards_own, one);
+  EXPECT_NE(server::format_prometheus_metrics(s).find(
+                "simplex_smp_relay_messages_successes{source=\"own\"} 1\n"),
+            std::string::npos);
+}
+
+// [PROXY] required_host_mode = on with host_mode = onion and a SOCKS proxy: an address
+// without an .onion host is PROXY BROKER HOST, and no connection is tried.
+TEST(ServerProxyHostModeTest, ARequiredOnionHostThatIsMissingIsBrokerHost) {
+  TestServer destination;
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_via_socks(closed_port(), server::SocksMode::onion)(c);
+    c.proxy_host_mode = server::HostMode::onion;
+    c.proxy_required_host_mode = true;
+  });
+  auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(sender);
+  auto r = sender->request("1", {}, prxy_for(destination.port(), destination.key_hash()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::host);
+  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 0u);
+}
+
 TEST(ServerProxyOffTest, WithoutTheProxyRolePrxyIsBasicAuth) {
   TestServer server;
   auto c = CurrentTestClient::connect(server.port(), server.key_hash());
@@ -509,10 +609,6 @@ TEST(ServerProxyOffTest, WithoutTheProxyRolePrxyIsBasicAuth) {
 // in mode `always` with nothing listening on the SOCKS port, PRXY to a destination that is up
 // fails with PROXY BROKER NETWORK; with microsocks there, the same PRXY gets PKEY and the
 // message is delivered.
-server::ProxyCounts relays_of(TestServer& s) {
-  return server::take_snapshot(s.server().context().stats, 0).proxy_relays;
-}
-
 TEST(ServerProxySocksTest, ModeAlwaysWithNoSocksProxyListeningIsBrokerNetwork) {
   TestServer destination;
   TestServer proxy(proxy_via_socks(closed_port(), server::SocksMode::always));

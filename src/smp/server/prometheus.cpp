@@ -32,23 +32,30 @@ void append_metric(std::string& out, std::string_view name, std::string_view typ
 }
 
 // The proxy role's counters under the reference's names (Server/Prometheus.hs at simplexmq
-// 6.5.5), source "all" (own_server_domains is not read, so there is no "own" split).
+// 6.5.5): source "all", and "own" for the requests to the operator's own servers
+// ([PROXY] own_server_domains).
 void append_proxy_metrics(std::string& out, std::string_view kind, std::string_view what,
-                          const ProxyCounts& c) {
+                          const ProxyCounts& all, const ProxyCounts& own) {
   fmt::format_to(std::back_inserter(out),
                  "# HELP simplex_smp_relay_{0}_requests {1} requests through relay.\n"
                  "# TYPE simplex_smp_relay_{0}_requests counter\n"
                  "simplex_smp_relay_{0}_requests{{source=\"all\"}} {2}\n"
+                 "simplex_smp_relay_{0}_requests{{source=\"own\"}} {7}\n"
                  "# HELP simplex_smp_relay_{0}_successes Successful {1} requests through relay.\n"
                  "# TYPE simplex_smp_relay_{0}_successes counter\n"
                  "simplex_smp_relay_{0}_successes{{source=\"all\"}} {3}\n"
+                 "simplex_smp_relay_{0}_successes{{source=\"own\"}} {8}\n"
                  "# HELP simplex_smp_relay_{0}_errors Failed {1} requests through relay.\n"
                  "# TYPE simplex_smp_relay_{0}_errors counter\n"
                  "simplex_smp_relay_{0}_errors{{source=\"all\",type=\"connect\"}} {4}\n"
                  "simplex_smp_relay_{0}_errors{{source=\"all\",type=\"compat\"}} {5}\n"
-                 "simplex_smp_relay_{0}_errors{{source=\"all\",type=\"other\"}} {6}\n",
-                 kind, what, c.requests, c.successes, c.errors_connect, c.errors_compat,
-                 c.errors_other);
+                 "simplex_smp_relay_{0}_errors{{source=\"all\",type=\"other\"}} {6}\n"
+                 "simplex_smp_relay_{0}_errors{{source=\"own\",type=\"connect\"}} {9}\n"
+                 "simplex_smp_relay_{0}_errors{{source=\"own\",type=\"compat\"}} {10}\n"
+                 "simplex_smp_relay_{0}_errors{{source=\"own\",type=\"other\"}} {11}\n",
+                 kind, what, all.requests, all.successes, all.errors_connect,
+                 all.errors_compat, all.errors_other, own.requests, own.successes,
+                 own.errors_connect, own.errors_compat, own.errors_other);
 }
 
 }  // namespace
@@ -74,8 +81,8 @@ std::string format_prometheus_metrics(const StatsSnapshot& s) {
   append_metric(out, "smp_connections_current", "gauge", "Client connections open now.",
                 s.connections_current);
   append_metric(out, "smp_queues", "gauge", "Queues in the store now.", s.queues);
-  append_proxy_metrics(out, "sessions", "Session", s.proxy_relays);
-  append_proxy_metrics(out, "messages", "Message", s.proxy_forwards);
+  append_proxy_metrics(out, "sessions", "Session", s.proxy_relays, s.proxy_relays_own);
+  append_proxy_metrics(out, "messages", "Message", s.proxy_forwards, s.proxy_forwards_own);
   append_metric(out, "simplex_smp_relay_messages_received", "counter",
                 "Messages forwarded to this server by proxies.", s.msgs_forwarded);
   return out;

@@ -14,8 +14,11 @@ std::string key_of(ByteView session_id) { return std::string(as_chars(session_id
 }  // namespace
 
 ProxyPool::ProxyPool(ProxyLimits limits, std::chrono::steady_clock::duration error_ttl,
-                     ProxySocks socks)
-    : limits_(limits), error_ttl_(error_ttl), socks_(std::move(socks)) {}
+                     ProxySocks socks, std::size_t max_destinations)
+    : limits_(limits),
+      error_ttl_(error_ttl),
+      socks_(std::move(socks)),
+      max_destinations_(max_destinations) {}
 
 ProxyPool::~ProxyPool() = default;
 
@@ -37,6 +40,9 @@ net::awaitable<ProxyAnswer<RelayKey>> ProxyPool::connect(ProxyDestination destin
       std::erase_if(by_destination_, [now](const auto& item) {
         return item.second.failed_until && *item.second.failed_until <= now;
       });
+      if (by_destination_.size() >= max_destinations_) {
+        co_return proxy_broker_error(protocol::BrokerErrorInfo::Kind::network);
+      }
       // Registered before it can report anything: its callbacks take this mutex.
       destination.socks = socks_.for_host(destination.host);
       relay = ProxyRelay::start(caller, std::move(destination), limits_, *this);
@@ -48,13 +54,15 @@ net::awaitable<ProxyAnswer<RelayKey>> ProxyPool::connect(ProxyDestination destin
   co_return co_await net::co_spawn(relay->executor(), relay->key(), net::use_awaitable);
 }
 
-net::awaitable<ProxyAnswer<Bytes>> ProxyPool::forward(Bytes session_id, ForwardRequest request) {
+net::awaitable<ProxyAnswer<Bytes>> ProxyPool::forward(Bytes session_id, ForwardRequest request,
+                                                     bool* own_destination) {
   std::shared_ptr<ProxyRelay> relay;
   {
     std::lock_guard lock(mu_);
     auto it = by_session_.find(key_of(session_id));
     if (it != by_session_.end()) relay = it->second.lock();
   }
+  *own_destination = relay && relay->destination().own;
   if (!relay) co_return proxy_error(protocol::ProxyErrorInfo::Kind::no_session);
   co_return co_await net::co_spawn(relay->executor(), relay->forward(std::move(request)),
                                    net::use_awaitable);

@@ -17,6 +17,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstddef>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,7 +35,8 @@ class ProxyPool final : public ProxyRelay::Observer {
  public:
   // `socks`: which destinations are reached through a SOCKS5 proxy (proxy_socks.h).
   ProxyPool(ProxyLimits limits, std::chrono::steady_clock::duration error_ttl,
-            ProxySocks socks = {});
+            ProxySocks socks = {},
+            std::size_t max_destinations = std::numeric_limits<std::size_t>::max());
   ~ProxyPool() override;
   ProxyPool(const ProxyPool&) = delete;
   ProxyPool& operator=(const ProxyPool&) = delete;
@@ -42,8 +45,10 @@ class ProxyPool final : public ProxyRelay::Observer {
   // caller's executor when there is none), or the error to answer with.
   net::awaitable<ProxyAnswer<RelayKey>> connect(ProxyDestination destination);
   // PFWD: forwards through the relay whose destination session id is `session_id`; PROXY
-  // NO_SESSION when there is none.
-  net::awaitable<ProxyAnswer<Bytes>> forward(Bytes session_id, ForwardRequest request);
+  // NO_SESSION when there is none. *own_destination is set (before the first suspension)
+  // to whether that relay's destination is one of the operator's own servers.
+  net::awaitable<ProxyAnswer<Bytes>> forward(Bytes session_id, ForwardRequest request,
+                                             bool* own_destination);
 
   // Closes every relay (the server stops); later requests start new ones.
   void close_all();
@@ -64,6 +69,7 @@ class ProxyPool final : public ProxyRelay::Observer {
   const ProxyLimits limits_;
   const std::chrono::steady_clock::duration error_ttl_;
   const ProxySocks socks_;
+  const std::size_t max_destinations_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> by_destination_;              // guarded by mu_
   std::unordered_map<std::string, std::weak_ptr<ProxyRelay>> by_session_;  // guarded by mu_

@@ -52,6 +52,8 @@ struct ProxyDestination {
   std::string port;
   Bytes key_hash;
   std::optional<transport::SocksProxy> socks = std::nullopt;
+  // One of the operator's own servers ([PROXY] own_server_domains): counted in "own" too.
+  bool own = false;
   // The pool's key: one relay per destination address.
   std::string key() const;
 };

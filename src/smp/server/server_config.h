@@ -15,6 +15,7 @@
 #include "smp/encoding/version.h"
 #include "smp/protocol/versions.h"
 #include "smp/protocol/wire_format.h"
+#include "smp/server/proxy_hosts.h"
 #include "smp/server/proxy_socks.h"
 #include "smp/transport/stream_transport.h"
 
@@ -85,6 +86,15 @@ struct ServerConfig {
   // a destination with only .onion hosts is reachable. Unset: direct connections.
   std::optional<SocksProxySetting> proxy_socks;
   SocksMode proxy_socks_mode = SocksMode::onion;
+  // [PROXY] host_mode, required_host_mode: which of a destination's hosts to connect to;
+  // own_server_domains: destinations counted as the operator's own (proxy_hosts.h).
+  HostMode proxy_host_mode = HostMode::public_host;
+  bool proxy_required_host_mode = false;
+  std::vector<std::string> proxy_own_server_domains;
+  // [PROXY] max_destinations: destination servers the proxy holds connections to (or
+  // remembers a failure of) at once; a PRXY for one more is answered PROXY BROKER NETWORK
+  // until one closes (idle after proxy_idle_timeout) or its failure expires.
+  std::size_t proxy_max_destinations = 1000;
 };
 
 }  // namespace smp::server

@@ -39,7 +39,8 @@ class ServerContext {
                           .idle_timeout = config.proxy_idle_timeout},
               config.proxy_error_ttl,
               make_proxy_socks(config.proxy_socks, config.proxy_socks_mode,
-                               new_socks_isolation_username())),
+                               new_socks_isolation_username()),
+              config.proxy_max_destinations),
         log_(log) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;

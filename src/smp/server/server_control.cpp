@@ -1,5 +1,7 @@
 #include "smp/server/server_control.h"
 
+#include "smp/server/stats_reporter.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -128,13 +130,26 @@ std::string ServerControl::stats() const {
   std::size_t messages = 0;
   ctx_.messages.for_each(
       [&](const QueueId&, const MessageQueue& mq) { messages += mq.size(); });
-  const ServerStats& s = ctx_.stats;
-  auto get = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
-  return fmt::format(
+  const StatsSnapshot s = take_snapshot(ctx_.stats, ctx_.queues.size());
+  std::string out = fmt::format(
       "qCreated: {}\nqSecured: {}\nqDeletedAll: {}\nmsgSent: {}\nmsgRecv: {}\nmsgExpired: {}\n"
       "qCount: {}\nnotifiers: {}\nmsgCount: {}\n",
-      get(s.queues_created), get(s.queues_secured), get(s.queues_deleted), get(s.msgs_sent),
-      get(s.msgs_delivered), get(s.msgs_expired), ctx_.queues.size(), notifiers, messages);
+      s.queues_created, s.queues_secured, s.queues_deleted, s.msgs_sent, s.msgs_delivered,
+      s.msgs_expired, s.queues, notifiers, messages);
+  // The proxy role's counters, as the reference's putProxyStat lines.
+  auto proxy_line = [&out](std::string_view label, const ProxyCounts& c) {
+    fmt::format_to(std::back_inserter(out),
+                   "{}: requests={}, successes={}, errorsConnect={}, errorsCompat={}, "
+                   "errorsOther={}\n",
+                   label, c.requests, c.successes, c.errors_connect, c.errors_compat,
+                   c.errors_other);
+  };
+  proxy_line("pRelays", s.proxy_relays);
+  proxy_line("pRelaysOwn", s.proxy_relays_own);
+  proxy_line("pMsgFwds", s.proxy_forwards);
+  proxy_line("pMsgFwdsOwn", s.proxy_forwards_own);
+  fmt::format_to(std::back_inserter(out), "pMsgFwdsRecv: {}\n", s.msgs_forwarded);
+  return out;
 }
 
 std::string ServerControl::clients() const {

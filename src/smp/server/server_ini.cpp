@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "smp/transport/certificates.h"
 
@@ -65,9 +66,10 @@ constexpr std::array kKnownKeys{
     KnownKey{"PROXY", "client_concurrency", Use::read},
     KnownKey{"PROXY", "socks_proxy", Use::read},
     KnownKey{"PROXY", "socks_mode", Use::read},
-    KnownKey{"PROXY", "host_mode", Use::ignored},
-    KnownKey{"PROXY", "required_host_mode", Use::ignored},
-    KnownKey{"PROXY", "own_server_domains", Use::ignored},
+    KnownKey{"PROXY", "host_mode", Use::read},
+    KnownKey{"PROXY", "required_host_mode", Use::read},
+    KnownKey{"PROXY", "own_server_domains", Use::read},
+    KnownKey{"PROXY", "max_destinations", Use::read},
 };
 
 // Sections of the reference's that this server does not implement: any key is accepted.
@@ -283,6 +285,24 @@ class SettingsReader {
     }
   }
 
+  // [PROXY] host_mode: `public` or `onion` (the reference stops at anything else too).
+  void host_mode(HostMode& out) {
+    const IniEntry* e = lookup("PROXY", "host_mode", false);
+    if (!e) return;
+    if (auto mode = parse_host_mode(e->value)) {
+      out = *mode;
+    } else {
+      fail(*e, "must be `public` (a destination's public host) or `onion` (its .onion host "
+               "through socks_proxy)");
+    }
+  }
+
+  // [PROXY] own_server_domains: any words; none (or no key) is none.
+  void own_server_domains(std::vector<std::string>& out) {
+    const IniEntry* e = lookup("PROXY", "own_server_domains", false);
+    if (e) out = parse_own_server_domains(e->value);
+  }
+
   void fail(const IniEntry& e, const std::string& what) {
     if (failed()) return;
     error_ = IniError{e.line, fmt::format("[{}] `{}` {}, got `{}`", e.section, e.key, what, e.value)};
@@ -375,6 +395,11 @@ SettingsResult read_server_ini(const Ini& ini) {
                         s.proxy_client_concurrency);
   r.socks_proxy(s.socks_proxy);
   r.socks_mode(s.socks_mode);
+  r.host_mode(s.host_mode);
+  r.on_off("PROXY", "required_host_mode", false, s.required_host_mode);
+  r.own_server_domains(s.own_server_domains);
+  r.number<std::size_t>("PROXY", "max_destinations", false, 1, 1'000'000,
+                        s.proxy_max_destinations);
   if (r.failed()) return r.error();
 
   // Clients take port 80 to mean WebSockets (spec §4.8), so TLS cannot live there.
@@ -538,7 +563,21 @@ std::string format_server_ini(const ServerIniSettings& s) {
       "\n"
       "# `socks_mode` can be 'onion' for SOCKS proxy to be used for .onion destination hosts only\n"
       "# (default) or 'always' to be used for all destination hosts.\n"
-      "socks_mode = {}\n",
+      "socks_mode = {}\n"
+      "\n"
+      "# `host_mode` can be 'public' (default: a destination's public host) or 'onion' (its\n"
+      "# .onion host, through socks_proxy); `required_host_mode = on` refuses a destination\n"
+      "# without a host of that kind instead of taking its first host.\n"
+      "host_mode = {}\n"
+      "required_host_mode = {}\n"
+      "\n"
+      "# The operator's own servers (domains, space-separated; subdomains included): requests\n"
+      "# to them are counted again on their own in the statistics (source=\"own\").\n"
+      "{}\n"
+      "\n"
+      "# Destination servers the proxy holds connections to at once; a client asking for one\n"
+      "# more gets a network error until one closes (unused for 10 minutes).\n"
+      "max_destinations = {}\n",
       on_off(s.store_log), on_off(s.restore_messages), s.expire_messages_days,
       on_off(s.allow_new_queues), password,
       optional_line("control_port_admin_password", s.control_port_admin_password),
@@ -555,7 +594,15 @@ std::string format_server_ini(const ServerIniSettings& s) {
                     s.socks_proxy ? std::optional<std::string>(format_socks_proxy(*s.socks_proxy))
                                   : std::nullopt,
                     "127.0.0.1:9050"),
-      socks_mode_name(s.socks_mode));
+      socks_mode_name(s.socks_mode), host_mode_name(s.host_mode),
+      on_off(s.required_host_mode),
+      optional_line("own_server_domains",
+                    s.own_server_domains.empty()
+                        ? std::nullopt
+                        : std::optional<std::string>(fmt::format(
+                              "{}", fmt::join(s.own_server_domains, " "))),
+                    "example.com"),
+      s.proxy_max_destinations);
 }
 
 ServerConfig make_server_config(const ServerIniSettings& s,
@@ -583,6 +630,10 @@ ServerConfig make_server_config(const ServerIniSettings& s,
   cfg.proxy_client_concurrency = s.proxy_client_concurrency;
   cfg.proxy_socks = s.socks_proxy;
   cfg.proxy_socks_mode = s.socks_mode;
+  cfg.proxy_host_mode = s.host_mode;
+  cfg.proxy_required_host_mode = s.required_host_mode;
+  cfg.proxy_own_server_domains = s.own_server_domains;
+  cfg.proxy_max_destinations = s.proxy_max_destinations;
   return cfg;
 }
 

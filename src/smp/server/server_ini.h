@@ -15,11 +15,11 @@
 //                control_port (on 127.0.0.1; empty or absent = none)
 //   [PROXY]      client_concurrency (proxied commands a client may have in flight),
 //                socks_proxy and socks_mode (the proxy's connections to destinations through
-//                a SOCKS5 proxy: proxy_socks.h); the proxy role is always on, as in the
-//                reference; host_mode, required_host_mode, own_server_domains are accepted
-//                without effect
+//                a SOCKS5 proxy: proxy_socks.h), host_mode, required_host_mode and
+//                own_server_domains (proxy_hosts.h); the proxy role is always on, as in the
+//                reference
 //   ours:        [TRANSPORT] listen_host, threads; [QUEUES] msg_queue_quota;
-//                [STATS] log_interval_seconds, prometheus_port
+//                [STATS] log_interval_seconds, prometheus_port; [PROXY] max_destinations
 // The reference's other keys, and every key of its [INFORMATION], [INACTIVE_CLIENTS] and
 // [WEB] sections, are accepted without effect and listed in
 // `ignored_keys` (keys whose value is what this server does anyway, such as
@@ -71,6 +71,10 @@ struct ServerIniSettings {
   std::size_t proxy_client_concurrency = 32;  // client_concurrency
   std::optional<SocksProxySetting> socks_proxy;  // unset = destinations directly
   SocksMode socks_mode = SocksMode::onion;
+  HostMode host_mode = HostMode::public_host;
+  bool required_host_mode = false;
+  std::vector<std::string> own_server_domains;
+  std::size_t proxy_max_destinations = 1000;  // max_destinations
   // Keys accepted without effect, "[SECTION] key", in file order.
   std::vector<std::string> ignored_keys;
 

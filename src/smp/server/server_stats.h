@@ -36,9 +36,13 @@ struct ServerStats {
   std::atomic<std::uint64_t> connections_total{0};   // handshakes completed
   std::atomic<std::uint64_t> handshakes_failed{0};   // TLS/SMP handshake failed or timed out
   std::atomic<std::int64_t> connections_current{0};  // established sessions now open
-  // This server as a proxy: PRXY (the reference's pRelays) and PFWD (pMsgFwds).
+  // This server as a proxy: PRXY (the reference's pRelays) and PFWD (pMsgFwds); the *_own
+  // ones count again the requests to the operator's own servers ([PROXY] own_server_domains:
+  // pRelaysOwn, pMsgFwdsOwn).
   ProxyRequestStats proxy_relays;
+  ProxyRequestStats proxy_relays_own;
   ProxyRequestStats proxy_forwards;
+  ProxyRequestStats proxy_forwards_own;
 };
 
 // Adds one to a counter (relaxed).
@@ -56,6 +60,14 @@ inline void count_proxy_request(ProxyRequestStats& stats, ProxyOutcome outcome) 
     case ProxyOutcome::compat_error: bump(stats.errors_compat); break;
     case ProxyOutcome::other_error: bump(stats.errors_other); break;
   }
+}
+
+// Counts one request in `all`, and in `own` too when its destination is one of the
+// operator's own servers (mkIncProxyStats).
+inline void count_proxy_request(ProxyRequestStats& all, ProxyRequestStats& own,
+                                bool own_destination, ProxyOutcome outcome) {
+  count_proxy_request(all, outcome);
+  if (own_destination) count_proxy_request(own, outcome);
 }
 
 }  // namespace smp::server

@@ -6,7 +6,8 @@
 // `ERR PROXY …` (or CRYPTO / INTERNAL) as the reference's smpProxyError when the request
 // fails.
 //
-// Who may use the proxy: allow_smp_proxy, and the create_password rule (allowProxy: when
+// Which host of the destination's address is connected to, and whether it is one of the
+// operator's own servers: proxy_hosts.h. Who may use the proxy: allow_smp_proxy, and the create_password rule (allowProxy: when
 // the server has a password for new queues, PRXY must carry it). PFWD needs only a session
 // some PRXY opened. Each PRXY and PFWD a permitted client sends is counted with its outcome
 // (ServerStats::proxy_relays / proxy_forwards), as the reference's pRelays and pMsgFwds.
@@ -17,7 +18,7 @@
 #include <utility>
 
 #include "smp/protocol/error_type.h"
-#include "smp/server/proxy_socks.h"
+#include "smp/server/proxy_hosts.h"
 #include "smp/server/session.h"
 
 namespace smp::server {
@@ -26,21 +27,6 @@ namespace {
 
 namespace cmd = protocol::cmd;
 namespace msg = protocol::msg;
-
-// The host the proxy connects to (chooseTransportHost with HMPublic): the first that is
-// not an onion address; else, when a SOCKS proxy can reach onion addresses, the first host;
-// none is PROXY BROKER HOST.
-std::optional<std::string> destination_host(const protocol::ServerRef& server, bool socks) {
-  std::optional<std::string> first;
-  for (std::size_t i = 0; i < server.host_count && i < server.hosts.size(); ++i) {
-    std::string_view host = as_chars(server.hosts[i]);
-    if (host.empty()) continue;
-    if (!is_onion_host(host)) return std::string(host);
-    if (!first) first = std::string(host);
-  }
-  if (socks) return first;
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -52,16 +38,21 @@ void Session::proxy_relay_key(const protocol::ReceivedCommand& rc, const cmd::Pr
   if (!allowed) {
     return respond_smp_error(rc, proxy_error(protocol::ProxyErrorInfo::Kind::basic_auth));
   }
-  std::optional<std::string> host =
-      destination_host(c.server, ctx_.config.proxy_socks.has_value());
+  const bool own = is_own_server(c.server, ctx_.config.proxy_own_server_domains);
+  std::optional<std::string> host = choose_destination_host(
+      c.server, HostChoice{.mode = ctx_.config.proxy_host_mode,
+                           .required = ctx_.config.proxy_required_host_mode,
+                           .socks = ctx_.config.proxy_socks.has_value()});
   if (!host) {
     auto error = proxy_broker_error(protocol::BrokerErrorInfo::Kind::host);
-    count_proxy_request(ctx_.stats.proxy_relays, relay_outcome(&error));
+    count_proxy_request(ctx_.stats.proxy_relays, ctx_.stats.proxy_relays_own, own,
+                        relay_outcome(&error));
     return respond_smp_error(rc, error);
   }
   ProxyDestination destination{.host = std::move(*host),
                                .port = std::string(as_chars(c.server.port)),
-                               .key_hash = to_bytes(c.server.key_hash)};
+                               .key_hash = to_bytes(c.server.key_hash),
+                               .own = own};
   ++proxy_in_flight_;
   spawn(run_proxy_key(to_bytes(rc.corr_id), to_bytes(rc.queue_id), std::move(destination)),
         "proxy");
@@ -79,9 +70,10 @@ void Session::proxy_forward(const protocol::ReceivedCommand& rc, const cmd::PFwd
 
 net::awaitable<void> Session::run_proxy_key(Bytes corr_id, Bytes entity_id,
                                             ProxyDestination destination) {
+  const bool own = destination.own;
   ProxyAnswer<RelayKey> answer = co_await ctx_.proxy.connect(std::move(destination));
   --proxy_in_flight_;
-  count_proxy_request(ctx_.stats.proxy_relays,
+  count_proxy_request(ctx_.stats.proxy_relays, ctx_.stats.proxy_relays_own, own,
                       relay_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
   if (reader_waiting_) reader_wake_.cancel();
@@ -97,9 +89,10 @@ net::awaitable<void> Session::run_proxy_key(Bytes corr_id, Bytes entity_id,
 
 net::awaitable<void> Session::run_proxy_forward(Bytes corr_id, Bytes entity_id,
                                                 ForwardRequest request) {
-  ProxyAnswer<Bytes> answer = co_await ctx_.proxy.forward(entity_id, std::move(request));
+  bool own = false;
+  ProxyAnswer<Bytes> answer = co_await ctx_.proxy.forward(entity_id, std::move(request), &own);
   --proxy_in_flight_;
-  count_proxy_request(ctx_.stats.proxy_forwards,
+  count_proxy_request(ctx_.stats.proxy_forwards, ctx_.stats.proxy_forwards_own, own,
                       forward_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
   if (reader_waiting_) reader_wake_.cancel();

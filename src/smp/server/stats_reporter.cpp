@@ -45,7 +45,9 @@ StatsSnapshot take_snapshot(const ServerStats& stats, std::size_t queues) {
   s.connections_current = get(stats.connections_current);
   s.queues = queues;
   s.proxy_relays = counts_of(stats.proxy_relays);
+  s.proxy_relays_own = counts_of(stats.proxy_relays_own);
   s.proxy_forwards = counts_of(stats.proxy_forwards);
+  s.proxy_forwards_own = counts_of(stats.proxy_forwards_own);
   s.msgs_forwarded = get(stats.msgs_forwarded);
   return s;
 }

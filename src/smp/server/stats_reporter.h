@@ -40,7 +40,9 @@ struct StatsSnapshot {
   std::int64_t connections_current = 0;
   std::uint64_t queues = 0;  // queues in the store now
   ProxyCounts proxy_relays;        // PRXY served as a proxy
+  ProxyCounts proxy_relays_own;    // of them, to the operator's own servers
   ProxyCounts proxy_forwards;      // PFWD served as a proxy
+  ProxyCounts proxy_forwards_own;  // of them, to the operator's own servers
   std::uint64_t msgs_forwarded = 0;  // RFWD from proxies answered, as a destination
 
   friend bool operator==(const StatsSnapshot&, const StatsSnapshot&) = default;
@@ -53,6 +55,8 @@ StatsSnapshot take_snapshot(const ServerStats& stats, std::size_t queues);
 //  expired 0; connections 2 open, 7 total, 1 failed handshakes; proxy sessions 3 (ok 2,
 //  errors: connect 1, compat 0, other 0), forwards 5 (ok 5, errors: connect 0, compat 0,
 //  other 0); forwarded messages received 4"
+// (the counts of requests to the operator's own servers are on the Prometheus endpoint and
+// the control port's `stats`, not in this line)
 std::string format_stats_line(const StatsSnapshot& s);
 
 // Logs format_stats_line(source()) at info every `interval`, until the coroutine is

@@ -34,8 +34,12 @@ StatsSnapshot sample() {
   s.queues = 10;
   s.proxy_relays = {.requests = 20, .successes = 17, .errors_connect = 2, .errors_compat = 1,
                     .errors_other = 0};
+  s.proxy_relays_own = {.requests = 5, .successes = 4, .errors_connect = 1,
+                        .errors_compat = 0, .errors_other = 0};
   s.proxy_forwards = {.requests = 30, .successes = 28, .errors_connect = 0,
                       .errors_compat = 0, .errors_other = 2};
+  s.proxy_forwards_own = {.requests = 6, .successes = 3, .errors_connect = 0,
+                          .errors_compat = 2, .errors_other = 1};
   s.msgs_forwarded = 40;
   return s;
 }
@@ -63,18 +67,26 @@ TEST(Prometheus, ProxyCountersUseTheReferenceNames) {
   std::string text = format_prometheus_metrics(sample());
   for (const char* line :
        {"# TYPE simplex_smp_relay_sessions_requests counter\n"
-        "simplex_smp_relay_sessions_requests{source=\"all\"} 20\n",
+        "simplex_smp_relay_sessions_requests{source=\"all\"} 20\n"
+        "simplex_smp_relay_sessions_requests{source=\"own\"} 5\n",
         "# TYPE simplex_smp_relay_sessions_successes counter\n"
-        "simplex_smp_relay_sessions_successes{source=\"all\"} 17\n",
+        "simplex_smp_relay_sessions_successes{source=\"all\"} 17\n"
+        "simplex_smp_relay_sessions_successes{source=\"own\"} 4\n",
         "# TYPE simplex_smp_relay_sessions_errors counter\n"
         "simplex_smp_relay_sessions_errors{source=\"all\",type=\"connect\"} 2\n"
         "simplex_smp_relay_sessions_errors{source=\"all\",type=\"compat\"} 1\n"
-        "simplex_smp_relay_sessions_errors{source=\"all\",type=\"other\"} 0\n",
+        "simplex_smp_relay_sessions_errors{source=\"all\",type=\"other\"} 0\n"
+        "simplex_smp_relay_sessions_errors{source=\"own\",type=\"connect\"} 1\n",
         "# TYPE simplex_smp_relay_messages_requests counter\n"
         "simplex_smp_relay_messages_requests{source=\"all\"} 30\n",
         "# TYPE simplex_smp_relay_messages_successes counter\n"
         "simplex_smp_relay_messages_successes{source=\"all\"} 28\n",
-        "simplex_smp_relay_messages_errors{source=\"all\",type=\"other\"} 2\n",
+        "simplex_smp_relay_messages_errors{source=\"all\",type=\"other\"} 2\n"
+        "simplex_smp_relay_messages_errors{source=\"own\",type=\"connect\"} 0\n"
+        "simplex_smp_relay_messages_errors{source=\"own\",type=\"compat\"} 2\n"
+        "simplex_smp_relay_messages_errors{source=\"own\",type=\"other\"} 1\n",
+        "simplex_smp_relay_messages_requests{source=\"own\"} 6\n",
+        "simplex_smp_relay_messages_successes{source=\"own\"} 3\n",
         "# TYPE simplex_smp_relay_messages_received counter\n"
         "simplex_smp_relay_messages_received 40\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line;

@@ -192,9 +192,22 @@ TEST_F(ServerControlTest, StatsCountQueuesNotifiersAndMessages) {
   add_message(n, 3);
   ctx_->stats.queues_created = 5;
   ctx_->stats.msgs_sent = 7;
+  count_proxy_request(ctx_->stats.proxy_relays, ctx_->stats.proxy_relays_own, true,
+                      ProxyOutcome::success);
+  count_proxy_request(ctx_->stats.proxy_relays, ctx_->stats.proxy_relays_own, false,
+                      ProxyOutcome::connect_error);
+  count_proxy_request(ctx_->stats.proxy_forwards, ctx_->stats.proxy_forwards_own, false,
+                      ProxyOutcome::compat_error);
+  ctx_->stats.msgs_forwarded = 4;
   EXPECT_EQ(control().stats(),
             "qCreated: 5\nqSecured: 0\nqDeletedAll: 0\nmsgSent: 7\nmsgRecv: 0\nmsgExpired: 0\n"
-            "qCount: 2\nnotifiers: 1\nmsgCount: 3\n");
+            "qCount: 2\nnotifiers: 1\nmsgCount: 3\n"
+            "pRelays: requests=2, successes=1, errorsConnect=1, errorsCompat=0, errorsOther=0\n"
+            "pRelaysOwn: requests=1, successes=1, errorsConnect=0, errorsCompat=0, errorsOther=0\n"
+            "pMsgFwds: requests=1, successes=0, errorsConnect=0, errorsCompat=1, errorsOther=0\n"
+            "pMsgFwdsOwn: requests=0, successes=0, errorsConnect=0, errorsCompat=0, "
+            "errorsOther=0\n"
+            "pMsgFwdsRecv: 4\n");
 }
 
 TEST_F(ServerControlTest, ClientsAndServerInfoWithoutConnections) {

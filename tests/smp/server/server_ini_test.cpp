@@ -104,8 +104,12 @@ TEST(ServerIniReference, AnInitFileWithoutPasswordAndWithEveryOption) {
   EXPECT_EQ(describe_ignored_keys(s),
             "not implemented, ignored: [INFORMATION] source_code, server_country, operator, "
             "operator_country, website, hosting, hosting_country, hosting_type; [STORE_LOG] "
-            "expire_ntfs_hours, log_stats; [PROXY] own_server_domains; "
+            "expire_ntfs_hours, log_stats; "
             "[INACTIVE_CLIENTS] disconnect, ttl, check_interval; [WEB] static_path");
+  // --own-domains writes them with a comma, which this server reads as two domains.
+  EXPECT_EQ(s.own_server_domains, (std::vector<std::string>{"example.com", "example.net"}));
+  EXPECT_EQ(s.host_mode, HostMode::public_host);
+  EXPECT_FALSE(s.required_host_mode);
   // --socks-proxy: 127.0.0.1:9050, isolating by authentication; mode onion (commented out).
   ASSERT_TRUE(s.socks_proxy.has_value());
   EXPECT_EQ(*s.socks_proxy, SocksProxySetting{});
@@ -157,6 +161,42 @@ TEST(ServerIni, SocksProxyAndMode) {
   for (const char* bad : {"Always", "never", "on", ""}) {
     IniError e = parse_error(with(std::string("[PROXY]\nsocks_mode = ") + bad + "\n"));
     EXPECT_NE(e.message.find("socks_mode"), std::string::npos) << bad;
+  }
+}
+
+// [PROXY] host_mode, required_host_mode, own_server_domains (the reference's) and
+// max_destinations (ours).
+TEST(ServerIni, ProxyHostModeOwnDomainsAndDestinationLimit) {
+  ServerIniSettings plain = parse_ok(kMinimal);
+  EXPECT_EQ(plain.host_mode, HostMode::public_host);
+  EXPECT_FALSE(plain.required_host_mode);
+  EXPECT_TRUE(plain.own_server_domains.empty());
+  EXPECT_EQ(plain.proxy_max_destinations, 1000u);
+
+  ServerIniSettings s = parse_ok(
+      with("[PROXY]\nhost_mode = onion\nrequired_host_mode = on\n"
+           "own_server_domains = example.com  relay.example.net\nmax_destinations = 50\n"));
+  EXPECT_EQ(s.host_mode, HostMode::onion);
+  EXPECT_TRUE(s.required_host_mode);
+  EXPECT_EQ(s.own_server_domains,
+            (std::vector<std::string>{"example.com", "relay.example.net"}));
+  EXPECT_EQ(s.proxy_max_destinations, 50u);
+  EXPECT_TRUE(s.ignored_keys.empty());
+  ServerConfig cfg = make_server_config(s, "/cfg");
+  EXPECT_EQ(cfg.proxy_host_mode, HostMode::onion);
+  EXPECT_TRUE(cfg.proxy_required_host_mode);
+  EXPECT_EQ(cfg.proxy_own_server_domains, s.own_server_domains);
+  EXPECT_EQ(cfg.proxy_max_destinations, 50u);
+  EXPECT_EQ(parse_ok(format_server_ini(s)), s);  // the file init writes carries them
+  EXPECT_EQ(parse_ok(format_server_ini(plain)), plain);
+
+  for (const char* bad : {"host_mode = Public", "host_mode = onion_via_socks", "host_mode = ",
+                          "required_host_mode = yes", "max_destinations = 0",
+                          "max_destinations = many"}) {
+    IniError e = parse_error(with(std::string("[PROXY]\n") + bad + "\n"));
+    const std::string key(std::string_view(bad).substr(0, std::string_view(bad).find(' ')));
+    EXPECT_NE(e.message.find(key), std::string::npos) << bad << ": " << e.message;
+    EXPECT_GT(e.line, 0u) << bad;
   }
 }
 
