@@ -407,6 +407,34 @@ TEST_F(ServerProxyTest, AStalledDestinationStallsNoOne) {
   EXPECT_EQ(broker_error(*r).kind, BrokerErrorInfo::Kind::network);
 }
 
+// [PROXY] client_concurrency (serverClientConcurrency): a client with that many proxied
+// commands waiting is read no further until one completes, as the reference's
+// forkProxiedCmd waits for its procThreads; with room left, the same PING is answered at once
+// (AStalledDestinationStallsNoOne, concurrency 32).
+TEST(ServerProxyConcurrencyTest, AClientAtItsLimitIsReadNoFurtherUntilOneCompletes) {
+  SilentServer silent;
+  TestServer proxy([](server::ServerConfig& c) {
+    proxy_role(c);
+    c.proxy_client_concurrency = 1;
+    c.proxy_connect_timeout = 1500ms;
+  });
+  auto c = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
+  ASSERT_TRUE(c);
+  const Bytes key_hash(32, 5);
+  c->send("stall", {}, prxy_for(silent.port(), key_hash));
+  c->send("ping", {}, cmd::Ping{});
+  const auto sent = std::chrono::steady_clock::now();
+  auto first = c->receive(10s);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->corr_id(), "stall");  // the PING waited for the PRXY
+  EXPECT_EQ(broker_error(*first).kind, BrokerErrorInfo::Kind::network);
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, 1s);
+  auto second = c->receive();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->corr_id(), "ping");
+  EXPECT_EQ(second->tag(), "PONG");
+}
+
 TEST(ServerProxyVersionsTest, AVersionCappedDestination) {
   TestServer proxy(proxy_role);
   auto sender = CurrentTestClient::connect(proxy.port(), proxy.key_hash());
