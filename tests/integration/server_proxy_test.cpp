@@ -484,6 +484,16 @@ TEST(ServerProxyPasswordTest, OnlyClientsWithThePasswordMayUseTheProxy) {
   EXPECT_TRUE(check_pkey(*right, destination.key_hash()));
 }
 
+// Waits until the proxy's pool holds no relay (its connections closed when idle).
+bool pool_empties(TestServer& proxy, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (proxy.server().context().proxy.relay_count() != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 TEST(ServerProxyIdleTest, AnIdleConnectionToADestinationIsClosed) {
   TestServer destination;
   TestServer proxy([](server::ServerConfig& c) {
@@ -497,12 +507,7 @@ TEST(ServerProxyIdleTest, AnIdleConnectionToADestinationIsClosed) {
   auto relay = check_pkey(*r, destination.key_hash());
   ASSERT_TRUE(relay);
   EXPECT_EQ(proxy.server().context().proxy.relay_count(), 1u);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (proxy.server().context().proxy.relay_count() != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_EQ(proxy.server().context().proxy.relay_count(), 0u);
+  EXPECT_TRUE(pool_empties(proxy, 5s));
   std::optional<CurrentReply> error;
   EXPECT_FALSE(forward(*sender, *relay, Bytes(24, 1), cmd::Send{.body = as_bytes("x")}, &error));
   ASSERT_TRUE(error);
@@ -559,11 +564,7 @@ TEST(ServerProxyLimitsTest, NoMoreDestinationsThanTheLimit) {
                                                    .errors_compat = 0,
                                                    .errors_other = 0}));
   // The first destination's connection closes when idle; the second then gets its place.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (proxy.server().context().proxy.relay_count() != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
+  EXPECT_TRUE(pool_empties(proxy, 10s));
   auto b = sender->request("4", {}, prxy_for(second.port(), second.key_hash()));
   ASSERT_TRUE(b);
   EXPECT_TRUE(check_pkey(*b, second.key_hash()));
