@@ -247,7 +247,11 @@ TEST_F(ClientCurrentTest, NotificationsCarryTheDhKeysAndCanBeDisabled) {
   ASSERT_TRUE(event);
   EXPECT_EQ(event->kind, EventKind::notification);
   EXPECT_EQ(event->queue_id, creds->ids.notifier_id);
-  EXPECT_EQ(receive_text(*recipient, *q), "ring");
+  auto meta = open_notification_meta(creds->dh_secret.view(), event->notification);
+  ASSERT_TRUE(meta) << meta.error().message();
+  Bytes msg_id;
+  EXPECT_EQ(receive_text(*recipient, *q, &msg_id), "ring");
+  EXPECT_EQ(meta->msg_id, msg_id);
 
   auto stranger = crypto::generate_key_pair(KeyAlgorithm::ed25519);
   EXPECT_EQ(recipient->disable_notifications(stranger.private_key, q->ids.recipient_id).error(),

@@ -55,6 +55,14 @@ struct NotifierIds {
   std::optional<crypto::PublicKey> server_dh_key;  // X25519; nullopt at SMP v1
 };
 
+// NMSG: the notified message's id and timestamp (the reference's NMsgMeta), encrypted for the
+// recipient's notification DH secret (open_notification_meta in message_crypto.h). Both
+// empty at SMP v1, whose NMSG carries nothing.
+struct ReceivedNotification {
+  Bytes nonce;           // 24 bytes
+  Bytes encrypted_meta;  // 144 bytes from the reference's server and ours
+};
+
 enum class EventKind : std::uint8_t { message, end, notification };
 
 struct ServerEvent {
@@ -62,6 +70,7 @@ struct ServerEvent {
   // Recipient id for MSG and END after SUB; notifier id for NMSG and END after NSUB.
   Bytes queue_id;
   ReceivedMessage message;  // set only when kind == EventKind::message
+  ReceivedNotification notification{};  // set only when kind == EventKind::notification
 };
 
 // One broker answer matched to a request, owned. ERR never appears here: it becomes the

@@ -123,8 +123,11 @@ std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage
   if (std::holds_alternative<protocol::msg::End>(m) || std::holds_alternative<protocol::msg::Deld>(m)) {
     return ServerEvent{EventKind::end, to_bytes(rx.queue_id), {}};
   }
-  if (std::holds_alternative<protocol::msg::NMsg>(m)) {
-    return ServerEvent{EventKind::notification, to_bytes(rx.queue_id), {}};
+  if (const auto* nmsg = std::get_if<protocol::msg::NMsg>(&m)) {
+    return ServerEvent{EventKind::notification,
+                       to_bytes(rx.queue_id),
+                       {},
+                       ReceivedNotification{to_bytes(nmsg->nonce), to_bytes(nmsg->enc_meta)}};
   }
   return std::nullopt;
 }

@@ -154,6 +154,7 @@ TEST_F(Correlation, EndAndNMsgAreEvents) {
   ASSERT_TRUE(nmsg.event.has_value());
   EXPECT_EQ(nmsg.event->kind, EventKind::notification);
   EXPECT_EQ(nmsg.event->queue_id, kOtherQueue);
+  EXPECT_TRUE(nmsg.event->notification.nonce.empty());  // SMP v1's NMSG carries nothing
 }
 
 TEST_F(Correlation, OkOrErrWithoutRequestIsDropped) {
