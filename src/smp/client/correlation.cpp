@@ -66,8 +66,17 @@ Reply to_reply(const protocol::BrokerMessage& m, bool current) {
       [current](const auto& v) -> Reply {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, msg::Ids>) {
-          return QueueIds{to_bytes(v.rcv_id), to_bytes(v.snd_id), v.srv_dh_key, v.queue_mode,
-                          v.link_id ? to_bytes(*v.link_id) : Bytes{}};
+          QueueIds ids{to_bytes(v.rcv_id),
+                       to_bytes(v.snd_id),
+                       v.srv_dh_key,
+                       v.queue_mode,
+                       v.link_id ? to_bytes(*v.link_id) : Bytes{},
+                       std::nullopt};
+          if (v.ntf_creds) {
+            ids.notifier = NotifierCreds{
+                NotifierIds{to_bytes(v.ntf_creds->notifier_id), v.ntf_creds->srv_ntf_dh_key}, {}};
+          }
+          return ids;
         } else if constexpr (std::is_same_v<T, msg::Msg>) {
           return owned_message(v, current);
         } else if constexpr (std::is_same_v<T, msg::Nid>) {

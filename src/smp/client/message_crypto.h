@@ -37,8 +37,9 @@ Result<MessageContent> open_message(ByteView dh_secret, const ReceivedMessage& m
 Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message);
 
 // An NMSG event's metadata opened with the notification DH secret (NotifierCreds::dh_secret
-// from NKEY): the id and timestamp of the message it notifies, as the recipient's MSG has
-// them (the reference's NMsgMeta, which the agent opens with its rcvNtfDhSecret).
+// from NKEY, or from NEW with notifier credentials: QueueIds::notifier): the id and
+// timestamp of the message it notifies, as the recipient's MSG has them (the reference's
+// NMsgMeta, which the agent opens with its rcvNtfDhSecret).
 // errc::unsupported for SMP v1's NMSG (it carries no metadata); errc::bad_syntax for a nonce
 // that is not 24 bytes or metadata that does not parse; errc::cb_decrypt for a wrong secret
 // or damaged metadata; errc::bad_key_size unless dh_secret is 32 bytes.
