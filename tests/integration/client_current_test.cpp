@@ -22,6 +22,12 @@ using protocol::QueueMode;
 class ClientCurrentTest : public test::ClientFixture {
  protected:
   static Bytes random_id() { return crypto::random_bytes(protocol::kQueueIdBytes); }
+  // QUE's JSON ("" and a test failure when it fails).
+  static std::string info_of(BlockingSmpClient& c, const NewQueue& q) {
+    auto info = c.queue_info(q.recipient_key, q.ids.recipient_id);
+    EXPECT_TRUE(info) << info.error().message();
+    return info ? *info : std::string();
+  }
 };
 
 TEST_F(ClientCurrentTest, TheCurrentNewDeliversMessagesWithTimestampAndFlags) {
@@ -247,7 +253,11 @@ TEST_F(ClientCurrentTest, NotificationsCarryTheDhKeysAndCanBeDisabled) {
   ASSERT_TRUE(event);
   EXPECT_EQ(event->kind, EventKind::notification);
   EXPECT_EQ(event->queue_id, creds->ids.notifier_id);
-  EXPECT_EQ(receive_text(*recipient, *q), "ring");
+  auto meta = open_notification_meta(creds->dh_secret.view(), event->notification);
+  ASSERT_TRUE(meta) << meta.error().message();
+  Bytes msg_id;
+  EXPECT_EQ(receive_text(*recipient, *q, &msg_id), "ring");
+  EXPECT_EQ(meta->msg_id, msg_id);
 
   auto stranger = crypto::generate_key_pair(KeyAlgorithm::ed25519);
   EXPECT_EQ(recipient->disable_notifications(stranger.private_key, q->ids.recipient_id).error(),
@@ -258,6 +268,107 @@ TEST_F(ClientCurrentTest, NotificationsCarryTheDhKeysAndCanBeDisabled) {
   EXPECT_EQ(ended->kind, EventKind::end);
   EXPECT_EQ(notifier->subscribe_notifications(nk.private_key, creds->ids.notifier_id).error(),
             errc::smp_auth);
+}
+
+// NEW with notifier credentials (SMP 17+, as the reference's agent creates a queue with
+// notifications on: newRcvQueue_ / createSMPQueue): the queue comes with its notifier and
+// the secret, NSUB takes the notifier, and an NMSG's metadata opens to the id and timestamp
+// of the MSG the recipient gets (as the agent's getNtfInfo opens NMsgMeta).
+TEST_F(ClientCurrentTest, NewMakesTheNotifierAndNmsgMetadataOpensToTheMessage) {
+  auto recipient = connect_current();
+  auto notifier = connect_current();
+  auto sender = connect_current();
+  ASSERT_TRUE(recipient && notifier && sender);
+  auto nk = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  auto ndh = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  // The notification DH key must be X25519: refused before sending.
+  const auto sent = recipient->async_client().stats().requests;
+  EXPECT_EQ(recipient
+                ->create_queue(KeyAlgorithm::ed25519,
+                               {.notifier = QueueOptions::Notifier{nk.public_key, &nk.private_key}})
+                .error(),
+            errc::wrong_algorithm);
+  EXPECT_EQ(recipient
+                ->create_queue(KeyAlgorithm::ed25519,
+                               {.notifier = QueueOptions::Notifier{nk.public_key, nullptr}})
+                .error(),
+            errc::wrong_algorithm);
+  EXPECT_EQ(recipient->async_client().stats().requests, sent);
+
+  auto q = recipient->create_queue(
+      KeyAlgorithm::ed25519, {.notifier = QueueOptions::Notifier{nk.public_key, &ndh.private_key}});
+  ASSERT_TRUE(q) << q.error().message();
+  ASSERT_TRUE(q->ids.notifier);
+  const NotifierCreds& creds = *q->ids.notifier;
+  EXPECT_EQ(creds.ids.notifier_id.size(), protocol::kQueueIdBytes);
+  EXPECT_NE(creds.ids.notifier_id, q->ids.recipient_id);
+  ASSERT_TRUE(creds.ids.server_dh_key);
+  auto expected = queue_dh_secret(*creds.ids.server_dh_key, ndh.private_key);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(to_bytes(creds.dh_secret.view()), to_bytes(expected->view()));
+  EXPECT_NE(info_of(*recipient, *q).find("\"qiNtf\":true"), std::string::npos);
+
+  ASSERT_TRUE(notifier->subscribe_notifications(nk.private_key, creds.ids.notifier_id));
+  ASSERT_TRUE(sender->send_message(nullptr, q->ids.sender_id, as_bytes("ring"), true));
+  auto event = notifier->next_event(3s);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->kind, EventKind::notification);
+  EXPECT_EQ(event->queue_id, creds.ids.notifier_id);
+  auto meta = open_notification_meta(creds.dh_secret.view(), event->notification);
+  ASSERT_TRUE(meta) << meta.error().message();
+  Bytes msg_id;
+  auto content = receive(*recipient, *q, &msg_id);
+  ASSERT_TRUE(content);
+  EXPECT_EQ(as_chars(content->body), "ring");
+  EXPECT_EQ(meta->msg_id, msg_id);
+  EXPECT_EQ(meta->timestamp, content->timestamp);
+  // Another secret does not open it.
+  auto other = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  auto wrong = queue_dh_secret(*creds.ids.server_dh_key, other.private_key);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(open_notification_meta(wrong->view(), event->notification).error(), errc::cb_decrypt);
+
+  // The form with the caller's own keys: the same, the notifier in QueueIds.
+  auto rk = crypto::generate_key_pair(KeyAlgorithm::ed448);
+  auto rdh = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  auto ids = recipient->create_queue(
+      rk.private_key, rdh.public_key,
+      {.notifier = QueueOptions::Notifier{nk.public_key, &ndh.private_key}});
+  ASSERT_TRUE(ids) << ids.error().message();
+  ASSERT_TRUE(ids->notifier);
+  EXPECT_NE(ids->notifier->ids.notifier_id, creds.ids.notifier_id);
+  EXPECT_EQ(ids->notifier->dh_secret.size(), 32u);
+}
+
+// Below SMP 17 NEW cannot carry notifier credentials (the reference's encoder leaves them
+// out): refused before sending, so that no one takes the answer for a queue with a notifier.
+TEST(ClientCurrentNtfCreds, NewWithANotifierNeedsV17) {
+  test::TestServer server([](server::ServerConfig& config) {
+    config.current_versions = enc::VersionRange::of(protocol::kCurrentMinVersion, 16);
+  });
+  ASSERT_TRUE(server.started());
+  protocol::SmpServer address{"127.0.0.1", std::to_string(server.port()), server.key_hash()};
+  auto c = BlockingSmpClient::connect(
+      address, ClientConfig{.protocols = transport::ClientProtocols::current_and_v1});
+  ASSERT_TRUE(c);
+  ASSERT_EQ((*c)->async_client().smp_version(), 16);
+  auto nk = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  auto ndh = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  const auto sent = (*c)->async_client().stats().requests;
+  EXPECT_EQ(
+      (*c)->create_queue(KeyAlgorithm::ed25519,
+                         {.notifier = QueueOptions::Notifier{nk.public_key, &ndh.private_key}})
+          .error(),
+      errc::unsupported);
+  EXPECT_EQ((*c)->async_client().stats().requests, sent);
+  // Without them NEW works, and NKEY adds the notifier as before.
+  auto q = (*c)->create_queue();
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_FALSE(q->ids.notifier);
+  auto creds = (*c)->enable_notifications(q->recipient_key, q->ids.recipient_id, nk.public_key,
+                                          ndh.private_key);
+  ASSERT_TRUE(creds) << creds.error().message();
+  EXPECT_EQ(creds->dh_secret.size(), 32u);
 }
 
 TEST_F(ClientCurrentTest, QueueInfoIsTheServersJson) {
@@ -308,10 +419,14 @@ TEST_F(ClientCurrentTest, AVersionOneConnectionRefusesWhatItCannotSend) {
   EXPECT_EQ(c->get_link(random_id()).error(), errc::unsupported);
   EXPECT_EQ(c->queue_info(rk, rid).error(), errc::unsupported);
   EXPECT_EQ(c->disable_notifications(rk, rid).error(), errc::unsupported);
+  auto ndh = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  EXPECT_EQ(c->create_queue(KeyAlgorithm::ed25519,
+                            {.notifier = QueueOptions::Notifier{key.public_key, &ndh.private_key}})
+                .error(),
+            errc::unsupported);
   EXPECT_EQ(c->async_client().stats().requests, sent);
 
   // What v1 has works in both forms: NKEY without the DH key, ACK without the id.
-  auto ndh = crypto::generate_key_pair(KeyAlgorithm::x25519);
   auto creds = c->enable_notifications(rk, rid, key.public_key, ndh.private_key);
   ASSERT_TRUE(creds) << creds.error().message();
   EXPECT_EQ(creds->ids.notifier_id.size(), protocol::kQueueIdBytes);

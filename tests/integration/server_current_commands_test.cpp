@@ -305,6 +305,45 @@ Notifier add_notifier(CurrentTestClient& rcv, const CurrentQueue& q) {
   return n;
 }
 
+// NEW with notifier credentials (v17+): the queue, with `n` its notifier as IDS names it.
+CurrentQueue create_queue_with_notifier(CurrentTestClient& rcv, Notifier& n) {
+  CurrentQueue q = create_current_queue(rcv, "new", KeyAlgorithm::ed25519, [&](cmd::New& c) {
+    c.ntf_creds =
+        cmd::New::NtfCreds{.notifier_key = n.key.public_key, .rcv_ntf_dh_key = n.dh.public_key};
+  });
+  if (q.notifier_id) n.id = *q.notifier_id;
+  n.server_dh = q.server_ntf_dh;
+  return q;
+}
+
+// An NMSG's metadata opened with n's secret: DH(the server's key from NID or IDS, n.dh).
+// nullopt when it does not open (a test failure when `r` is no NMSG).
+std::optional<proto::NtfMeta> open_nmsg(const Notifier& n, const CurrentReply& r) {
+  const auto* nmsg = r.as<msg::NMsg>();
+  if (nmsg == nullptr || !n.server_dh) {
+    ADD_FAILURE() << "no NMSG for a notifier with a DH key: " << r.tag();
+    return std::nullopt;
+  }
+  auto key = crypto::CbKey::from_keys(*n.server_dh, n.dh.private_key);
+  if (!key || nmsg->nonce.size() != crypto::kCbNonceSize) return std::nullopt;
+  auto meta = proto::open_ntf_meta(*key, crypto::cb_nonce(nmsg->nonce), nmsg->enc_meta);
+  if (!meta) return std::nullopt;
+  return std::move(*meta);
+}
+
+// QUE's qiNtf: whether the queue has a notifier (false, and a test failure, without an INFO).
+bool has_notifier(CurrentTestClient& rcv, const CurrentQueue& q) {
+  auto info = rcv.request("que", q.rid, cmd::Que{}, q.key());
+  const auto* i = info ? info->as<msg::Info>() : nullptr;
+  auto parsed = i != nullptr ? proto::parse_queue_info(as_chars(i->json))
+                             : Result<proto::QueueInfo>(make_error_code(errc::response_parse));
+  if (!parsed) {
+    ADD_FAILURE() << "QUE was not answered with INFO";
+    return false;
+  }
+  return parsed->notifier;
+}
+
 TEST_F(ServerCurrentCommandsTest, NotifierGetsEncryptedNotificationsAndDeld) {
   auto rcv = connect();
   ASSERT_TRUE(rcv);
@@ -333,14 +372,7 @@ TEST_F(ServerCurrentCommandsTest, NotifierGetsEncryptedNotificationsAndDeld) {
   ASSERT_TRUE(nmsg);
   EXPECT_EQ(nmsg->tag(), "NMSG");
   EXPECT_EQ(nmsg->entity_id(), notifier_id);
-  const auto* n = nmsg->as<msg::NMsg>();
-  ASSERT_TRUE(n);
-  auto key = crypto::CbKey::from_keys(*notifier.server_dh, notifier.dh.private_key);
-  ASSERT_TRUE(key);
-  crypto::CbNonce nonce{};
-  ASSERT_EQ(n->nonce.size(), nonce.size());
-  std::copy(n->nonce.begin(), n->nonce.end(), nonce.begin());
-  auto meta = proto::open_ntf_meta(*key, nonce, n->enc_meta);
+  auto meta = open_nmsg(notifier, *nmsg);
   ASSERT_TRUE(meta);
   // The recipient receives both; the second's id is the one notified.
   auto first = rcv->receive();
@@ -383,6 +415,138 @@ TEST_F(ServerCurrentCommandsTest, NotificationsWaitForTheNotifiersSubscription) 
   }
   EXPECT_EQ(tags, (std::vector<std::string>{"SOK", "NMSG", "NMSG"}));
   EXPECT_TRUE(ntf->nothing_within(300ms));
+}
+
+// NEW with notifier credentials (newNtfCredsSMPVersion 17): the server makes the notifier as
+// NKEY would (Server.hs createQueue: a notifier id, its own DH key, the secret stored) and IDS
+// returns the id and the DH key (ServerNtfCreds).
+class ServerNewNtfCredsTest : public ServerCurrentCommandsTest,
+                              public ::testing::WithParamInterface<std::uint16_t> {
+ protected:
+  std::unique_ptr<CurrentTestClient> connect_at_version() {
+    transport::ClientHandshakeOptions options;
+    options.versions = *enc::VersionRange::make(proto::kCurrentMinVersion, GetParam());
+    return connect(options);
+  }
+};
+
+TEST_P(ServerNewNtfCredsTest, NewMakesTheNotifierThatNmsgOpensFor) {
+  auto rcv = connect_at_version();
+  auto ntf = connect_at_version();
+  auto snd = connect_at_version();
+  ASSERT_TRUE(rcv && ntf && snd);
+  ASSERT_EQ(rcv->params().version, GetParam());
+  Notifier n;
+  CurrentQueue q = create_queue_with_notifier(*rcv, n);
+  ASSERT_TRUE(q.notifier_id && n.server_dh);
+  EXPECT_EQ(n.id.size(), proto::kQueueIdBytes);
+  EXPECT_NE(n.id, q.rid);
+  EXPECT_NE(n.id, q.sid);
+  EXPECT_TRUE(has_notifier(*rcv, q));
+
+  // NSUB with the notifier's key only.
+  auto stranger = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  EXPECT_EQ(ntf->request("n0", n.id, cmd::NSub{}, &stranger.private_key)->err().code,
+            errc::smp_auth);
+  EXPECT_EQ(ntf->request("n1", n.id, cmd::NSub{}, &n.key.private_key)->tag(), "SOK");
+
+  EXPECT_EQ(send_from(*snd, q, "ring", nullptr, true), "OK");
+  auto nmsg = ntf->receive();
+  ASSERT_TRUE(nmsg);
+  EXPECT_EQ(nmsg->tag(), "NMSG");
+  EXPECT_EQ(nmsg->entity_id(), n.id);
+  auto meta = open_nmsg(n, *nmsg);
+  ASSERT_TRUE(meta);
+  // The metadata is the MSG's id and timestamp, as the recipient gets them.
+  auto m = rcv->receive();
+  ASSERT_TRUE(m && m->as<msg::Msg>()) << (m ? m->tag() : "none");
+  auto opened = open_current_message(q, *m->as<msg::Msg>());
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(as_chars(opened->message.body), "ring");
+  EXPECT_TRUE(opened->message.notification);
+  EXPECT_EQ(meta->msg_id, to_bytes(m->as<msg::Msg>()->msg_id));
+  EXPECT_EQ(meta->timestamp, opened->message.timestamp);
+}
+
+INSTANTIATE_TEST_SUITE_P(FromV17, ServerNewNtfCredsTest, ::testing::Values(17, 18),
+                         [](const ::testing::TestParamInfo<std::uint16_t>& p) {
+                           std::string name = "v";
+                           name += std::to_string(p.param);
+                           return name;
+                         });
+
+// A notifier NEW made is the queue's notifier like any other: NKEY replaces it (its
+// subscriber hears DELD, its id is gone: Server.hs addQueueNotifier_), NDEL removes it, and
+// NDEL without a notifier is OK (deleteQueueNotifier_'s Right Nothing).
+TEST_F(ServerCurrentCommandsTest, NkeyReplacesTheNotifierNewMadeAndNdelRemovesIt) {
+  auto rcv = connect();
+  auto ntf = connect();
+  auto snd = connect();
+  ASSERT_TRUE(rcv && ntf && snd);
+  Notifier first;
+  CurrentQueue q = create_queue_with_notifier(*rcv, first);
+  ASSERT_TRUE(q.notifier_id);
+  EXPECT_EQ(ntf->request("n1", first.id, cmd::NSub{}, &first.key.private_key)->tag(), "SOK");
+
+  Notifier second = add_notifier(*rcv, q);
+  EXPECT_NE(second.id, first.id);
+  auto deld = ntf->receive();
+  ASSERT_TRUE(deld);
+  EXPECT_EQ(deld->tag(), "DELD");
+  EXPECT_EQ(deld->entity_id(), first.id);
+  EXPECT_EQ(ntf->request("n2", first.id, cmd::NSub{}, &first.key.private_key)->err().code,
+            errc::smp_auth);
+  EXPECT_EQ(ntf->request("n3", second.id, cmd::NSub{}, &second.key.private_key)->tag(), "SOK");
+  EXPECT_EQ(send_from(*snd, q, "ring", nullptr, true), "OK");
+  auto nmsg = ntf->receive();
+  ASSERT_TRUE(nmsg);
+  EXPECT_EQ(nmsg->entity_id(), second.id);
+  EXPECT_TRUE(open_nmsg(second, *nmsg));
+  EXPECT_FALSE(open_nmsg(first, *nmsg));  // the first notifier's secret went with it
+
+  EXPECT_EQ(rcv->request("nd", q.rid, cmd::NDel{}, q.key())->tag(), "OK");
+  auto gone = ntf->receive();
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->tag(), "DELD");
+  EXPECT_EQ(gone->entity_id(), second.id);
+  EXPECT_FALSE(has_notifier(*rcv, q));
+  EXPECT_EQ(rcv->request("nd2", q.rid, cmd::NDel{}, q.key())->tag(), "OK");
+}
+
+// Below v17 NEW has no notifier credentials: the encoder leaves them out (as the reference's
+// encodeProtocol does), so IDS names no notifier; and NEW in v17's form on a v16 connection
+// has bytes after v16's fields, which the reference's parser (parseAll) refuses as
+// CMD SYNTAX.
+TEST_F(ServerCurrentCommandsTest, NotifierCredentialsInNewNeedV17) {
+  transport::ClientHandshakeOptions options;
+  options.versions = *enc::VersionRange::make(proto::kCurrentMinVersion, 16);
+  auto rcv = connect(options);
+  ASSERT_TRUE(rcv);
+  ASSERT_EQ(rcv->params().version, 16);
+  Notifier n;
+  CurrentQueue q = create_queue_with_notifier(*rcv, n);
+  ASSERT_EQ(q.rid.size(), proto::kQueueIdBytes);
+  EXPECT_FALSE(q.notifier_id);
+  EXPECT_FALSE(has_notifier(*rcv, q));
+
+  auto rk = crypto::generate_key_pair(KeyAlgorithm::ed25519);
+  auto dh = crypto::generate_key_pair(KeyAlgorithm::x25519);
+  const cmd::New v17_new{.rcv_key = rk.public_key,
+                         .rcv_dh_key = dh.public_key,
+                         .ntf_creds = cmd::New::NtfCreds{.notifier_key = n.key.public_key,
+                                                         .rcv_ntf_dh_key = n.dh.public_key}};
+  Bytes content(4096);
+  proto::BatchWriter writer(content);
+  auto added = writer.add(proto::TransmissionParams::for_version(17, rcv->session_id()),
+                          proto::TransmissionIds{rcv->session_id(), as_bytes("v17"), {}}, v17_new,
+                          proto::CommandAuthorizer{.key = &rk.private_key});
+  ASSERT_TRUE(added && *added);
+  content.resize(writer.size());
+  rcv->send_content(content);
+  auto refused = rcv->receive();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->corr_id(), "v17");
+  EXPECT_EQ(refused->err().code, errc::smp_cmd_syntax);
 }
 
 TEST_F(ServerCurrentCommandsTest, SubscriptionTakeoverEndsAndDeletionIsDeld) {

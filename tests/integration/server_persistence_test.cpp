@@ -4,10 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "server_test_util.h"
+#include "smp/crypto/dh.h"
 #include "smp/encoding/base64.h"
+#include "smp/server/store_log.h"
+#include "support/current_test_client.h"
+#include "support/temp_dir.h"
 
 namespace smp::test {
 namespace {
@@ -43,6 +48,48 @@ TEST(ServerPersistenceTest, StoreLogRecordsOnlyChangesThatHappened) {
       << lines[2];
   EXPECT_EQ(lines[3], "SUSPEND " + rid);  // the reference writes DELETE here (Q1)
   EXPECT_EQ(lines[4], "DELETE " + rid);
+}
+
+// A notifier made by NEW (SMP 17+) is in the queue's CREATE record, secret included (the
+// reference's createQueue stores it in the QueueRec that logCreateQueue writes): the log a
+// restart reads gives the queue back with its notifier.
+TEST(ServerPersistenceTest, ANotifierMadeByNewSurvivesARestartFromTheLog) {
+  TestServer server({}, true);
+  ASSERT_TRUE(server.started());
+  auto c = CurrentTestClient::connect(server.port(), server.key_hash());
+  ASSERT_TRUE(c);
+  ASSERT_GE(c->params().version, protocol::kNewNtfCredsVersion);
+  auto notifier_key = crypto::generate_key_pair(crypto::KeyAlgorithm::ed25519);
+  auto notifier_dh = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519);
+  CurrentQueue q = create_current_queue(*c, "new", crypto::KeyAlgorithm::ed25519, [&](cmd::New& n) {
+    n.ntf_creds = cmd::New::NtfCreds{.notifier_key = notifier_key.public_key,
+                                     .rcv_ntf_dh_key = notifier_dh.public_key};
+  });
+  ASSERT_TRUE(q.notifier_id && q.server_ntf_dh);
+  c.reset();
+  server.stop();
+
+  auto lines = server.store_log_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(" notifier=" + b64(*q.notifier_id) + " "), std::string::npos) << lines[0];
+
+  TempDir dir;
+  const auto path = dir / "smp-server-store.log";
+  std::filesystem::copy_file(server.store_log_path(), path);
+  server::QueueStore restarted;
+  auto loaded = server::load_and_compact_store_log(path, restarted, {}, {.keep_backups = false});
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  EXPECT_EQ(loaded->second.skipped_lines, 0u);
+  auto nid = server::queue_id_from(*q.notifier_id);
+  ASSERT_TRUE(nid);
+  auto record = restarted.by_notifier(*nid);
+  ASSERT_TRUE(record && record->notifier);
+  EXPECT_EQ(record->recipient_id, server::queue_id_from(q.rid));
+  EXPECT_EQ(record->notifier->notifier_key, notifier_key.public_key);
+  ASSERT_TRUE(record->notifier->dh_secret);
+  auto expected = crypto::dh(*q.server_ntf_dh, notifier_dh.private_key);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(to_bytes(record->notifier->dh_secret->view()), to_bytes(expected->view()));
 }
 
 TEST(ServerPersistenceTest, ExpiredMessagesAreDropped) {

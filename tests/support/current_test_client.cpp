@@ -153,6 +153,10 @@ CurrentQueue create_current_queue(CurrentTestClient& c, std::string_view corr_id
   q.sid = to_bytes(ids->snd_id);
   q.server_dh = ids->srv_dh_key;
   if (ids->link_id) q.link_id = to_bytes(*ids->link_id);
+  if (ids->ntf_creds) {
+    q.notifier_id = to_bytes(ids->ntf_creds->notifier_id);
+    q.server_ntf_dh = ids->ntf_creds->srv_ntf_dh_key;
+  }
   return q;
 }
 

@@ -113,6 +113,9 @@ struct CurrentQueue {
   crypto::KeyPair dh_key;   // X25519
   crypto::PublicKey server_dh;
   std::optional<Bytes> link_id{};
+  // v17+: the notifier NEW made when it carried notifier credentials (IDS's ServerNtfCreds).
+  std::optional<Bytes> notifier_id{};
+  std::optional<crypto::PublicKey> server_ntf_dh{};
   const crypto::PrivateKey* key() const { return &rcv_key.private_key; }
 };
 

@@ -1,5 +1,6 @@
 // Values the SMP client hands to its caller (spec §4.2): owned copies of what the server sent,
-// so they outlive the receive buffer. Plain copyable value types; not synchronised.
+// so they outlive the receive buffer. Plain value types, copyable except those holding a
+// secret (NotifierCreds and QueueIds, which may hold one: move-only); not synchronised.
 //
 // ServerEvent is what arrives without a request waiting for it: a MSG (pushed after a
 // subscription, or the answer to a SUB/ACK), END (another connection took the subscription)
@@ -18,6 +19,21 @@
 
 namespace smp::client {
 
+// NID: the answer to NKEY. server_dh_key (SMP 6+) with the recipient's notification DH key
+// gives the secret that opens NMSG metadata.
+struct NotifierIds {
+  Bytes notifier_id;
+  std::optional<crypto::PublicKey> server_dh_key;  // X25519; nullopt at SMP v1
+};
+
+// NotifierIds with the secret that opens NMSG metadata (open_notification_meta in
+// message_crypto.h): NKEY's answer (SmpClient::enable_notifications) or the notifier NEW made
+// (QueueIds::notifier). Move-only (holds a secret).
+struct NotifierCreds {
+  NotifierIds ids;
+  SecretBytes dh_secret;  // DH(ids.server_dh_key, the recipient's notification DH key); empty at v1
+};
+
 // IDS: the answer to NEW.
 struct QueueIds {
   Bytes recipient_id;
@@ -28,6 +44,9 @@ struct QueueIds {
   std::optional<protocol::QueueMode> queue_mode;
   // SMP 15+: the short link's id when NEW carried link data; empty otherwise.
   Bytes link_id;
+  // SMP 17+: the notifier NEW made when it carried notifier credentials (the reference's
+  // ServerNtfCreds); nullopt otherwise. dh_secret is filled by SmpClient::create_queue.
+  std::optional<NotifierCreds> notifier;
 };
 
 // MSG: one message as the server stores it. `body` is encrypted for the recipient
@@ -48,11 +67,12 @@ struct QueueLink {
   Bytes user_data;
 };
 
-// NID: the answer to NKEY. server_dh_key (SMP 6+) with the recipient's notification DH key
-// gives the secret that opens NMSG metadata.
-struct NotifierIds {
-  Bytes notifier_id;
-  std::optional<crypto::PublicKey> server_dh_key;  // X25519; nullopt at SMP v1
+// NMSG: the notified message's id and timestamp (the reference's NMsgMeta), encrypted for the
+// recipient's notification DH secret (open_notification_meta in message_crypto.h). Both
+// empty at SMP v1, whose NMSG carries nothing.
+struct ReceivedNotification {
+  Bytes nonce;           // 24 bytes
+  Bytes encrypted_meta;  // 144 bytes from the reference's server and ours
 };
 
 enum class EventKind : std::uint8_t { message, end, notification };
@@ -62,6 +82,7 @@ struct ServerEvent {
   // Recipient id for MSG and END after SUB; notifier id for NMSG and END after NSUB.
   Bytes queue_id;
   ReceivedMessage message;  // set only when kind == EventKind::message
+  ReceivedNotification notification{};  // set only when kind == EventKind::notification
 };
 
 // One broker answer matched to a request, owned. ERR never appears here: it becomes the

@@ -66,8 +66,17 @@ Reply to_reply(const protocol::BrokerMessage& m, bool current) {
       [current](const auto& v) -> Reply {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, msg::Ids>) {
-          return QueueIds{to_bytes(v.rcv_id), to_bytes(v.snd_id), v.srv_dh_key, v.queue_mode,
-                          v.link_id ? to_bytes(*v.link_id) : Bytes{}};
+          QueueIds ids{to_bytes(v.rcv_id),
+                       to_bytes(v.snd_id),
+                       v.srv_dh_key,
+                       v.queue_mode,
+                       v.link_id ? to_bytes(*v.link_id) : Bytes{},
+                       std::nullopt};
+          if (v.ntf_creds) {
+            ids.notifier = NotifierCreds{
+                NotifierIds{to_bytes(v.ntf_creds->notifier_id), v.ntf_creds->srv_ntf_dh_key}, {}};
+          }
+          return ids;
         } else if constexpr (std::is_same_v<T, msg::Msg>) {
           return owned_message(v, current);
         } else if constexpr (std::is_same_v<T, msg::Nid>) {
@@ -123,8 +132,11 @@ std::optional<ServerEvent> to_server_event(const protocol::ReceivedBrokerMessage
   if (std::holds_alternative<protocol::msg::End>(m) || std::holds_alternative<protocol::msg::Deld>(m)) {
     return ServerEvent{EventKind::end, to_bytes(rx.queue_id), {}};
   }
-  if (std::holds_alternative<protocol::msg::NMsg>(m)) {
-    return ServerEvent{EventKind::notification, to_bytes(rx.queue_id), {}};
+  if (const auto* nmsg = std::get_if<protocol::msg::NMsg>(&m)) {
+    return ServerEvent{EventKind::notification,
+                       to_bytes(rx.queue_id),
+                       {},
+                       ReceivedNotification{to_bytes(nmsg->nonce), to_bytes(nmsg->enc_meta)}};
   }
   return std::nullopt;
 }

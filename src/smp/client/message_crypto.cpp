@@ -1,7 +1,5 @@
 #include "smp/client/message_crypto.h"
 
-#include "smp/protocol/rcv_message.h"
-
 #include "smp/crypto/cbox.h"
 #include "smp/crypto/dh.h"
 
@@ -35,6 +33,18 @@ Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& me
   auto content = open_message(dh_secret, message);
   if (!content) return content.error();
   return std::move(content->body);
+}
+
+Result<protocol::NtfMeta> open_notification_meta(ByteView dh_secret,
+                                                 const ReceivedNotification& notification) {
+  if (notification.nonce.empty() && notification.encrypted_meta.empty()) {
+    return make_error_code(errc::unsupported);
+  }
+  if (notification.nonce.size() != crypto::kCbNonceSize) return make_error_code(errc::bad_syntax);
+  auto key = crypto::CbKey::from_dh_secret(dh_secret);
+  if (!key) return key.error();
+  return protocol::open_ntf_meta(*key, crypto::cb_nonce(notification.nonce),
+                                 notification.encrypted_meta);
 }
 
 }  // namespace smp::client

@@ -1,6 +1,7 @@
 // Opening MSG bodies (spec §4.6, last line): the server encrypts each stored message with
 // crypto_box under the queue's DH secret, nonce = the 24-byte msgId, over a body padded to
 // 16090 bytes. The recipient's secret is DH(server DH key from IDS, own X25519 private key).
+// And opening NMSG metadata (SMP 6+) with the notifier's secret (NotifierCreds::dh_secret).
 // Pure functions; thread-safe.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include "smp/common/bytes.h"
 #include "smp/common/error.h"
 #include "smp/crypto/keys.h"
+#include "smp/protocol/rcv_message.h"
 
 namespace smp::client {
 
@@ -33,5 +35,15 @@ Result<MessageContent> open_message(ByteView dh_secret, const ReceivedMessage& m
 // is invalid; errc::bad_key_size unless dh_secret is 32 bytes; SMP 6..18 only: errc::smp_quota
 // for the quota marker (the queue was full), errc::bad_syntax for a malformed header.
 Result<Bytes> decrypt_message_body(ByteView dh_secret, const ReceivedMessage& message);
+
+// An NMSG event's metadata opened with the notification DH secret (NotifierCreds::dh_secret
+// from NKEY, or from NEW with notifier credentials: QueueIds::notifier): the id and
+// timestamp of the message it notifies, as the recipient's MSG has them (the reference's
+// NMsgMeta, which the agent opens with its rcvNtfDhSecret).
+// errc::unsupported for SMP v1's NMSG (it carries no metadata); errc::bad_syntax for a nonce
+// that is not 24 bytes or metadata that does not parse; errc::cb_decrypt for a wrong secret
+// or damaged metadata; errc::bad_key_size unless dh_secret is 32 bytes.
+Result<protocol::NtfMeta> open_notification_meta(ByteView dh_secret,
+                                                 const ReceivedNotification& notification);
 
 }  // namespace smp::client

@@ -29,6 +29,16 @@ Result<void> expect_ok(Result<Reply> r) {
   return make_error_code(errc::unexpected_response);
 }
 
+// The secret that opens NMSG metadata, from the server's DH key in the answer (NID or IDS) and
+// the recipient's notification DH key.
+Result<void> add_notifier_secret(NotifierCreds& creds, const crypto::PrivateKey& dh_key) {
+  if (!creds.ids.server_dh_key) return make_error_code(errc::unexpected_response);
+  auto secret = queue_dh_secret(*creds.ids.server_dh_key, dh_key);
+  if (!secret) return secret.error();
+  creds.dh_secret = std::move(*secret);
+  return {};
+}
+
 transport::TransportKind transport_kind(protocol::TransportKind kind) {
   return kind == protocol::TransportKind::websocket ? transport::TransportKind::websocket
                                                     : transport::TransportKind::tls;
@@ -113,7 +123,7 @@ net::awaitable<Result<QueueIds>> SmpClient::create_queue(const crypto::PrivateKe
                                                          const QueueOptions& options) {
   protocol::cmd::New cmd{.rcv_key = recipient_key.public_key(), .rcv_dh_key = recipient_dh_key};
   const bool defaults = options.sub_mode == protocol::SubscriptionMode::subscribe &&
-                        !options.mode && !options.link;
+                        !options.mode && !options.link && !options.notifier;
   if (!params().current) {
     // SMP v1's NEW has none of the options (nor the password).
     if (!defaults) co_return make_error_code(errc::unsupported);
@@ -130,21 +140,43 @@ net::awaitable<Result<QueueIds>> SmpClient::create_queue(const crypto::PrivateKe
     cmd.queue_request = protocol::QueueRequest{
         .mode = options.mode.value_or(protocol::QueueMode::messaging)};
   }
-  if (!options.link) co_return expect<QueueIds>(co_await send_command(&recipient_key, {}, cmd));
+  const crypto::PrivateKey* notifier_dh_key = nullptr;
+  if (options.notifier) {
+    // Below v17 NEW cannot carry them (the reference's encoder drops them): refused here, so
+    // that the caller does not take the answer for a queue with a notifier.
+    if (auto ok = require_version(protocol::kNewNtfCredsVersion); !ok) co_return ok.error();
+    notifier_dh_key = options.notifier->dh_key;
+    if (notifier_dh_key == nullptr ||
+        notifier_dh_key->algorithm() != crypto::KeyAlgorithm::x25519) {
+      co_return make_error_code(errc::wrong_algorithm);
+    }
+    cmd.ntf_creds = protocol::cmd::New::NtfCreds{.notifier_key = options.notifier->notifier_key,
+                                                 .rcv_ntf_dh_key = notifier_dh_key->public_key()};
+  }
 
-  // A short link's sender id is the first 24 bytes of SHA3-384 of the request's corrId
-  // (the server checks it, so that NEW cannot probe which ids exist).
-  const QueueOptions::Link& link = *options.link;
-  crypto::Sha3_384Digest sender_id{};
-  auto bind = [&](ByteView corr_id, protocol::Command& command) {
-    sender_id = crypto::sha3_384(corr_id);
-    auto& request = *std::get<protocol::cmd::New>(command).queue_request;
-    request.link = protocol::QueueRequest::Link{
-        .link_id = link.link_id,
-        .sender_id = ByteView(sender_id.data(), protocol::kQueueIdBytes),
-        .data = {.fixed_data = link.fixed_data, .user_data = link.user_data}};
-  };
-  co_return expect<QueueIds>(co_await send_bound_command(&recipient_key, {}, cmd, bind));
+  Result<QueueIds> ids = make_error_code(errc::unexpected_response);
+  if (!options.link) {
+    ids = expect<QueueIds>(co_await send_command(&recipient_key, {}, cmd));
+  } else {
+    // A short link's sender id is the first 24 bytes of SHA3-384 of the request's corrId
+    // (the server checks it, so that NEW cannot probe which ids exist).
+    const QueueOptions::Link& link = *options.link;
+    crypto::Sha3_384Digest sender_id{};
+    auto bind = [&](ByteView corr_id, protocol::Command& command) {
+      sender_id = crypto::sha3_384(corr_id);
+      auto& request = *std::get<protocol::cmd::New>(command).queue_request;
+      request.link = protocol::QueueRequest::Link{
+          .link_id = link.link_id,
+          .sender_id = ByteView(sender_id.data(), protocol::kQueueIdBytes),
+          .data = {.fixed_data = link.fixed_data, .user_data = link.user_data}};
+    };
+    ids = expect<QueueIds>(co_await send_bound_command(&recipient_key, {}, cmd, bind));
+  }
+  if (!ids || notifier_dh_key == nullptr) co_return ids;
+  // IDS carries the notifier (ServerNtfCreds) whenever NEW asked for one.
+  if (!ids->notifier) co_return make_error_code(errc::unexpected_response);
+  if (auto ok = add_notifier_secret(*ids->notifier, *notifier_dh_key); !ok) co_return ok.error();
+  co_return ids;
 }
 
 net::awaitable<Result<NewQueue>> SmpClient::create_queue(crypto::KeyAlgorithm algorithm,
@@ -206,10 +238,7 @@ net::awaitable<Result<NotifierCreds>> SmpClient::enable_notifications(
   if (!nid) co_return nid.error();
   NotifierCreds creds{std::move(*nid), {}};
   if (params().current) {
-    if (!creds.ids.server_dh_key) co_return make_error_code(errc::unexpected_response);
-    auto secret = queue_dh_secret(*creds.ids.server_dh_key, notification_dh_key);
-    if (!secret) co_return secret.error();
-    creds.dh_secret = std::move(*secret);
+    if (auto ok = add_notifier_secret(creds, notification_dh_key); !ok) co_return ok.error();
   }
   co_return creds;
 }

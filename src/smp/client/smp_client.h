@@ -54,12 +54,15 @@ struct QueueOptions {
     Bytes user_data{};
   };
   std::optional<Link> link{};  // needs `mode` (messaging when unset)
-};
-
-// NKEY's result with the secret that opens NMSG metadata. Move-only (holds a secret).
-struct NotifierCreds {
-  NotifierIds ids;
-  SecretBytes dh_secret;  // DH(ids.server_dh_key, the recipient's notification DH key); empty at v1
+  // SMP 17+: a notifier made with the queue, as NKEY would add it (the reference's
+  // NewNtfCreds): the notifier's public key (it signs NSUB) and the recipient's X25519
+  // notification DH key, whose private half computes the secret that opens NMSG metadata.
+  // The answer's QueueIds::notifier has the notifier id, the server's DH key and the secret.
+  struct Notifier {
+    crypto::PublicKey notifier_key;
+    const crypto::PrivateKey* dh_key = nullptr;  // needs only stay alive during the call
+  };
+  std::optional<Notifier> notifier{};
 };
 
 // A queue made by create_queue's generating form, with every key its recipient keeps.
@@ -105,7 +108,8 @@ class SmpClient {
 
   // NEW, signed with recipient_key; recipient_dh_key is X25519. Generates nothing. In the
   // current generation the server address's password goes along as basic auth (SMP v1
-  // cannot carry it).
+  // cannot carry it). An option the agreed version lacks is errc::unsupported (nothing
+  // sent); options.notifier without an X25519 DH key is errc::wrong_algorithm.
   net::awaitable<Result<QueueIds>> create_queue(const crypto::PrivateKey& recipient_key,
                                                 const crypto::PublicKey& recipient_dh_key,
                                                 const QueueOptions& options = {});

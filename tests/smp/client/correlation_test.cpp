@@ -154,6 +154,42 @@ TEST_F(Correlation, EndAndNMsgAreEvents) {
   ASSERT_TRUE(nmsg.event.has_value());
   EXPECT_EQ(nmsg.event->kind, EventKind::notification);
   EXPECT_EQ(nmsg.event->queue_id, kOtherQueue);
+  EXPECT_TRUE(nmsg.event->notification.nonce.empty());  // SMP v1's NMSG carries nothing
+}
+
+// The current generation's forms, as the transmission pipeline would hand them over: IDS
+// with notifier credentials (v17+) and NMSG with its nonce and encrypted metadata (v6+).
+TEST_F(Correlation, IdsKeepTheNotifierAndNMsgItsMetadata) {
+  auto request = add(kQueue);
+  const Bytes rid(24, 1), sid(24, 2), nid(24, 3);
+  auto server_dh = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+  auto ntf_dh = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519).public_key;
+  ReceivedBrokerMessage ids;
+  ids.corr_id = as_bytes("0");
+  ids.queue_id = kQueue;
+  ids.message = BrokerMessage{msg::Ids{.rcv_id = rid,
+                                       .snd_id = sid,
+                                       .srv_dh_key = server_dh,
+                                       .ntf_creds = msg::Ids::NtfCreds{nid, ntf_dh}}};
+  Routed r = route(table_, ids, true);
+  ASSERT_EQ(r.request, request);
+  ASSERT_TRUE(r.reply.has_value());
+  const auto& q = std::get<QueueIds>(*r.reply);
+  ASSERT_TRUE(q.notifier.has_value());
+  EXPECT_EQ(q.notifier->ids.notifier_id, nid);
+  EXPECT_EQ(q.notifier->ids.server_dh_key, ntf_dh);
+  EXPECT_EQ(q.notifier->dh_secret.size(), 0u);  // SmpClient::create_queue computes it
+
+  const Bytes nonce(24, 7), meta(144, 9);
+  ReceivedBrokerMessage nmsg;
+  nmsg.queue_id = nid;
+  nmsg.message = BrokerMessage{msg::NMsg{.nonce = nonce, .enc_meta = meta}};
+  Routed event = route(table_, nmsg, true);
+  ASSERT_TRUE(event.event.has_value());
+  EXPECT_EQ(event.event->kind, EventKind::notification);
+  EXPECT_EQ(event.event->queue_id, nid);
+  EXPECT_EQ(event.event->notification.nonce, nonce);
+  EXPECT_EQ(event.event->notification.encrypted_meta, meta);
 }
 
 TEST_F(Correlation, OkOrErrWithoutRequestIsDropped) {

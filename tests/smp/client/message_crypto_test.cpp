@@ -57,6 +57,39 @@ TEST(MessageCrypto, WrongSecretOrNonceFails) {
   EXPECT_EQ(decrypt_message_body(ByteView(secret).first(16), m).error(), errc::bad_key_size);
 }
 
+// NMSG metadata as the server seals it (seal_ntf_meta: the reference's mkMessageNotification)
+// opens with the recipient's side of the notifier DH secret.
+TEST(MessageCrypto, NotificationMetaOpensWithTheNotifierSecret) {
+  auto server = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519);
+  auto recipient = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519);
+  auto server_secret = crypto::dh(recipient.public_key, server.private_key);
+  ASSERT_TRUE(server_secret.has_value());
+  auto key = crypto::CbKey::from_dh_secret(server_secret->view());
+  ASSERT_TRUE(key.has_value());
+  const auto nonce = crypto::random_cb_nonce();
+  const Bytes msg_id = crypto::random_bytes(protocol::kMsgIdBytes);
+  Bytes sealed(protocol::kSealedNtfMetaSize);
+  ASSERT_TRUE(protocol::seal_ntf_meta(*key, nonce, msg_id, 1700000000, sealed).has_value());
+  const ReceivedNotification n{Bytes(nonce.begin(), nonce.end()), sealed};
+
+  auto secret = queue_dh_secret(server.public_key, recipient.private_key);
+  ASSERT_TRUE(secret.has_value());
+  auto meta = open_notification_meta(secret->view(), n);
+  ASSERT_TRUE(meta.has_value());
+  EXPECT_EQ(meta->msg_id, msg_id);
+  EXPECT_EQ(meta->timestamp, 1700000000);
+
+  Bytes wrong = to_bytes(secret->view());
+  wrong[0] ^= 1;
+  EXPECT_EQ(open_notification_meta(wrong, n).error(), errc::cb_decrypt);
+  EXPECT_EQ(open_notification_meta(ByteView(wrong).first(16), n).error(), errc::bad_key_size);
+  ReceivedNotification short_nonce = n;
+  short_nonce.nonce.resize(12);
+  EXPECT_EQ(open_notification_meta(secret->view(), short_nonce).error(), errc::bad_syntax);
+  EXPECT_EQ(open_notification_meta(secret->view(), ReceivedNotification{}).error(),
+            errc::unsupported);  // SMP v1's NMSG
+}
+
 TEST(MessageCrypto, SecretNeedsX25519Keys) {
   auto x448 = crypto::generate_key_pair(crypto::KeyAlgorithm::x448);
   auto x25519 = crypto::generate_key_pair(crypto::KeyAlgorithm::x25519);
