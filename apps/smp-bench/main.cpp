@@ -3,7 +3,8 @@
 // from a server without it; --smp v1 forces v1, --smp current refuses v1. Every JSON line
 // has "smp_version": the version agreed (1 for v1; null where nothing connects).
 //   smp-bench throughput  --server ADDR --queues Q --conns C --messages N --size S
-//                         [--alg ed25519|ed448|x25519] [--server-pid PID] [--threads T]
+//                         [--alg ed25519|ed448|x25519] [--window W] [--server-pid PID]
+//                         [--threads T]
 //                         [--proxy ADDR [--proxy-pid PID]]
 //   smp-bench connections --server ADDR --count K [--parallel P] [--hold S] [--server-pid PID]
 //   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A|x25519]
@@ -475,6 +476,11 @@ int main(int argc, char** argv) {
   tp->add_option("--alg", o.alg, "queue key algorithm (x25519: the current generation only)")
       ->transform(CLI::CheckedTransformer(auth_algorithms, CLI::ignore_case));
   tp->add_option("--threads", o.threads, "client io threads")->capture_default_str();
+  tp->add_option("--window", o.window,
+                 "messages a queue may have sent and not yet delivered (0: no limit); "
+                 "--queues 1 --window 1 sends every transmission in a block of its own")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
   tp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
       ->capture_default_str();
   std::string proxy;

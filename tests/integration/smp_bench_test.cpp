@@ -344,10 +344,11 @@ TEST_F(SmpBenchTest, ThroughputComparesWithTheFloorOfTheAgreedGeneration) {
     ASSERT_FALSE(j.empty()) << run.output;
     EXPECT_EQ(j.at("crypto_generation").as_string(), smp);
   }
-  // X25519 queue and sender keys: NEW, KEY, SEND and ACK authorized with authenticators.
+  // X25519 queue and sender keys: NEW, KEY, SEND and ACK authorized with authenticators;
+  // each queue sends its next message only once the last one is ACKed (--window 1).
   ToolRun x25519 = run_tool(tool_, {"throughput", "--server", address(), "--queues", "3",
                                     "--messages", "30", "--size", "64", "--alg", "x25519",
-                                    "--server-pid", std::to_string(::getpid())});
+                                    "--window", "1", "--server-pid", std::to_string(::getpid())});
   ASSERT_EQ(x25519.status, 0) << x25519.output;
   auto j = x25519.json();
   ASSERT_FALSE(j.empty()) << x25519.output;
