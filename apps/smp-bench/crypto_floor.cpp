@@ -145,7 +145,7 @@ class Authorization {
     if (authenticator()) {
       auto a = crypto::cb_authenticate(session_.public_key, queue_.private_key, nonce_, prefix_,
                                        msg);
-      return a ? Bytes(a->begin(), a->end()) : Bytes{};
+      return a.has_value() ? Bytes(a->begin(), a->end()) : Bytes{};
     }
     return crypto::sign(queue_.private_key, authorized(msg));
   }
