@@ -3,18 +3,22 @@
 // from a server without it; --smp v1 forces v1, --smp current refuses v1. Every JSON line
 // has "smp_version": the version agreed (1 for v1; null where nothing connects).
 //   smp-bench throughput  --server ADDR --queues Q --conns C --messages N --size S
-//                         [--alg ed25519|ed448] [--server-pid PID] [--threads T]
+//                         [--alg ed25519|ed448|x25519] [--window W] [--server-pid PID]
+//                         [--threads T]
 //                         [--proxy ADDR [--proxy-pid PID]]
 //   smp-bench connections --server ADDR --count K [--parallel P] [--hold S] [--server-pid PID]
-//   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A] [--hold S]
+//   smp-bench queues      --server ADDR --count Q --conns C [--parallel P] [--alg A|x25519]
+//                         [--hold S]
 //                         [--server-pid PID]
 //   smp-bench scaling     --server ADDR --pairs P --queues Q --messages N --size S
 //                         [--alg ed25519|ed448] [--window W] [--server-pid PID] [--threads T]
-//   smp-bench crypto      [--alg ed25519|ed448] [--size S]
+//   smp-bench crypto      [--smp v1|current] [--alg ed25519|ed448|x25519] [--size S]
 //   smp-bench agent       --server ADDR --connections N --messages M --size S
 //                         [--alg ed448|ed25519] [--burst | --window W] [--server-pid PID]
 //   smp-bench storelog    --count N --out FILE [--alg A] [--secure-percent P] [--delete-percent P]
 //   smp-bench startup     --server-bin BIN [--server-bin BIN2] --store-log FILE [--rounds R]
+// x25519 queue keys (crypto_box authenticators) need the current generation. throughput
+// compares the server's CPU with the crypto floor of the generation it agreed.
 // Targets off this machine need --allow-remote. Progress lines go to stderr while a run goes
 // on; the summary to stdout, its last line one JSON object.
 #include <algorithm>
@@ -57,15 +61,20 @@ bool is_loopback_host(const std::string& host) {
 }
 
 void print_crypto(const smp::bench::CryptoFloor& f) {
+  const bool v1 = f.generation == smp::bench::FloorGeneration::v1;
   fmt::print(
-      "crypto per operation ({}, {}-byte body): sign SEND {:.1f} µs, verify SEND {:.1f} µs, "
+      "crypto per operation ({}, {}, {}-byte body): sign SEND {:.1f} µs, verify SEND {:.1f} µs, "
       "sign ACK {:.1f} µs, verify ACK {:.1f} µs\n",
-      smp::crypto::algorithm_name(f.alg), f.body_size, f.sign_send_us, f.verify_send_us,
-      f.sign_ack_us, f.verify_ack_us);
+      v1 ? "SMP v1" : "SMP 18", smp::crypto::algorithm_name(f.alg), f.body_size,
+      f.sign_send_us, f.verify_send_us, f.sign_ack_us, f.verify_ack_us);
   fmt::print(
-      "  crypto_box body {:.1f} µs (open {:.1f} µs), TLS record 16 KB seal {:.1f} µs, "
+      "  crypto_box body {:.1f} µs (open {:.1f} µs), TLS {} record 16 KB seal {:.1f} µs, "
       "open {:.1f} µs\n",
-      f.box_us, f.box_open_us, f.record_seal_us, f.record_open_us);
+      f.box_us, f.box_open_us, v1 ? "1.2" : "1.3", f.record_seal_us, f.record_open_us);
+  if (!v1) {
+    fmt::print("  block encryption (chain step + XSalsa20-Poly1305) seal {:.1f} µs, open {:.1f} µs\n",
+               f.block_seal_us, f.block_open_us);
+  }
   fmt::print("crypto per delivered message: server {:.1f} µs, clients {:.1f} µs\n", f.server_us,
              f.client_us);
   fmt::print(
@@ -75,7 +84,8 @@ void print_crypto(const smp::bench::CryptoFloor& f) {
 }
 
 void add_crypto(JsonLine& j, const smp::bench::CryptoFloor& f) {
-  j.add("crypto_server_us_per_msg", f.server_us)
+  j.add("crypto_generation", smp::bench::generation_name(f.generation))
+      .add("crypto_server_us_per_msg", f.server_us)
       .add("crypto_client_us_per_msg", f.client_us)
       .add("crypto_limit_msgs_per_s", f.machine_limit_msgs_per_s())
       .add("crypto_server_core_limit_msgs_per_s", f.server_core_limit_msgs_per_s())
@@ -90,8 +100,22 @@ bool refuses_version(smp::client::GenerationChoice choice, std::uint16_t agreed)
   return true;
 }
 
-int crypto_mode(KeyAlgorithm alg, std::size_t size) {
-  auto f = smp::bench::measure_crypto_floor(alg, size);
+// The floor of the generation a run agreed (or will, for the measurement taken before it).
+smp::bench::FloorGeneration floor_generation(std::uint16_t smp_version) {
+  return smp_version == smp::protocol::kSmpV1 ? smp::bench::FloorGeneration::v1
+                                             : smp::bench::FloorGeneration::current;
+}
+
+// True (and why, on stderr) for X25519 keys with SMP v1, which has no authenticators.
+bool refuses_algorithm(smp::bench::FloorGeneration g, KeyAlgorithm alg) {
+  if (g == smp::bench::FloorGeneration::current || alg != KeyAlgorithm::x25519) return false;
+  fmt::print(stderr, "smp-bench: x25519 queue keys need the current generation (--smp current)\n");
+  return true;
+}
+
+int crypto_mode(smp::bench::FloorGeneration g, KeyAlgorithm alg, std::size_t size) {
+  if (refuses_algorithm(g, alg)) return 2;
+  auto f = smp::bench::measure_crypto_floor(g, alg, size);
   print_crypto(f);
   JsonLine j;
   j.add("mode", "crypto")
@@ -107,6 +131,8 @@ int crypto_mode(KeyAlgorithm alg, std::size_t size) {
       .add("verify_ack_us", f.verify_ack_us)
       .add("box_us", f.box_us)
       .add("box_open_us", f.box_open_us)
+      .add("block_seal_us", f.block_seal_us)
+      .add("block_open_us", f.block_open_us)
       .add("record_seal_us", f.record_seal_us)
       .add("record_open_us", f.record_open_us);
   add_crypto(j, f);
@@ -115,7 +141,11 @@ int crypto_mode(KeyAlgorithm alg, std::size_t size) {
 }
 
 int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoice choice) {
-  auto floor_before = smp::bench::measure_crypto_floor(o.alg, o.size);
+  // The floor of the generation offered first; measured again below if another was agreed.
+  auto expected = choice == smp::client::GenerationChoice::v1 ? smp::bench::FloorGeneration::v1
+                                                             : smp::bench::FloorGeneration::current;
+  if (refuses_algorithm(expected, o.alg)) return 2;
+  auto floor_before = smp::bench::measure_crypto_floor(expected, o.alg, o.size);
   // Through a proxy, the same load goes directly first, so that one run compares the routes.
   std::optional<smp::bench::ThroughputResult> direct;
   if (o.proxy) {
@@ -143,7 +173,11 @@ int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoi
                direct->errors, direct->p50_ms);
     fmt::print("proxied through {}:{}:\n", o.proxy->host, o.proxy->port);
   }
-  auto floor_after = smp::bench::measure_crypto_floor(o.alg, o.size);
+  const auto agreed = floor_generation(r->smp_version);
+  if (agreed != expected) {  // --smp auto with a server that speaks only v1
+    floor_before = smp::bench::measure_crypto_floor(agreed, o.alg, o.size);
+  }
+  auto floor_after = smp::bench::measure_crypto_floor(agreed, o.alg, o.size);
   auto floor = smp::bench::average_floor(floor_before, floor_after);
   fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}  SMP version {}\n",
              o.queues, o.conns, o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg),
@@ -410,6 +444,10 @@ int main(int argc, char** argv) {
   std::size_t crypto_size = smp::protocol::kMaxMessageLength;
   const std::map<std::string, KeyAlgorithm> algorithms{{"ed25519", KeyAlgorithm::ed25519},
                                                        {"ed448", KeyAlgorithm::ed448}};
+  // Queue keys that may also be X25519 (crypto_box authenticators, the current generation).
+  const std::map<std::string, KeyAlgorithm> auth_algorithms{{"ed25519", KeyAlgorithm::ed25519},
+                                                            {"ed448", KeyAlgorithm::ed448},
+                                                            {"x25519", KeyAlgorithm::x25519}};
   smp::client::GenerationChoice generation = smp::client::GenerationChoice::automatic;
   auto common = [&](CLI::App* sub, const std::string& smp_names = "--smp") {
     sub->add_option("--server", server, "smp://<fingerprint>@host[:port]")->required();
@@ -435,9 +473,14 @@ int main(int argc, char** argv) {
   tp->add_option("--size", o.size, "message body bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
-  tp->add_option("--alg", o.alg, "queue key algorithm")
-      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  tp->add_option("--alg", o.alg, "queue key algorithm (x25519: the current generation only)")
+      ->transform(CLI::CheckedTransformer(auth_algorithms, CLI::ignore_case));
   tp->add_option("--threads", o.threads, "client io threads")->capture_default_str();
+  tp->add_option("--window", o.window,
+                 "messages a queue may have sent and not yet delivered (0: no limit); "
+                 "--queues 1 --window 1 sends every transmission in a block of its own")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
   tp->add_option("--stall-timeout", stall_s, "give up after this many seconds without delivery")
       ->capture_default_str();
   std::string proxy;
@@ -495,14 +538,24 @@ int main(int argc, char** argv) {
   qp->add_option("--parallel", qo.parallel, "NEW commands in flight")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
-  qp->add_option("--alg", qo.alg, "recipient key algorithm")
-      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  qp->add_option("--alg", qo.alg, "recipient key algorithm (x25519: the current generation only)")
+      ->transform(CLI::CheckedTransformer(auth_algorithms, CLI::ignore_case));
   qp->add_option("--hold", qo.hold_seconds, "seconds to keep the queues subscribed at the end")
       ->check(CLI::Range(0.0, kMaxHoldSeconds));
 
   auto* kp = app.add_subcommand("crypto", "the per-message crypto and the rate it allows");
-  kp->add_option("--alg", crypto_alg, "queue key algorithm")
-      ->transform(CLI::CheckedTransformer(algorithms, CLI::ignore_case));
+  auto crypto_generation = smp::bench::FloorGeneration::current;
+  kp->add_option("--smp", crypto_generation,
+                 "the protocol whose crypto is counted: current (SMP 18 over TLS 1.3, block "
+                 "encryption) or v1 (SMP v1 over TLS 1.2)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, smp::bench::FloorGeneration>{
+              {"v1", smp::bench::FloorGeneration::v1},
+              {"current", smp::bench::FloorGeneration::current}},
+          CLI::ignore_case))
+      ->default_str("current");
+  kp->add_option("--alg", crypto_alg, "queue key algorithm (x25519: the current generation only)")
+      ->transform(CLI::CheckedTransformer(auth_algorithms, CLI::ignore_case));
   kp->add_option("--size", crypto_size, "message body bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
@@ -546,7 +599,7 @@ int main(int argc, char** argv) {
   if (gp->parsed()) return storelog_mode(go);
   if (up->parsed()) return startup_mode(uo);
 
-  if (kp->parsed()) return crypto_mode(crypto_alg, crypto_size);
+  if (kp->parsed()) return crypto_mode(crypto_generation, crypto_alg, crypto_size);
 
   auto address = smp::protocol::decode_smp_server(server);
   if (!address) {

@@ -40,6 +40,7 @@ struct QueueUnderTest {
   std::uint64_t share = 0;  // messages this queue sends
   std::mutex mutex;
   std::deque<Clock::time_point> in_flight;
+  std::atomic<std::uint64_t> acked{0};  // ACKs answered (or failed)
 };
 
 struct Counters {
@@ -118,7 +119,8 @@ class Run {
                                                            &recipient,
                                                            base + (i < extra ? 1 : 0),
                                                            {},
-                                                           {}});
+                                                           {},
+                                                           {0}});
       by_recipient_id_.emplace(std::string(as_chars(q->queue.ids.recipient_id)), q.get());
       queues_.push_back(std::move(q));
     }
@@ -127,7 +129,9 @@ class Run {
 
   net::awaitable<void> send_all(QueueUnderTest& q) {
     Bytes body(o_.size, 'x');
+    std::uint64_t failed = 0;
     for (std::uint64_t k = 0; k < q.share; ++k) {
+      if (o_.window > 0) co_await wait_for_room(q, k - failed);
       {
         std::lock_guard lock(q.mutex);
         q.in_flight.push_back(Clock::now());
@@ -144,9 +148,21 @@ class Run {
         continue;
       }
       counters_.send_failed.fetch_add(1, std::memory_order_relaxed);
+      ++failed;
       spdlog::debug("SEND failed: {}", sent.error().message());
       std::lock_guard lock(q.mutex);
       if (!q.in_flight.empty()) q.in_flight.pop_back();
+    }
+  }
+
+  // Until fewer than `window` of the `accepted` messages q sent are not yet ACKed (the ACK
+  // answered). Polls with a short timer local to the sender: the ACKs complete on the
+  // recipient's strand, possibly on another thread.
+  net::awaitable<void> wait_for_room(QueueUnderTest& q, std::uint64_t accepted) {
+    net::steady_timer timer(co_await net::this_coro::executor);
+    while (accepted - q.acked.load(std::memory_order_acquire) >= o_.window) {
+      timer.expires_after(std::chrono::microseconds(100));
+      co_await timer.async_wait(net::use_awaitable);
     }
   }
 
@@ -172,8 +188,9 @@ class Run {
       co_return co_await c.ack(acked.queue.recipient_key, acked.queue.ids.recipient_id, msg_id);
     };
     net::co_spawn(io, ack(*q.recipient, q, std::move(e.message.msg_id)),
-                  [this](std::exception_ptr, Result<void> r) {
+                  [this, &q](std::exception_ptr, Result<void> r) {
                     if (!r) counters_.ack_failed.fetch_add(1, std::memory_order_relaxed);
+                    q.acked.fetch_add(1, std::memory_order_release);
                   });
   }
 

@@ -1,6 +1,7 @@
 // smp-bench throughput: C recipient and C sender connections over Q secured queues; every
 // queue's sender sends its share of N messages of S bytes one after another (signed with its
-// sender key), every MSG is acknowledged, and the send→MSG latency of each is recorded.
+// sender key; with a window, only while fewer than W are not yet ACKed), every MSG is
+// acknowledged, and the send→MSG latency of each is recorded.
 // With a proxy, the sender connections go to the proxy instead, each with one proxied relay
 // to the server (private message routing), and SEND travels as PFWD → RFWD.
 // Runs its own io_context threads; call from one thread at a time.
@@ -25,6 +26,10 @@ struct ThroughputOptions {
   std::size_t size = 256;  // body bytes, at most 16088
   crypto::KeyAlgorithm alg = crypto::KeyAlgorithm::ed25519;
   std::size_t threads = 1;  // io_context threads on the client side
+  // Messages a queue has sent and not yet seen ACKed; 0: no limit (the sender runs ahead up
+  // to the server's queue quota). 1 with one queue is one message in flight at a time: SEND,
+  // OK, MSG, ACK and OK each in a block of its own.
+  std::size_t window = 0;
   std::optional<int> server_pid;
   // What the clients offer (with a server that selects ALPN "smp/1": SMP 6..18).
   transport::ClientProtocols protocols = transport::ClientProtocols::current_and_v1;

@@ -85,6 +85,24 @@ TEST_F(ClientCurrentTest, SubscribeOnTheCurrentGenerationDeliversTheWaitingMessa
   EXPECT_EQ(other->subscribe(stranger.private_key, q->ids.recipient_id).error(), errc::smp_auth);
 }
 
+// An X25519 recipient key: its commands carry crypto_box authenticators (SMP 7+); SMP v1 has
+// none, so the generating NEW refuses the algorithm there before sending.
+TEST_F(ClientCurrentTest, AnX25519RecipientKeyAuthorizesWithAuthenticators) {
+  auto c = connect_current();
+  ASSERT_TRUE(c);
+  auto q = c->create_queue(KeyAlgorithm::x25519);
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_EQ(q->recipient_key.algorithm(), KeyAlgorithm::x25519);
+  ASSERT_TRUE(c->send_message(nullptr, q->ids.sender_id, as_bytes("boxed")));
+  Bytes msg_id;
+  EXPECT_EQ(receive_text(*c, *q, &msg_id), "boxed");
+  ASSERT_TRUE(c->ack(q->recipient_key, q->ids.recipient_id, msg_id));
+  auto v1 = connect(ClientConfig{.ping_interval = 0s});
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->create_queue(KeyAlgorithm::x25519).error(), errc::wrong_algorithm);
+  EXPECT_EQ(v1->create_queue(KeyAlgorithm::x448).error(), errc::wrong_algorithm);
+}
+
 TEST_F(ClientCurrentTest, GetReadsWithoutSubscribing) {
   auto recipient = connect_current();
   auto sender = connect_current();

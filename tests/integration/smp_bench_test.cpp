@@ -281,6 +281,93 @@ TEST_F(SmpBenchTest, CryptoReportsEachOperationAndTheMessageLimit) {
   }
 }
 
+// --smp current (the default) counts what SMP 18 adds to v1's crypto: block encryption of the
+// five blocks, TLS 1.3 records; X25519 queue keys (crypto_box authenticators) only there.
+TEST_F(SmpBenchTest, CryptoCountsTheFloorOfEitherGeneration) {
+  auto floor_of = [this](std::vector<std::string> args) {
+    args.insert(args.begin(), {"crypto", "--size", "1000"});
+    ToolRun run = run_tool(tool_, args);
+    EXPECT_EQ(run.status, 0) << run.output;
+    return run.json();
+  };
+  auto us = [](const auto& j, const char* key) { return j.at(key).template to_number<double>(); };
+  auto v1 = floor_of({"--smp", "v1"});
+  auto current = floor_of({});
+  ASSERT_FALSE(v1.empty());
+  ASSERT_FALSE(current.empty());
+  EXPECT_EQ(v1.at("crypto_generation").as_string(), "v1");
+  EXPECT_EQ(current.at("crypto_generation").as_string(), "current");
+  EXPECT_EQ(floor_of({"--smp", "current"}).at("crypto_generation").as_string(), "current");
+  EXPECT_TRUE(current.at("smp_version").is_null());
+  // v1 has no block encryption; the current floor's server side counts two blocks opened and
+  // three sealed besides what v1 counts.
+  EXPECT_EQ(us(v1, "block_seal_us"), 0);
+  EXPECT_EQ(us(v1, "block_open_us"), 0);
+  EXPECT_GT(us(current, "block_seal_us"), 0);
+  EXPECT_GT(us(current, "block_open_us"), 0);
+  for (const auto* j : {&v1, &current}) {
+    double server = us(*j, "verify_send_us") + us(*j, "verify_ack_us") + us(*j, "box_us") +
+                    2 * (us(*j, "record_open_us") + us(*j, "block_open_us")) +
+                    3 * (us(*j, "record_seal_us") + us(*j, "block_seal_us"));
+    EXPECT_NEAR(us(*j, "crypto_server_us_per_msg"), server, 0.01 * server);
+  }
+  // Five blocks of XSalsa20-Poly1305 outweigh any timing noise in the v1 components the
+  // current floor also has (a block costs about as much as a 16 KB record's cipher).
+  double v1_without_auth = us(v1, "crypto_server_us_per_msg") - us(v1, "verify_send_us") -
+                           us(v1, "verify_ack_us");
+  double current_blocks = 2 * us(current, "block_open_us") + 3 * us(current, "block_seal_us");
+  EXPECT_GT(current_blocks, 0.5 * v1_without_auth);
+  EXPECT_GT(us(current, "crypto_server_us_per_msg") - us(current, "verify_send_us") -
+                us(current, "verify_ack_us"),
+            v1_without_auth);
+
+  auto x25519 = floor_of({"--alg", "x25519"});
+  ASSERT_FALSE(x25519.empty());
+  EXPECT_EQ(x25519.at("alg").as_string(), "x25519");
+  EXPECT_GT(us(x25519, "verify_send_us"), 0);
+  EXPECT_GT(us(x25519, "sign_ack_us"), 0);
+  ToolRun refused = run_tool(tool_, {"crypto", "--smp", "v1", "--alg", "x25519"});
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("need the current generation"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(run_tool(tool_, {"crypto", "--smp", "auto"}).status, 0);
+}
+
+// throughput compares the server with the floor of the generation it agreed.
+TEST_F(SmpBenchTest, ThroughputComparesWithTheFloorOfTheAgreedGeneration) {
+  for (const char* smp : {"v1", "current"}) {
+    SCOPED_TRACE(smp);
+    ToolRun run = run_tool(tool_, {"throughput", "--server", address(), "--queues", "2",
+                                   "--messages", "20", "--size", "64", "--smp", smp});
+    ASSERT_EQ(run.status, 0) << run.output;
+    auto j = run.json();
+    ASSERT_FALSE(j.empty()) << run.output;
+    EXPECT_EQ(j.at("crypto_generation").as_string(), smp);
+  }
+  // X25519 queue and sender keys: NEW, KEY, SEND and ACK authorized with authenticators;
+  // each queue sends its next message only once the last one is ACKed (--window 1).
+  ToolRun x25519 = run_tool(tool_, {"throughput", "--server", address(), "--queues", "3",
+                                    "--messages", "30", "--size", "64", "--alg", "x25519",
+                                    "--window", "1", "--server-pid", std::to_string(::getpid())});
+  ASSERT_EQ(x25519.status, 0) << x25519.output;
+  auto j = x25519.json();
+  ASSERT_FALSE(j.empty()) << x25519.output;
+  EXPECT_EQ(j.at("alg").as_string(), "x25519");
+  EXPECT_EQ(j.at("crypto_generation").as_string(), "current");
+  EXPECT_EQ(j.at("delivered").to_number<std::int64_t>(), 30);
+  EXPECT_EQ(j.at("errors").to_number<std::int64_t>(), 0);
+  EXPECT_GT(j.at("server_cpu_ratio_to_crypto").to_number<double>(), 0);
+  EXPECT_NE(run_tool(tool_, {"throughput", "--server", address(), "--smp", "v1", "--alg",
+                             "x25519", "--messages", "1"})
+                .status,
+            0);
+  ToolRun queues = run_tool(tool_, {"queues", "--server", address(), "--count", "4", "--alg",
+                                    "x25519", "--smp", "current"});
+  ASSERT_EQ(queues.status, 0) << queues.output;
+  EXPECT_EQ(queues.json().at("delivered").to_number<std::int64_t>(), 4);
+  EXPECT_EQ(server_.queues().size(), 4u);
+}
+
 TEST_F(SmpBenchTest, CountsAreBounded) {
   ToolRun too_many =
       run_tool(tool_, {"connections", "--server", address(), "--count", "1000000"});

@@ -181,7 +181,9 @@ net::awaitable<Result<QueueIds>> SmpClient::create_queue(const crypto::PrivateKe
 
 net::awaitable<Result<NewQueue>> SmpClient::create_queue(crypto::KeyAlgorithm algorithm,
                                                          const QueueOptions& options) {
-  if (!crypto::is_signature_algorithm(algorithm)) {
+  const bool authenticator = algorithm == crypto::KeyAlgorithm::x25519 &&
+                             smp_version() >= protocol::kAuthCmdsVersion;
+  if (!crypto::is_signature_algorithm(algorithm) && !authenticator) {
     co_return make_error_code(errc::wrong_algorithm);
   }
   auto recipient = crypto::generate_key_pair(algorithm);

@@ -69,7 +69,7 @@ struct QueueOptions {
 // Move-only (holds private keys).
 struct NewQueue {
   QueueIds ids;
-  crypto::PrivateKey recipient_key;  // signs the recipient's commands (Ed25519 / Ed448)
+  crypto::PrivateKey recipient_key;  // authorizes the recipient's commands
   crypto::PrivateKey dh_key;         // X25519, its public half went in NEW
   SecretBytes dh_secret;             // DH(ids.server_dh_key, dh_key): opens MSG bodies
 };
@@ -113,8 +113,9 @@ class SmpClient {
   net::awaitable<Result<QueueIds>> create_queue(const crypto::PrivateKey& recipient_key,
                                                 const crypto::PublicKey& recipient_dh_key,
                                                 const QueueOptions& options = {});
-  // NEW with a fresh recipient key of `algorithm` (Ed25519 or Ed448) and a fresh X25519 key;
-  // also computes the queue's DH secret.
+  // NEW with a fresh recipient key of `algorithm` (Ed25519 or Ed448, or from SMP 7 X25519,
+  // whose commands are authorized with crypto_box authenticators) and a fresh X25519 key;
+  // also computes the queue's DH secret. errc::wrong_algorithm for another algorithm.
   net::awaitable<Result<NewQueue>> create_queue(
       crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::ed25519,
       const QueueOptions& options = {});
