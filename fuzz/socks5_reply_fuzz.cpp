@@ -2,8 +2,10 @@
 // read (transport/socks5.h socks5_handshake: the method choice, the RFC 1929 status, the
 // CONNECT reply with its bound address of any type and length, cut anywhere). The first
 // byte picks what the greeting offers (no authentication; username/password only; both);
-// the rest is everything the proxy sends before it closes the connection, over a real
-// loopback TCP socket. The handshake must end in success or in errc::network /
+// the rest is everything the proxy sends before it closes the connection, through a kernel
+// stream socket pair (AF_UNIX: a loopback TCP connection per input would run out of
+// ephemeral ports in TIME_WAIT within a minute of fuzzing; the handshake only reads and
+// writes the stream). The handshake must end in success or in errc::network /
 // errc::connection_closed, never a crash or a hang; success needs a SOCKS5 method choice
 // and a success reply. Violations abort.
 // Seed corpus: fuzz/corpus/socks5_reply.
@@ -11,10 +13,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/write.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "smp/common/error.h"
 #include "smp/transport/socks5.h"
@@ -28,17 +31,13 @@ void require(bool ok) {
   if (!ok) std::abort();
 }
 
-struct Loopback {
-  net::io_context io;
-  Tcp::acceptor acceptor{io, Tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)};
-};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace smp;
   if (size == 0 || size > 4096) return 0;
-  static Loopback net_;
+  static net::io_context io;
 
   transport::SocksProxy proxy{.host = "127.0.0.1", .port = 1};
   switch (data[0] % 3) {
@@ -53,23 +52,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
   }
 
-  Tcp::socket client(net_.io), server(net_.io);
-  client.connect(net_.acceptor.local_endpoint());
-  net_.acceptor.accept(server);
+  int fds[2];
+  require(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+  Tcp::socket client(io);
+  client.assign(Tcp::v4(), fds[0]);
   // The proxy's whole answer, then its end of the stream; what the client sends stays
   // unread in the kernel's buffer (a few hundred bytes at most).
-  net::write(server, net::buffer(data + 1, size - 1));
-  server.shutdown(Tcp::socket::shutdown_send);
+  const std::uint8_t* answer = data + 1;
+  std::size_t left = size - 1;
+  while (left > 0) {
+    const ssize_t n = ::write(fds[1], answer, left);
+    require(n > 0);
+    answer += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  require(::shutdown(fds[1], SHUT_WR) == 0);
 
   std::optional<Result<void>> result;
   net::co_spawn(
-      net_.io,
+      io,
       [&]() -> net::awaitable<void> {
         result = co_await transport::socks5_handshake(client, proxy, "abcdef.onion", 5223);
       },
       net::detached);
-  net_.io.restart();
-  net_.io.run();
+  io.restart();
+  io.run();
+  ::close(fds[1]);
   require(result.has_value());
   if (result->has_value()) {
     require(size >= 3 && data[1] == 5);
