@@ -263,37 +263,17 @@ class SettingsReader {
     out = std::string(token);
   }
 
-  // [PROXY] socks_proxy (proxy_socks.h); no key leaves `out` unset.
-  void socks_proxy(std::optional<SocksProxySetting>& out) {
-    const IniEntry* e = lookup("PROXY", "socks_proxy", false);
+  // A [PROXY] value read by `parse` (socks_proxy, socks_mode, host_mode: proxy_socks.h,
+  // proxy_hosts.h), which gives nullopt for what it cannot take; the error then says what the
+  // value `must` be. No key leaves `out` as it is.
+  template <class T, class Parse>
+  void proxy_value(std::string_view key, Parse parse, std::string_view must, T& out) {
+    const IniEntry* e = lookup("PROXY", key, false);
     if (!e) return;
-    if (auto setting = parse_socks_proxy(e->value)) {
-      out = std::move(*setting);
+    if (auto value = parse(e->value)) {
+      out = std::move(*value);
     } else {
-      fail(*e, "must be a SOCKS5 proxy as [user:password@]host[:port], the host an IPv4 "
-               "address or an IPv6 one in brackets (e.g. `127.0.0.1:9050`, `@[::1]:9050`)");
-    }
-  }
-
-  void socks_mode(SocksMode& out) {
-    const IniEntry* e = lookup("PROXY", "socks_mode", false);
-    if (!e) return;
-    if (auto mode = parse_socks_mode(e->value)) {
-      out = *mode;
-    } else {
-      fail(*e, "must be `onion` (only .onion destinations through SOCKS) or `always`");
-    }
-  }
-
-  // [PROXY] host_mode: `public` or `onion` (the reference stops at anything else too).
-  void host_mode(HostMode& out) {
-    const IniEntry* e = lookup("PROXY", "host_mode", false);
-    if (!e) return;
-    if (auto mode = parse_host_mode(e->value)) {
-      out = *mode;
-    } else {
-      fail(*e, "must be `public` (a destination's public host) or `onion` (its .onion host "
-               "through socks_proxy)");
+      fail(*e, std::string(must));
     }
   }
 
@@ -393,9 +373,18 @@ SettingsResult read_server_ini(const Ini& ini) {
   r.optional_port("STATS", "prometheus_port", s.prometheus_port);
   r.number<std::size_t>("PROXY", "client_concurrency", false, 1, 65536,
                         s.proxy_client_concurrency);
-  r.socks_proxy(s.socks_proxy);
-  r.socks_mode(s.socks_mode);
-  r.host_mode(s.host_mode);
+  r.proxy_value("socks_proxy", parse_socks_proxy,
+                 "must be a SOCKS5 proxy as [user:password@]host[:port], the host an IPv4 "
+                 "address or an IPv6 one in brackets (e.g. `127.0.0.1:9050`, `@[::1]:9050`)",
+                 s.socks_proxy);
+  r.proxy_value("socks_mode", parse_socks_mode,
+                "must be `onion` (only .onion destinations through SOCKS) or `always`",
+                s.socks_mode);
+  // The reference stops at a host_mode other than these too.
+  r.proxy_value("host_mode", parse_host_mode,
+                "must be `public` (a destination's public host) or `onion` (its .onion host "
+                "through socks_proxy)",
+                s.host_mode);
   r.on_off("PROXY", "required_host_mode", false, s.required_host_mode);
   r.own_server_domains(s.own_server_domains);
   r.number<std::size_t>("PROXY", "max_destinations", false, 1, 1'000'000,
