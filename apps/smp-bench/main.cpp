@@ -13,12 +13,14 @@
 //   smp-bench scaling     --server ADDR --pairs P --queues Q --messages N --size S
 //                         [--alg ed25519|ed448] [--window W] [--server-pid PID] [--threads T]
 //   smp-bench crypto      [--smp v1|current] [--alg ed25519|ed448|x25519] [--size S]
+//   smp-bench transport
 //   smp-bench agent       --server ADDR --connections N --messages M --size S
 //                         [--alg ed448|ed25519] [--burst | --window W] [--server-pid PID]
 //   smp-bench storelog    --count N --out FILE [--alg A] [--secure-percent P] [--delete-percent P]
 //   smp-bench startup     --server-bin BIN [--server-bin BIN2] --store-log FILE [--rounds R]
 // x25519 queue keys (crypto_box authenticators) need the current generation. throughput
-// compares the server's CPU with the crypto floor of the generation it agreed.
+// compares the server's CPU with the crypto floor of the generation it agreed, and with that
+// floor plus the kernel's for the message's five blocks one at a time (transport).
 // Targets off this machine need --allow-remote. Progress lines go to stderr while a run goes
 // on; the summary to stdout, its last line one JSON object.
 #include <algorithm>
@@ -41,6 +43,7 @@
 #include "startup.h"
 #include "store_log_gen.h"
 #include "throughput.h"
+#include "transport_floor.h"
 
 namespace {
 
@@ -140,12 +143,40 @@ int crypto_mode(smp::bench::FloorGeneration g, KeyAlgorithm alg, std::size_t siz
   return 0;
 }
 
+void print_transport(const smp::bench::TransportFloor& t) {
+  fmt::print(
+      "transport per delivered message one at a time (5 blocks of {} B on loopback TCP, no "
+      "crypto): server {:.1f} µs\n",
+      t.wire_bytes, t.server_us);
+}
+
+int transport_mode() {
+  auto t = smp::bench::measure_transport_floor();
+  if (!t) {
+    fmt::print(stderr, "smp-bench: {}\n", t.error().message());
+    return 1;
+  }
+  print_transport(*t);
+  JsonLine j;
+  j.add("mode", "transport")
+      .add_null("smp_version")
+      .add("sent", std::uint64_t{0})
+      .add("delivered", std::uint64_t{0})
+      .add("errors", std::uint64_t{0})
+      .add("transport_messages", std::uint64_t{t->messages})
+      .add("transport_wire_bytes_per_block", std::uint64_t{t->wire_bytes})
+      .add("transport_server_us_per_msg", t->server_us);
+  fmt::print("{}\n", j.str());
+  return 0;
+}
+
 int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoice choice) {
   // The floor of the generation offered first; measured again below if another was agreed.
   auto expected = choice == smp::client::GenerationChoice::v1 ? smp::bench::FloorGeneration::v1
                                                              : smp::bench::FloorGeneration::current;
   if (refuses_algorithm(expected, o.alg)) return 2;
   auto floor_before = smp::bench::measure_crypto_floor(expected, o.alg, o.size);
+  auto transport_before = smp::bench::measure_transport_floor();
   // Through a proxy, the same load goes directly first, so that one run compares the routes.
   std::optional<smp::bench::ThroughputResult> direct;
   if (o.proxy) {
@@ -179,6 +210,11 @@ int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoi
   }
   auto floor_after = smp::bench::measure_crypto_floor(agreed, o.alg, o.size);
   auto floor = smp::bench::average_floor(floor_before, floor_after);
+  auto transport_after = smp::bench::measure_transport_floor();
+  std::optional<smp::bench::TransportFloor> transport;
+  if (transport_before && transport_after) {
+    transport = smp::bench::average_transport_floor(*transport_before, *transport_after);
+  }
   fmt::print("queues {}  connections {}+{}  messages {}  size {} B  {}  SMP version {}\n",
              o.queues, o.conns, o.conns, o.messages, o.size, smp::crypto::algorithm_name(o.alg),
              r->smp_version);
@@ -192,11 +228,18 @@ int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoi
       floor_before.server_us, floor_after.server_us);
   double ratio = r->msgs_per_s / floor.machine_limit_msgs_per_s();
   fmt::print("throughput / crypto limit: {:.3f}\n", ratio);
-  std::optional<double> cpu_ratio;
+  if (transport) print_transport(*transport);
+  std::optional<double> cpu_ratio, cpu_ratio_with_transport;
   if (r->server_cpu_us_per_msg) {
     cpu_ratio = *r->server_cpu_us_per_msg / floor.server_us;
     fmt::print("server: {:.2f} µs CPU per message ({:.2f}× its crypto), RSS {} bytes\n",
                *r->server_cpu_us_per_msg, *cpu_ratio, *r->server_rss_bytes);
+    if (transport) {
+      cpu_ratio_with_transport =
+          *r->server_cpu_us_per_msg / (floor.server_us + transport->server_us);
+      fmt::print("  {:.2f}× crypto + transport one at a time ({:.1f} µs)\n",
+                 *cpu_ratio_with_transport, floor.server_us + transport->server_us);
+    }
   }
   if (r->proxy_cpu_us_per_msg) {
     fmt::print("proxy: {:.2f} µs CPU per forwarded message\n", *r->proxy_cpu_us_per_msg);
@@ -223,7 +266,10 @@ int throughput_mode(smp::bench::ThroughputOptions o, smp::client::GenerationChoi
   j.add("crypto_server_us_before", floor_before.server_us)
       .add("crypto_server_us_after", floor_after.server_us)
       .add("ratio_to_crypto_limit", ratio)
-      .add("server_cpu_ratio_to_crypto", cpu_ratio);
+      .add("server_cpu_ratio_to_crypto", cpu_ratio)
+      .add("transport_server_us_per_msg",
+           transport ? std::optional<double>(transport->server_us) : std::nullopt)
+      .add("server_cpu_ratio_to_crypto_and_transport", cpu_ratio_with_transport);
   if (direct) {
     j.add("proxy_cpu_us_per_msg", r->proxy_cpu_us_per_msg)
         .add("direct_delivered", direct->delivered)
@@ -560,6 +606,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, smp::protocol::kMaxMessageLength));
 
+  auto* xp = app.add_subcommand(
+      "transport", "the kernel's CPU for a message's five blocks one at a time, without crypto");
+
   smp::bench::StoreLogGenOptions go;
   auto* gp = app.add_subcommand("storelog", "write a store log of N queues without a server");
   gp->add_option("--count", go.count, "CREATE lines")
@@ -600,6 +649,7 @@ int main(int argc, char** argv) {
   if (up->parsed()) return startup_mode(uo);
 
   if (kp->parsed()) return crypto_mode(crypto_generation, crypto_alg, crypto_size);
+  if (xp->parsed()) return transport_mode();
 
   auto address = smp::protocol::decode_smp_server(server);
   if (!address) {

@@ -1,8 +1,8 @@
 // smp-bench against an in-process server: throughput (every message delivered and ACKed, its
 // ratio to the crypto limit), scaling (the replaying generator: the server's own counters
 // confirm what it claims), connections (idle handshaked connections and the server's memory
-// per connection), queues (NEW rate, the queues left on the server) and crypto (the per-message
-// crypto limit); the last line a JSON summary, remote targets refused unless allowed, counts
+// per connection), queues (NEW rate, the queues left on the server), crypto (the per-message
+// crypto limit) and transport (the kernel's share of a message's blocks); the last line a JSON summary, remote targets refused unless allowed, counts
 // bounded.
 
 #include <filesystem>
@@ -77,6 +77,14 @@ TEST_F(SmpBenchTest, ThroughputDeliversEveryMessageAndEndsWithJson) {
   EXPECT_GT(after, 0);
   EXPECT_NEAR(j.at("crypto_server_us_per_msg").to_number<double>(), (before + after) / 2,
               0.01 * (before + after));
+  // The kernel's share of five blocks one at a time, measured in the same run, and the ratio
+  // of the server's CPU to both floors together.
+  double transport = j.at("transport_server_us_per_msg").to_number<double>();
+  EXPECT_GT(transport, 0);
+  EXPECT_NEAR(j.at("server_cpu_ratio_to_crypto_and_transport").to_number<double>(),
+              j.at("server_cpu_us_per_msg").to_number<double>() /
+                  (j.at("crypto_server_us_per_msg").to_number<double>() + transport),
+              0.01);
   // Every queue was deleted afterwards.
   EXPECT_EQ(server_.queues().size(), 0u);
 }
@@ -279,6 +287,23 @@ TEST_F(SmpBenchTest, CryptoReportsEachOperationAndTheMessageLimit) {
     EXPECT_NEAR(j.at("crypto_limit_msgs_per_s").to_number<double>(),
                 j.at("cores").to_number<double>() * 1e6 / total, 1.0);
   }
+}
+
+// transport: the server thread's CPU for a message's five blocks over loopback TCP with no
+// crypto — a positive time, and the blocks counted at a TLS 1.3 record's size.
+TEST_F(SmpBenchTest, TransportReportsTheKernelsShareOfFiveBlocks) {
+  ToolRun run = run_tool(tool_, {"transport"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  auto j = run.json();
+  ASSERT_FALSE(j.empty()) << run.output;
+  EXPECT_EQ(j.at("mode").as_string(), "transport");
+  EXPECT_TRUE(j.at("smp_version").is_null());
+  EXPECT_EQ(j.at("transport_wire_bytes_per_block").to_number<std::int64_t>(), 16406);
+  EXPECT_GT(j.at("transport_messages").to_number<std::int64_t>(), 0);
+  double us = j.at("transport_server_us_per_msg").to_number<double>();
+  EXPECT_GT(us, 0);
+  // Two reads and three writes of 16 KB cannot take a second.
+  EXPECT_LT(us, 1e6);
 }
 
 // --smp current (the default) counts what SMP 18 adds to v1's crypto: block encryption of the

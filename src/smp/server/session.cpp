@@ -50,8 +50,8 @@ Session::Session(ServerContext& ctx, std::unique_ptr<transport::BlockTransport> 
       server_dh_key_(transport_->params().server_dh_key ? &*transport_->params().server_dh_key
                                                          : nullptr),
       queue_(queue_limit_ + (current_ ? 2 * protocol::kMaxBatchCount : 1)),
-      writer_wake_(executor_, Clock::time_point::max()),
-      reader_wake_(executor_, Clock::time_point::max()),
+      writer_wake_(executor_),
+      reader_wake_(executor_),
       stall_timer_(executor_),
       idle_timer_(executor_) {}
 
@@ -85,9 +85,7 @@ net::awaitable<void> Session::reader() {
   while (!closed_) {
     // Backpressure: stop reading until the writer catches up, or proxied commands complete.
     if (queue_.size() >= queue_limit_ || proxy_busy()) {
-      reader_waiting_ = true;
-      co_await reader_wake_.async_wait(kUseTuple);
-      reader_waiting_ = false;
+      co_await reader_wake_.wait();
       continue;
     }
     auto block = co_await transport_->read_block_view();
@@ -117,9 +115,7 @@ net::awaitable<void> Session::writer() {
   while (!closed_) {
     if (queue_.empty()) {
       if (stopping_) break;
-      writer_waiting_ = true;
-      co_await writer_wake_.async_wait(kUseTuple);
-      writer_waiting_ = false;
+      co_await writer_wake_.wait();
       continue;
     }
     if (current_) {
@@ -179,8 +175,8 @@ void Session::close() {
   if (closed_) return;
   closed_ = true;
   transport_->close();
-  writer_wake_.cancel();
-  reader_wake_.cancel();
+  writer_wake_.notify();
+  reader_wake_.notify();
   stall_timer_.cancel();
   idle_timer_.cancel();
   release_subscriptions();
@@ -200,13 +196,13 @@ void Session::release_subscriptions() {
 }
 
 void Session::wake_writer() {
-  if (writer_waiting_) writer_wake_.cancel();
+  writer_wake_.notify();
 }
 
 void Session::after_pop() {
   if (!deferred_.empty()) flush_deferred();
   if (!proxy_replies_.empty()) flush_proxy_replies();
-  if (reader_waiting_ && queue_.size() < queue_limit_) reader_wake_.cancel();
+  if (reader_wake_.waiting() && queue_.size() < queue_limit_) reader_wake_.notify();
 }
 
 bool Session::queue_has_room_for_notification() const { return queue_.size() < queue_limit_; }

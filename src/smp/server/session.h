@@ -34,6 +34,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "smp/common/wake_signal.h"
 #include "smp/protocol/batch.h"
 #include "smp/protocol/command.h"
 #include "smp/protocol/transmission.h"
@@ -246,14 +247,12 @@ class Session : public std::enable_shared_from_this<Session> {
   const protocol::TransmissionParams* answer_params_ = &tparams_;
 
   SendQueue queue_;
-  net::steady_timer writer_wake_;  // parked at max(); cancelled when the queue gains a record
-  net::steady_timer reader_wake_;  // parked at max(); cancelled when the queue gains room
+  WakeSignal writer_wake_;  // notified when the queue gains a record
+  WakeSignal reader_wake_;  // notified when the queue gains room or a proxied command ends
   net::steady_timer stall_timer_;  // runs while notifications wait for room
   net::steady_timer idle_timer_;   // only with config.idle_timeout
   Clock::time_point last_read_ = Clock::now();
   Clock::time_point stall_deadline_{};
-  bool reader_waiting_ = false;
-  bool writer_waiting_ = false;
   bool stall_armed_ = false;
   bool stopping_ = false;  // drain, then close
   bool closed_ = false;

@@ -76,7 +76,7 @@ net::awaitable<void> Session::run_proxy_key(Bytes corr_id, Bytes entity_id,
   count_proxy_request(ctx_.stats.proxy_relays, ctx_.stats.proxy_relays_own, own,
                       relay_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
-  if (reader_waiting_) reader_wake_.cancel();
+  reader_wake_.notify();
   if (const auto* key = std::get_if<RelayKey>(&answer)) {
     push_proxy_reply(corr_id, entity_id,
                      msg::PKey{.session_id = key->session_id,
@@ -95,7 +95,7 @@ net::awaitable<void> Session::run_proxy_forward(Bytes corr_id, Bytes entity_id,
   count_proxy_request(ctx_.stats.proxy_forwards, ctx_.stats.proxy_forwards_own, own,
                       forward_outcome(std::get_if<protocol::SmpError>(&answer)));
   if (closed_) co_return;
-  if (reader_waiting_) reader_wake_.cancel();
+  reader_wake_.notify();
   if (const auto* response = std::get_if<Bytes>(&answer)) {
     push_proxy_reply(corr_id, entity_id, msg::PRes{.encrypted = *response});
   } else {

@@ -413,6 +413,17 @@ std::size_t TlsStream::held_record_bytes() const {
   return (o->in ? o->records.max_record_size() : 0) + (o->out ? o->out_size : 0);
 }
 
+bool TlsStream::try_read_some(net::mutable_buffer buffer, std::size_t& n, error_code& ec) {
+  return detail::tls_step(*state_, detail::TlsOp::read, buffer.data(), buffer.size(), n, ec) ==
+         detail::TlsStep::done;
+}
+
+bool TlsStream::try_write_some(net::const_buffer buffer, std::size_t& n, error_code& ec) {
+  // OpenSSL only reads from it, as in async_write_some.
+  return detail::tls_step(*state_, detail::TlsOp::write, const_cast<void*>(buffer.data()),
+                          buffer.size(), n, ec) == detail::TlsStep::done;
+}
+
 void TlsStream::prepare_handshake(ssl::stream_base::handshake_type type) {
   if (type == ssl::stream_base::client) {
     SSL_set_connect_state(state_->ssl);

@@ -173,6 +173,14 @@ class TlsStream {
         next_layer());
   }
 
+  // One non-blocking attempt of async_read_some / async_write_some on one buffer, for a
+  // caller that need not suspend when the socket is ready: true when it completed, with `n`
+  // and `ec` as the asynchronous operation would give them; false when the socket is not
+  // ready and nothing was transferred (then call the asynchronous operation with the same
+  // buffer: a write may have started a record, which it then finishes).
+  bool try_read_some(net::mutable_buffer buffer, std::size_t& n, error_code& ec);
+  bool try_write_some(net::const_buffer buffer, std::size_t& n, error_code& ec);
+
   // Sends close_notify if the socket takes it at once (never waits); for WebSocket closes.
   void send_close_notify() noexcept;
 

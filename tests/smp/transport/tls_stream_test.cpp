@@ -10,6 +10,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include <thread>
+
 #include "loopback.h"
 #include "smp/transport/stream_transport.h"
 #include "support/run_awaitable.h"
@@ -468,6 +470,77 @@ TEST_P(TlsStreamTest, KeyUpdateFromTheClientKeepsTheConnectionWorking) {
   // The server answered each request with its own KeyUpdate before its data.
   EXPECT_EQ(seen.received, 2);
   SSL_set_msg_callback(client, nullptr);
+}
+
+// try_read_some: false with nothing to read (nothing taken, no error), then the record.
+TEST_P(TlsStreamTest, TryReadSomeIsFalseUntilDataArrivesThenReturnsIt) {
+  connect(false);
+  Bytes buf(4096);
+  std::size_t n = 99;
+  error_code ec;
+  EXPECT_FALSE(server_->try_read_some(net::buffer(buf), n, ec));
+  EXPECT_EQ(n, 0u);
+  EXPECT_FALSE(ec) << ec.message();
+
+  Bytes data = pattern(1000);
+  auto writer = [&]() -> net::awaitable<error_code> {
+    auto [e, m] = co_await net::async_write(*client_, net::buffer(data), kUseTuple);
+    co_return e;
+  };
+  auto nothing = []() -> net::awaitable<bool> { co_return true; };
+  auto [w, done] = run_both(net_.io, writer(), nothing());
+  ASSERT_TRUE(w && done);
+  ASSERT_FALSE(*w) << w->message();
+  Bytes got;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (got.size() < data.size() && std::chrono::steady_clock::now() < deadline) {
+    if (server_->try_read_some(net::buffer(buf), n, ec)) {
+      ASSERT_FALSE(ec) << ec.message();
+      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+    } else {
+      std::this_thread::sleep_for(1ms);  // the record is still on its way over loopback
+    }
+  }
+  EXPECT_EQ(got, data);
+}
+
+// try_write_some sends while the socket takes records; once it is false (the peer does not
+// read), the asynchronous write of the same remaining bytes finishes what was started, and
+// the peer reads every byte in order.
+TEST_P(TlsStreamTest, TryWriteSomeUntilTheSocketIsFullThenAsyncWriteFinishes) {
+  connect(false);
+  server_->next_layer().set_option(net::socket_base::send_buffer_size(4096));
+  Bytes data = pattern(32 << 20);
+  std::size_t sent = 0;
+  bool filled = false;
+  while (sent < data.size()) {
+    std::size_t n = 0;
+    error_code ec;
+    if (!server_->try_write_some(net::buffer(data.data() + sent, data.size() - sent), n, ec)) {
+      filled = true;
+      break;
+    }
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_GT(n, 0u);
+    sent += n;
+  }
+  ASSERT_TRUE(filled) << "32 MB should not fit in the socket buffers";
+  ASSERT_GT(sent, 0u);
+  Bytes got(data.size());
+  auto writer = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_write(
+        *server_, net::buffer(data.data() + sent, data.size() - sent), kUseTuple);
+    co_return ec;
+  };
+  auto reader = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
+    co_return ec;
+  };
+  auto [w, r] = run_both(net_.io, writer(), reader(), 30s);
+  ASSERT_TRUE(w && r);
+  EXPECT_FALSE(*w) << w->message();
+  EXPECT_FALSE(*r) << r->message();
+  EXPECT_TRUE(got == data) << "the bytes arrived changed or out of order";
 }
 
 INSTANTIATE_TEST_SUITE_P(ServerRecords, TlsStreamTest,
