@@ -2,7 +2,8 @@
 // (a session's writer until an answer is queued, its reader until there is room again).
 //
 // Guarantees: at most one waiter; notify() resumes it through a post to the executor (never
-// inside the caller), and does nothing when nobody waits — the waiter re-checks its
+// inside the caller; notify_here() inside it when it runs there), and does nothing when nobody
+// waits — the waiter re-checks its
 // condition in a loop, as with a condition variable. Unlike a timer parked at time_point::max()
 // and cancelled, parking touches no timer queue: with no other timer on a thread, each park of
 // such a timer re-armed the reactor's timerfd, one system call per message on a quiet server.
@@ -14,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -40,6 +42,16 @@ class WakeSignal {
     auto waiter = std::move(*waiter_);
     waiter_.reset();
     boost::asio::post(executor_, std::move(waiter));
+  }
+
+  // As notify(), but when the caller runs on the executor the waiter runs inside this call,
+  // up to its next suspension (no post, no scheduler round). For the end of a unit of work,
+  // where the caller's own state is consistent; never from inside the waiter itself.
+  void notify_here() {
+    if (!waiter_) return;
+    auto waiter = std::move(*waiter_);
+    waiter_.reset();
+    boost::asio::dispatch(executor_, std::move(waiter));
   }
 
  private:

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "smp/crypto/cbox.h"
 #include "smp/protocol/rcv_message.h"
@@ -102,11 +103,13 @@ net::awaitable<void> Session::reader() {
     if (ctx_.config.idle_timeout.count() > 0) last_read_ = Clock::now();
     received_at_.store(unix_seconds(), std::memory_order_relaxed);
     if (stopping_) continue;
+    begin_unit();
     if (current_) {
       handle_batch(*block);
     } else {
       handle_block(*block);
     }
+    end_unit();
   }
   close();
 }
@@ -195,8 +198,29 @@ void Session::release_subscriptions() {
   notifier_subscriptions_.clear();
 }
 
+// Inside a unit the writer waits for its end, so that the unit's answers go out together.
 void Session::wake_writer() {
+  if (in_unit_) {
+    writer_due_ = true;
+    return;
+  }
   writer_wake_.notify();
+}
+
+void Session::end_unit() {
+  in_unit_ = false;
+  if (!std::exchange(writer_due_, false)) return;
+  // Here rather than through a post: the answers leave before this handler returns.
+  writer_wake_.notify_here();
+}
+
+template <class Work>
+void Session::post_unit(Work work) {
+  net::post(executor_, [self = shared_from_this(), work = std::move(work)]() mutable {
+    self->begin_unit();
+    work(*self);
+    self->end_unit();
+  });
 }
 
 void Session::after_pop() {
@@ -255,25 +279,23 @@ void Session::flush_deferred() {
 // --- Work posted by other connections ---------------------------------------------------------
 
 void Session::post_message_arrived(const QueueId& rid) {
-  net::post(executor_, [self = shared_from_this(), rid] { self->on_message_arrived(rid); });
+  post_unit([rid](Session& s) { s.on_message_arrived(rid); });
 }
 
 void Session::post_end(const QueueId& id, bool notifier) {
-  net::post(executor_,
-            [self = shared_from_this(), id, notifier] { self->on_end(id, notifier); });
+  post_unit([id, notifier](Session& s) { s.on_end(id, notifier); });
 }
 
 void Session::post_notification(const QueueId& nid) {
-  net::post(executor_, [self = shared_from_this(), nid] { self->on_notification(nid); });
+  post_unit([nid](Session& s) { s.on_notification(nid); });
 }
 
 void Session::post_notifications_ready(const QueueId& nid) {
-  net::post(executor_, [self = shared_from_this(), nid] { self->on_notifications_ready(nid); });
+  post_unit([nid](Session& s) { s.on_notifications_ready(nid); });
 }
 
 void Session::post_deleted(const QueueId& id, bool notifier) {
-  net::post(executor_,
-            [self = shared_from_this(), id, notifier] { self->on_deleted(id, notifier); });
+  post_unit([id, notifier](Session& s) { s.on_deleted(id, notifier); });
 }
 
 void Session::post_stop(bool drain) {
@@ -289,7 +311,7 @@ void Session::post_stop(bool drain) {
 }
 
 void Session::post_blocked(const QueueId& rid, const BlockingInfo& info) {
-  net::post(executor_, [self = shared_from_this(), rid, info] { self->on_blocked(rid, info); });
+  post_unit([rid, info](Session& s) { s.on_blocked(rid, info); });
 }
 
 void Session::on_message_arrived(const QueueId& rid) {

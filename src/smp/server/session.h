@@ -121,6 +121,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
   void release_subscriptions();
   void wake_writer();
+  // A unit of work (a block's commands, work posted by another connection) between these
+  // wakes the writer once at its end, inside the same handler.
+  void begin_unit() { in_unit_ = true; }
+  void end_unit();
+  template <class Work>
+  void post_unit(Work work);
   void after_pop();
   void arm_stall_timer();
   void wait_for_stall();
@@ -253,6 +259,8 @@ class Session : public std::enable_shared_from_this<Session> {
   net::steady_timer idle_timer_;   // only with config.idle_timeout
   Clock::time_point last_read_ = Clock::now();
   Clock::time_point stall_deadline_{};
+  bool in_unit_ = false;       // between begin_unit() and end_unit()
+  bool writer_due_ = false;    // wake_writer() was called in the unit
   bool stall_armed_ = false;
   bool stopping_ = false;  // drain, then close
   bool closed_ = false;

@@ -43,6 +43,31 @@ TEST(WakeSignal, NotifyResumesTheParkedWaiterThroughTheExecutorNotInline) {
   EXPECT_TRUE(finished);
 }
 
+// notify_here() from a handler on the executor runs the waiter before it returns; from
+// outside the executor's thread it posts, as notify() does.
+TEST(WakeSignal, NotifyHereOnTheExecutorResumesTheWaiterInsideTheCall) {
+  net::io_context io;
+  WakeSignal signal(io.get_executor());
+  std::vector<int> log;
+  net::co_spawn(io, park(signal, log, 2), [](std::exception_ptr) {});
+  io.poll();
+  ASSERT_TRUE(signal.waiting());
+
+  signal.notify_here();  // this thread is not running the io_context: posted
+  EXPECT_TRUE(log.empty());
+  io.poll();
+  EXPECT_EQ(log, std::vector<int>{0});
+
+  bool seen_inside = false;
+  net::post(io, [&] {
+    signal.notify_here();
+    seen_inside = log.size() == 2;  // the waiter ran up to its end before this line
+  });
+  io.poll();
+  EXPECT_TRUE(seen_inside);
+  EXPECT_EQ(log, (std::vector<int>{0, 1}));
+}
+
 TEST(WakeSignal, NotifyWithNobodyWaitingIsNotRemembered) {
   net::io_context io;
   WakeSignal signal(io.get_executor());
