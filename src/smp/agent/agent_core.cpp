@@ -99,7 +99,8 @@ AgentCore::AgentCore(net::any_io_executor ex, AgentConfig config,
       commands_(strand_),
       events_(strand_),
       server_rng_(std::random_device{}()),
-      synced_(strand_, net::steady_timer::time_point::max()) {}
+      synced_(strand_, net::steady_timer::time_point::max()),
+      told_(strand_, net::steady_timer::time_point::max()) {}
 
 void AgentCore::start() {
   std::weak_ptr<AgentCore> weak = weak_from_this();
@@ -141,6 +142,7 @@ void AgentCore::close() {
   net::post(strand_, [self = shared_from_this()] {
     self->closing_ = true;
     self->synced_.cancel();
+    self->told_.cancel();
     self->commands_.close();
     self->events_.close();
     if (self->clients_) self->clients_->close();

@@ -217,6 +217,11 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   // The ACK after a message was fully handled: a failure is only logged, since the server
   // then delivers the message again and the copy is recognised and dropped.
   net::awaitable<AResult<void>> ack_handled(const RcvQueue& rq);
+  // Waits until every event emitted so far is told (or the agent closes): what handling a
+  // message told (CONF, INFO, CON, an ERR) reaches the client before the agent's own ACK lets
+  // the server forget the message, so that an agent stopped in between tells it again after
+  // the server's next delivery rather than never.
+  net::awaitable<void> all_told();
 
   // ---- agent_delivery.cpp ----
   // Starts the send queue's worker unless it runs, and wakes it.
@@ -283,6 +288,9 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   std::map<std::uint64_t, error_code> sync_failures_;  // failed answers not yet read
   std::deque<HeldEvent> held_;                 // events waiting for a sync, in order
   bool releasing_ = false;                     // release_held() runs
+  std::uint64_t events_emitted_ = 0;           // emit() calls
+  std::uint64_t events_told_ = 0;              // of those, delivered (or dropped once closed)
+  net::steady_timer told_;                     // parked; cancelled when held events are told
   std::vector<net::steady_timer*> sleepers_;  // timers close() cancels
   // Guards the sink against close(): once closed_ is set under it, nothing is emitted.
   std::recursive_mutex sink_mutex_;

@@ -77,6 +77,7 @@ net::awaitable<AResult<void>> AgentCore::durable(SyncScope scope) {
 
 void AgentCore::emit(AgentEvent event, Reply reply) {
   if (closed_) return;  // nothing is told any more
+  ++events_emitted_;
   if (held_.empty() && store_->durable(SyncScope::commits_and_deletions)) {
     deliver(std::move(event), reply);
     return;
@@ -106,11 +107,21 @@ net::awaitable<void> AgentCore::release_held() {
       held_.pop_front();
       deliver(std::move(h.event), h.reply);
     }
+    told_.cancel();
   }
   releasing_ = false;
 }
 
+net::awaitable<void> AgentCore::all_told() {
+  const std::uint64_t emitted = events_emitted_;
+  auto self = shared_from_this();
+  while (events_told_ < emitted && !closing_) {
+    co_await told_.async_wait(net::as_tuple(net::use_awaitable));
+  }
+}
+
 void AgentCore::deliver(AgentEvent event, const Reply& reply) {
+  ++events_told_;
   if (reply) {
     reply(std::move(event));
     return;

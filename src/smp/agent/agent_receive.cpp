@@ -62,6 +62,7 @@ net::awaitable<void> AgentCore::process_event(ServerMessage m) {
   if (!r) {
     notify(conn_id, cmd::Err{r.error()});
     if (!acked && !closing_) {
+      co_await all_told();  // the ERR first
       auto a = co_await ack_queue(*rcv_queue_of(*conn));
       if (!a) spdlog::debug("agent: ACK after a failed message: {}", encode_agent_error(a.error()));
     }
@@ -102,9 +103,14 @@ net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
 
   AResult<void> r = prohibited();
   if (again) {
+    // The inviting party's confirmation carries the X3DH parameters, the joining party's not.
     auto* c = std::get_if<AgentConfirmation>(&*envelope);
-    if (c == nullptr || c->e2e || !cm->header.sender_key) co_return prohibited();
-    // INFO went out the first time; what is left is KEY, unless that was done too.
+    const bool inviting = conn_type(conn) == ConnType::rcv;
+    if (c == nullptr || c->e2e.has_value() != inviting || !cm->header.sender_key) {
+      co_return prohibited();
+    }
+    // Told the first time (CONF, or INFO), and accepted; what is left is KEY, unless that was
+    // done too.
     r = AResult<void>{};
     if (rq.status == QueueStatus::confirmed) {
       r = co_await key_rcv_queue(rq, *cm->header.sender_key, true);
@@ -123,9 +129,14 @@ net::awaitable<AResult<void>> AgentCore::process_msg(const Connection& conn,
   co_return co_await ack_handled(rq);
 }
 
+// The confirmation already handled, delivered again because its ACK never reached the server:
+// at the joining party after INFO (duplex), at the inviting party after LET (receive-only,
+// until the reply arrives). Both stored the E2E secret of that confirmation's key.
 bool AgentCore::confirmation_again(const Connection& conn, const ClientMsgEnvelope& env) const {
   const RcvQueue& rq = *rcv_queue_of(conn);
-  if (conn_type(conn) != ConnType::duplex || !rq.e2e_dh_secret || !env.header.e2e_key) {
+  const ConnType type = conn_type(conn);
+  if ((type != ConnType::duplex && type != ConnType::rcv) || !rq.e2e_dh_secret ||
+      !env.header.e2e_key) {
     return false;
   }
   if (rq.status != QueueStatus::confirmed && rq.status != QueueStatus::secured) return false;
@@ -134,6 +145,7 @@ bool AgentCore::confirmation_again(const Connection& conn, const ClientMsgEnvelo
 }
 
 net::awaitable<AResult<void>> AgentCore::ack_handled(const RcvQueue& rq) {
+  co_await all_told();
   auto r = co_await ack_queue(rq);
   if (!r) spdlog::debug("agent: ACK of a handled message failed: {}", encode_agent_error(r.error()));
   co_return AResult<void>{};

@@ -24,12 +24,87 @@ using test::exchange;
 using test::expect_next;
 using test::to_bytes;
 
-using AgentRestartTest = test::AgentPairTest;
+class AgentRestartTest : public test::AgentPairTest {
+ protected:
+  // Alice (inviting, connection "a") stores Bob's confirmation and tells CONF, but its ACK
+  // never reaches the server (stopped at that moment) and her agent stops. Returns that CONF,
+  // with the server up again and alice_ stopped.
+  cmd::Conf stop_alice_before_she_acks_the_confirmation();
+  // After Alice's LET: INFO and CON at Bob, CON at Alice, a message through, and nothing else
+  // told to Alice.
+  void expect_both_connected();
+};
 
 // Takes the first event of the connection satisfying T, skipping none: fails on anything else.
 template <class T>
 T next_of(test::TestAgent& a, const ConnId& id) {
   return expect_next<T>(a.events(), id, 10s);
+}
+
+// The connection's CON. An agent restarted right after telling CONF may not have ACKed the
+// confirmation yet, and tells it again (the same id) when the server delivers it before LET:
+// that copy, once, and nothing else may come before.
+void expect_con_after_repeated_conf(test::TestAgent& a, const ConnId& id, const cmd::Conf& conf) {
+  auto is = [&](const AgentEvent& e, auto pred) { return e.conn_id == id && pred(e.command); };
+  auto con = [](const AgentCommand& c) { return std::holds_alternative<cmd::Con>(c); };
+  auto same_conf = [&](const AgentCommand& c) {
+    const auto* again = std::get_if<cmd::Conf>(&c);
+    return again != nullptr && again->conf_id == conf.conf_id;
+  };
+  ASSERT_TRUE(a.events().take([&](const AgentEvent& e) { return is(e, con); }, 10s));
+  (void)a.events().take([&](const AgentEvent& e) { return is(e, same_conf); }, 0ms);
+  for (const auto& e : a.events().pending()) {
+    if (e.conn_id == id) ADD_FAILURE() << "unexpected " << test::describe(e);
+  }
+}
+
+cmd::Conf AgentRestartTest::stop_alice_before_she_acks_the_confirmation() {
+  alice_.stop();
+  test::EventLog log;
+  std::promise<void> conf_told, server_stopped;
+  std::shared_future<void> stopped = server_stopped.get_future().share();
+  std::atomic<bool> first_conf{true};
+  AgentEventSink to_log = log.sink();
+  // Runs on the agent's strand: the ACK that follows CONF waits until the server is down.
+  AgentEventSink sink = [&, to_log, stopped](AgentEvent e) {
+    const bool hold = std::holds_alternative<cmd::Conf>(e.command) && first_conf.exchange(false);
+    to_log(std::move(e));
+    if (hold) {
+      conf_told.set_value();
+      stopped.wait();
+    }
+  };
+  auto made = agent_with_sink(alice_, sink);
+  EXPECT_TRUE(made);
+  if (!made) return {};
+
+  (*made)->submit("1", "a", cmd::New{ConnectionMode::invitation});
+  auto inv = log.take([](const AgentEvent& e) { return e.corr_id == "1"; }, 10s);
+  EXPECT_TRUE(inv && std::holds_alternative<cmd::Inv>(inv->command));
+  if (!inv || !std::holds_alternative<cmd::Inv>(inv->command)) return {};
+  bob_.ok("b", cmd::Join{std::get<cmd::Inv>(inv->command).request, to_bytes("bob's info")});
+  EXPECT_EQ(conf_told.get_future().wait_for(10s), std::future_status::ready);
+  server_.stop();
+  server_stopped.set_value();
+  auto conf = expect_next<cmd::Conf>(log, "a", 10s);
+  EXPECT_EQ(conf.conn_info, to_bytes("bob's info"));
+  made->reset();
+  EXPECT_TRUE(server_.restart());
+  return conf;
+}
+
+void AgentRestartTest::expect_both_connected() {
+  auto info = bob_.events().take(
+      [](const AgentEvent& e) { return std::holds_alternative<cmd::Info>(e.command); }, 10s);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(std::get<cmd::Info>(info->command).conn_info, to_bytes("alice's info"));
+  ASSERT_TRUE(bob_.events().take(
+      [](const AgentEvent& e) { return std::holds_alternative<cmd::Con>(e.command); }, 10s));
+  next_of<cmd::Con>(alice_, "a");
+  exchange(alice_, "a", bob_, "b", to_bytes("connected"));
+  for (const auto& e : alice_.events().pending()) {
+    ADD_FAILURE() << "unexpected " << test::describe(e);
+  }
 }
 
 TEST_F(AgentRestartTest, RestartsAtEveryHandshakeStepStillReachCon) {
@@ -46,7 +121,7 @@ TEST_F(AgentRestartTest, RestartsAtEveryHandshakeStepStillReachCon) {
   alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("alice's info")});
   EXPECT_EQ(next_of<cmd::Info>(bob_, "b").conn_info, to_bytes("alice's info"));
   next_of<cmd::Con>(bob_, "b");
-  next_of<cmd::Con>(alice_, "a");
+  expect_con_after_repeated_conf(alice_, "a", conf);
   alice_.restart();
   bob_.restart();
   alice_.ok("a", cmd::Sub{});
@@ -110,53 +185,25 @@ TEST_F(AgentRestartTest, JoiningPartyStoppedRightAfterInfoSecuresItsQueueOnSub) 
 // server (stopped at that moment) and the agent stops: after SUB the server delivers the
 // confirmation again, and the client sees the same CONF (same id), not a second one.
 TEST_F(AgentRestartTest, InvitingPartyStoppedBeforeAckingTheConfirmationTellsTheSameConf) {
-  alice_.stop();
-  test::EventLog log;
-  std::promise<void> conf_told, server_stopped;
-  std::shared_future<void> stopped = server_stopped.get_future().share();
-  std::atomic<bool> first_conf{true};
-  AgentEventSink to_log = log.sink();
-  // Runs on the agent's strand: the ACK that follows CONF waits until the server is down.
-  AgentEventSink sink = [&, to_log, stopped](AgentEvent e) {
-    const bool hold = std::holds_alternative<cmd::Conf>(e.command) && first_conf.exchange(false);
-    to_log(std::move(e));
-    if (hold) {
-      conf_told.set_value();
-      stopped.wait();
-    }
-  };
-  auto made = agent_with_sink(alice_, sink);
-  ASSERT_TRUE(made);
-
-  (*made)->submit("1", "a", cmd::New{ConnectionMode::invitation});
-  auto inv = log.take([](const AgentEvent& e) { return e.corr_id == "1"; }, 10s);
-  ASSERT_TRUE(inv && std::holds_alternative<cmd::Inv>(inv->command));
-  bob_.ok("b", cmd::Join{std::get<cmd::Inv>(inv->command).request, to_bytes("bob's info")});
-  ASSERT_EQ(conf_told.get_future().wait_for(10s), std::future_status::ready);
-  server_.stop();
-  server_stopped.set_value();
-  auto conf = expect_next<cmd::Conf>(log, "a", 10s);
-  EXPECT_EQ(conf.conn_info, to_bytes("bob's info"));
-  made->reset();
-
-  ASSERT_TRUE(server_.restart());
+  cmd::Conf conf = stop_alice_before_she_acks_the_confirmation();
   alice_.start();
   alice_.ok("a", cmd::Sub{});
   auto again = next_of<cmd::Conf>(alice_, "a");  // the server's second delivery
   EXPECT_EQ(again.conf_id, conf.conf_id);
   EXPECT_EQ(again.conn_info, to_bytes("bob's info"));
   alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("alice's info")});
-  auto info = bob_.events().take(
-      [](const AgentEvent& e) { return std::holds_alternative<cmd::Info>(e.command); }, 10s);
-  ASSERT_TRUE(info);
-  EXPECT_EQ(std::get<cmd::Info>(info->command).conn_info, to_bytes("alice's info"));
-  ASSERT_TRUE(bob_.events().take(
-      [](const AgentEvent& e) { return std::holds_alternative<cmd::Con>(e.command); }, 10s));
-  next_of<cmd::Con>(alice_, "a");
-  exchange(alice_, "a", bob_, "b", to_bytes("connected"));
-  for (const auto& e : alice_.events().pending()) {
-    ADD_FAILURE() << "unexpected " << test::describe(e);
-  }
+  expect_both_connected();
+}
+
+// As above, but the client allows the connection before it subscribes: the copy delivered after
+// SUB is the confirmation LET accepted (its queue secured already), taken silently — neither a
+// second CONF nor an error.
+TEST_F(AgentRestartTest, InvitingPartyAllowingBeforeSubTakesTheConfirmationsCopySilently) {
+  cmd::Conf conf = stop_alice_before_she_acks_the_confirmation();
+  alice_.start();
+  alice_.ok("a", cmd::Let{conf.conf_id, to_bytes("alice's info")});
+  alice_.ok("a", cmd::Sub{});
+  expect_both_connected();
 }
 
 TEST_F(AgentRestartTest, MessagesSentWhileTheReceiverIsStoppedArriveAfterItsSub) {
