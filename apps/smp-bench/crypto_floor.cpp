@@ -5,11 +5,11 @@
 #include <functional>
 #include <memory>
 #include <sched.h>
-#include <time.h>
 #include <vector>
 
 #include <openssl/evp.h>
 
+#include "proc_stats.h"
 #include "smp/crypto/cb_authenticator.h"
 #include "smp/crypto/cbox.h"
 #include "smp/crypto/hash.h"
@@ -30,12 +30,6 @@ constexpr std::size_t kSessionIdSize = 32;  // implied in what is authorized fro
 // 1.3 the 5-byte record header, and encrypts the inner content type after the block.
 constexpr std::size_t kTls12Aad = 13;
 constexpr std::size_t kTls13Aad = 5;
-
-double thread_cpu_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 // Median over 7 batches of the CPU time per call; each batch runs for about 10 ms.
 double time_us(const std::function<void()>& op) {

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <time.h>
 #include <string>
 #include <unistd.h>
 
@@ -55,6 +56,12 @@ std::optional<ProcessSample> sample_process(int pid) {
   auto us =
       static_cast<long long>(*ticks * 1000000ULL / static_cast<unsigned long long>(per_second));
   return ProcessSample{std::chrono::microseconds(us), *rss};
+}
+
+double thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
 }  // namespace smp::bench

@@ -7,7 +7,6 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,43 +14,23 @@
 #include <atomic>
 #include <cerrno>
 #include <thread>
-#include <utility>
 #include <vector>
+
+#include "proc_stats.h"
+#include "smp/common/file_io.h"
+#include "smp/protocol/wire_format.h"
 
 namespace smp::bench {
 
 namespace {
 
+using file_io::Fd;
+
 // A TLS 1.3 record of one block: 5-byte header, the block, its inner content type, the tag.
-constexpr std::size_t kWireBlock = 5 + 16384 + 1 + 16;
+constexpr std::size_t kWireBlock = 5 + protocol::kBlockSize + 1 + 16;
 constexpr std::size_t kBatch = 200;
 constexpr std::size_t kBatches = 7;
 constexpr std::size_t kWarmup = 100;
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
-double thread_cpu_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 bool send_all(int fd, const std::uint8_t* data, std::size_t size) {
   while (size > 0) {

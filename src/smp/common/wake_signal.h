@@ -38,25 +38,23 @@ class WakeSignal {
   bool waiting() const { return waiter_.has_value(); }
 
   void notify() {
-    if (!waiter_) return;
-    auto waiter = std::move(*waiter_);
-    waiter_.reset();
-    boost::asio::post(executor_, std::move(waiter));
+    if (auto waiter = take()) boost::asio::post(executor_, std::move(*waiter));
   }
 
   // As notify(), but when the caller runs on the executor the waiter runs inside this call,
   // up to its next suspension (no post, no scheduler round). For the end of a unit of work,
   // where the caller's own state is consistent; never from inside the waiter itself.
   void notify_here() {
-    if (!waiter_) return;
-    auto waiter = std::move(*waiter_);
-    waiter_.reset();
-    boost::asio::dispatch(executor_, std::move(waiter));
+    if (auto waiter = take()) boost::asio::dispatch(executor_, std::move(*waiter));
   }
 
  private:
+  using Waiter = boost::asio::any_completion_handler<void()>;
+
+  std::optional<Waiter> take() { return std::exchange(waiter_, std::nullopt); }
+
   boost::asio::any_io_executor executor_;
-  std::optional<boost::asio::any_completion_handler<void()>> waiter_;
+  std::optional<Waiter> waiter_;
 };
 
 }  // namespace smp

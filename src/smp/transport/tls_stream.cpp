@@ -7,8 +7,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -422,6 +426,52 @@ bool TlsStream::try_write_some(net::const_buffer buffer, std::size_t& n, error_c
   // OpenSSL only reads from it, as in async_write_some.
   return detail::tls_step(*state_, detail::TlsOp::write, const_cast<void*>(buffer.data()),
                           buffer.size(), n, ec) == detail::TlsStep::done;
+}
+
+namespace {
+
+// read_all / write_all: records while the socket has or takes them (`try_some`), then the
+// rest with the composed asynchronous operation (`async_rest`).
+template <class Buffer, class TrySome, class AsyncRest>
+net::awaitable<std::pair<error_code, std::size_t>> transfer_all(Buffer buffer, TrySome try_some,
+                                                                AsyncRest async_rest) {
+  std::size_t done = 0;
+  error_code ec;
+  while (done < buffer.size() && !ec) {
+    std::size_t n = 0;
+    if (!try_some(buffer + done, n, ec)) break;
+    done += n;
+  }
+  if (done < buffer.size() && !ec) {
+    auto [rest_ec, n] = co_await async_rest(buffer + done);
+    ec = rest_ec;
+    done += n;
+  }
+  co_return std::pair{ec, done};
+}
+
+constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+
+}  // namespace
+
+net::awaitable<std::pair<error_code, std::size_t>> TlsStream::read_all(
+    net::mutable_buffer buffer) {
+  return transfer_all(
+      buffer,
+      [this](net::mutable_buffer b, std::size_t& n, error_code& ec) {
+        return try_read_some(b, n, ec);
+      },
+      [this](net::mutable_buffer b) { return net::async_read(*this, b, kUseTuple); });
+}
+
+net::awaitable<std::pair<error_code, std::size_t>> TlsStream::write_all(
+    net::const_buffer buffer) {
+  return transfer_all(
+      buffer,
+      [this](net::const_buffer b, std::size_t& n, error_code& ec) {
+        return try_write_some(b, n, ec);
+      },
+      [this](net::const_buffer b) { return net::async_write(*this, b, kUseTuple); });
 }
 
 void TlsStream::prepare_handshake(ssl::stream_base::handshake_type type) {

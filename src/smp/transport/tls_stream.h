@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,6 +21,7 @@
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstddef>
 #include <memory>
+#include <utility>
 
 #include "smp/common/error.h"
 #include "smp/transport/tls.h"
@@ -180,6 +182,12 @@ class TlsStream {
   // buffer: a write may have started a record, which it then finishes).
   bool try_read_some(net::mutable_buffer buffer, std::size_t& n, error_code& ec);
   bool try_write_some(net::const_buffer buffer, std::size_t& n, error_code& ec);
+
+  // The whole buffer, as net::async_read / net::async_write on this stream give it — (error,
+  // bytes transferred) — but what the socket allows at once is taken with try_read_some /
+  // try_write_some, without suspending: no posted completion, no scheduler round per record.
+  net::awaitable<std::pair<error_code, std::size_t>> read_all(net::mutable_buffer buffer);
+  net::awaitable<std::pair<error_code, std::size_t>> write_all(net::const_buffer buffer);
 
   // Sends close_notify if the socket takes it at once (never waits); for WebSocket closes.
   void send_close_notify() noexcept;

@@ -1,8 +1,6 @@
 // The plain TLS block transport: each block is exactly 16384 bytes of the TLS stream.
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "smp/protocol/wire_format.h"
 #include "smp/transport/stream_transport.h"
@@ -28,22 +26,9 @@ class TlsTransport final : public StreamTransport {
       if (ec) co_return make_error_code(stream_error(ec));
     }
     auto buf = read_buf_.get();
-    // What the socket has now is taken without suspending (usually the whole block: one
-    // record); the rest, if any, with async_read, which accumulates TLS records until the
-    // whole block is in (spec §3.4).
-    std::size_t got = 0;
-    error_code ec;
-    while (got < buf.size() && !ec) {
-      std::size_t n = 0;
-      if (!stream_.try_read_some(net::buffer(buf.data() + got, buf.size() - got), n, ec)) break;
-      got += n;
-    }
-    if (got < buf.size() && !ec) {
-      auto [read_ec, n] = co_await net::async_read(
-          stream_, net::buffer(buf.data() + got, buf.size() - got), kUseTuple);
-      ec = read_ec;
-      got += n;
-    }
+    // Usually the whole block is in (one record) and read without suspending; read_all
+    // accumulates records until the whole block is in otherwise (spec §3.4).
+    auto [ec, got] = co_await stream_.read_all(net::buffer(buf.data(), buf.size()));
     if (ec) {
       read_buf_.release();  // the connection is done with
       errc e = stream_error(ec);
@@ -60,21 +45,7 @@ class TlsTransport final : public StreamTransport {
   net::awaitable<Result<void>> upgrade(TlsRole) override { co_return Result<void>{}; }
 
   net::awaitable<Result<void>> send_block(ByteView block) override {
-    // As reading: sent without suspending while the socket takes it.
-    std::size_t sent = 0;
-    error_code ec;
-    while (sent < block.size() && !ec) {
-      std::size_t n = 0;
-      if (!stream_.try_write_some(net::buffer(block.data() + sent, block.size() - sent), n, ec)) {
-        break;
-      }
-      sent += n;
-    }
-    if (sent < block.size() && !ec) {
-      auto [write_ec, n] = co_await net::async_write(
-          stream_, net::buffer(block.data() + sent, block.size() - sent), kUseTuple);
-      ec = write_ec;
-    }
+    auto [ec, n] = co_await stream_.write_all(net::buffer(block.data(), block.size()));
     if (ec) co_return make_error_code(stream_error(ec));
     co_return Result<void>{};
   }
