@@ -288,8 +288,7 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   std::map<std::uint64_t, error_code> sync_failures_;  // failed answers not yet read
   std::deque<HeldEvent> held_;                 // events waiting for a sync, in order
   bool releasing_ = false;                     // release_held() runs
-  std::uint64_t events_emitted_ = 0;           // emit() calls
-  std::uint64_t events_told_ = 0;              // of those, delivered (or dropped once closed)
+  std::uint64_t events_emitted_ = 0;           // emit() calls while open; all but held_ are told
   net::steady_timer told_;                     // parked; cancelled when held events are told
   std::vector<net::steady_timer*> sleepers_;  // timers close() cancels
   // Guards the sink against close(): once closed_ is set under it, nothing is emitted.

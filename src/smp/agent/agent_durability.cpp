@@ -115,13 +115,13 @@ net::awaitable<void> AgentCore::release_held() {
 net::awaitable<void> AgentCore::all_told() {
   const std::uint64_t emitted = events_emitted_;
   auto self = shared_from_this();
-  while (events_told_ < emitted && !closing_) {
+  // Everything emitted is told or held, and held events are told in order.
+  while (events_emitted_ - held_.size() < emitted && !closing_) {
     co_await told_.async_wait(net::as_tuple(net::use_awaitable));
   }
 }
 
 void AgentCore::deliver(AgentEvent event, const Reply& reply) {
-  ++events_told_;
   if (reply) {
     reply(std::move(event));
     return;
