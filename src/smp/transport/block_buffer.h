@@ -1,6 +1,6 @@
-// BlockBuffer: one kBlockSize byte buffer taken from the heap only while a block is being
-// read or written, so an idle connection holds none. Not thread-safe (one per connection
-// side, used on its strand); owns its memory.
+// BlockBuffer: one kBlockSize byte buffer taken (pooled_buffer.h) only while a block is
+// being read or written, so an idle connection holds none. Not thread-safe (one per
+// connection side, used on its strand); owns its memory.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <span>
 
 #include "smp/protocol/wire_format.h"
+#include "smp/transport/pooled_buffer.h"
 
 namespace smp::transport {
 
@@ -15,14 +16,15 @@ class BlockBuffer {
  public:
   // The buffer, allocated (uninitialised) on first use after a release.
   std::span<std::uint8_t> get() {
-    if (!data_) data_ = std::make_unique_for_overwrite<std::uint8_t[]>(protocol::kBlockSize);
+    if (!data_) data_ = take_pooled_buffer();
     return {data_.get(), protocol::kBlockSize};
   }
   bool held() const { return data_ != nullptr; }
   void release() { data_.reset(); }
 
  private:
-  std::unique_ptr<std::uint8_t[]> data_;
+  static_assert(kPooledBufferSize >= protocol::kBlockSize);
+  PooledBuffer data_;
 };
 
 }  // namespace smp::transport

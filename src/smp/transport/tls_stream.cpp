@@ -18,6 +18,7 @@
 #include <cstring>
 #include <new>
 
+#include "smp/transport/pooled_buffer.h"
 #include "smp/transport/tls_records.h"
 
 namespace smp::transport {
@@ -28,14 +29,15 @@ namespace detail {
 // wait in them (an idle connection has neither). Offsets are 32-bit (records are at most
 // 17 KB): this object is on every idle server connection.
 struct OwnRecords {
+  static_assert(kPooledBufferSize >= kMaxRecordSize && kPooledBufferSize >= kMaxTls13RecordSize);
   explicit OwnRecords(TlsRecords r) : records(std::move(r)) {}
 
   TlsRecords records;
-  std::unique_ptr<std::uint8_t[]> in;  // max_record_size() bytes: received, not yet returned
+  PooledBuffer in;  // max_record_size() bytes: received, not yet returned
   std::uint32_t in_used = 0;
   std::uint32_t record_end = 0;  // > 0: in[0, record_end) is an opened application record
   std::uint32_t plain_begin = 0, plain_end = 0;  // its plaintext not yet returned
-  std::unique_ptr<std::uint8_t[]> out;  // a sealed record being sent
+  PooledBuffer out;  // a sealed record being sent
   std::uint32_t out_size = 0, out_sent = 0, out_plain = 0;
   bool out_is_key_update = false;  // `out` holds our KeyUpdate, not application data
   bool key_update_due = false;     // TLS 1.3: the peer asked for our KeyUpdate
@@ -232,7 +234,7 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
       }
     }
     const std::size_t capacity = o.records.max_record_size();
-    if (!o.in) o.in = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    if (!o.in) o.in = take_pooled_buffer();
     ssize_t got = ::recv(s.socket.native_handle(), o.in.get() + o.in_used, capacity - o.in_used,
                          MSG_DONTWAIT);
     if (got > 0) {
@@ -276,7 +278,7 @@ void seal_next(OwnRecords& o, const std::uint8_t* data, std::size_t size) {
   if (o.key_update_due) {
     auto message = key_update_message(false);
     o.out_size = static_cast<std::uint32_t>(o.records.sealed_size(message.size()));
-    o.out = std::make_unique_for_overwrite<std::uint8_t[]>(o.out_size);
+    o.out = take_pooled_buffer();
     o.records.seal(ContentType::handshake, message,
                    std::span<std::uint8_t>(o.out.get(), o.out_size));
     o.out_plain = 0;
@@ -284,7 +286,7 @@ void seal_next(OwnRecords& o, const std::uint8_t* data, std::size_t size) {
   } else {
     std::size_t plain = std::min(size, kMaxRecordPlaintext);
     o.out_size = static_cast<std::uint32_t>(o.records.sealed_size(plain));
-    o.out = std::make_unique_for_overwrite<std::uint8_t[]>(o.out_size);
+    o.out = take_pooled_buffer();
     o.records.seal(ContentType::application_data, ByteView(data, plain),
                    std::span<std::uint8_t>(o.out.get(), o.out_size));
     o.out_plain = static_cast<std::uint32_t>(plain);
