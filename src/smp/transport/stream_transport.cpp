@@ -39,17 +39,26 @@ net::awaitable<Result<void>> StreamTransport::write_block(ByteView content) {
 
 // With block encryption the caller's part starts after the tag's room at the front.
 std::span<std::uint8_t> StreamTransport::write_buffer() {
-  return write_buf_.get().last(max_block_content() + 2);
+  if (block_.empty()) {
+    block_ = block_room();
+    if (block_.size() != protocol::kBlockSize) block_ = write_buf_.get();
+  }
+  return block_.last(max_block_content() + 2);
 }
 
 net::awaitable<Result<void>> StreamTransport::write_prepared_block() {
-  auto block = write_buf_.get();
-  if (!enc::unpad(write_buffer())) co_return make_error_code(errc::transport_large_msg);
-  if (BlockEncryption* encryption = block_encryption()) {
-    if (auto sealed = encryption->seal(block); !sealed) co_return sealed.error();
+  auto content = write_buffer();
+  auto block = block_;
+  Result<void> sent;
+  if (!enc::unpad(content)) {
+    sent = make_error_code(errc::transport_large_msg);
+  } else if (BlockEncryption* encryption = block_encryption()) {
+    sent = encryption->seal(block);
   }
-  auto sent = co_await send_block(block);
+  if (sent) sent = co_await send_block(block);
+  block_ = {};
   write_buf_.release();
+  release_block_room();
   co_return sent;
 }
 

@@ -57,9 +57,15 @@ class StreamTransport : public BlockTransport {
   Result<ByteView> open_block(std::span<std::uint8_t> block);
   // Sends one whole block as it is. Errors: errc::connection_closed, errc::network.
   virtual net::awaitable<Result<void>> send_block(ByteView block) = 0;
+  // Room for a whole block where send_block sends it from, so that it is not copied on the
+  // way out; empty for none (the block is then prepared in a buffer of our own). Released
+  // once the block is sent or given up.
+  virtual std::span<std::uint8_t> block_room() { return {}; }
+  virtual void release_block_room() {}
 
  private:
   BlockBuffer write_buf_;
+  std::span<std::uint8_t> block_;  // the block being prepared: block_room() or write_buf_
   bool negotiated_current_ = false;
 };
 

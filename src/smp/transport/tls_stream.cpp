@@ -38,6 +38,8 @@ struct OwnRecords {
   std::uint32_t record_end = 0;  // > 0: in[0, record_end) is an opened application record
   std::uint32_t plain_begin = 0, plain_end = 0;  // its plaintext not yet returned
   PooledBuffer out;  // a sealed record being sent
+  PooledBuffer prepared;  // prepare_write_record(): the next record's plaintext at offset 5
+  std::uint32_t prepared_size = 0;
   std::uint32_t out_size = 0, out_sent = 0, out_plain = 0;
   bool out_is_key_update = false;  // `out` holds our KeyUpdate, not application data
   bool key_update_due = false;     // TLS 1.3: the peer asked for our KeyUpdate
@@ -169,18 +171,14 @@ void drop_record(OwnRecords& o) {
   if (rest == 0) o.in.reset();
 }
 
-TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t& n,
-                 error_code& ec) {
+// Receives and opens records until an application record's plaintext is there to return
+// (done, `ec` clear), the stream failed or ended (done, `ec` set) or the socket has no more
+// for now (want_read).
+TlsStep own_fill(TlsState& s, error_code& ec) {
   OwnRecords& o = *s.own;
   for (;;) {
-    if (o.plain_begin < o.plain_end) {
-      n = std::min<std::size_t>(size, o.plain_end - o.plain_begin);
-      std::memcpy(data, o.in.get() + o.plain_begin, n);
-      o.plain_begin += static_cast<std::uint32_t>(n);
-      if (o.plain_begin == o.plain_end) drop_record(o);
-      return TlsStep::done;
-    }
-    if (o.record_end > 0) drop_record(o);  // an empty record
+    if (o.plain_begin < o.plain_end) return TlsStep::done;
+    if (o.record_end > 0) drop_record(o);  // an empty record, or one returned in place
     if (o.failure) {
       ec = o.failure;
       return TlsStep::done;
@@ -255,6 +253,18 @@ TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t&
   }
 }
 
+TlsStep own_read(TlsState& s, std::uint8_t* data, std::size_t size, std::size_t& n,
+                 error_code& ec) {
+  TlsStep step = own_fill(s, ec);
+  if (step != TlsStep::done || ec) return step;
+  OwnRecords& o = *s.own;
+  n = std::min<std::size_t>(size, o.plain_end - o.plain_begin);
+  std::memcpy(data, o.in.get() + o.plain_begin, n);
+  o.plain_begin += static_cast<std::uint32_t>(n);
+  if (o.plain_begin == o.plain_end) drop_record(o);
+  return TlsStep::done;
+}
+
 // Sends the sealed record in `out` until it is all out (want_write meanwhile).
 TlsStep own_flush(TlsState& s, error_code& ec) {
   OwnRecords& o = *s.own;
@@ -286,7 +296,12 @@ void seal_next(OwnRecords& o, const std::uint8_t* data, std::size_t size) {
   } else {
     std::size_t plain = std::min(size, kMaxRecordPlaintext);
     o.out_size = static_cast<std::uint32_t>(o.records.sealed_size(plain));
-    o.out = take_pooled_buffer();
+    if (o.prepared && data == o.prepared.get() + kRecordHeaderSize && plain == o.prepared_size) {
+      o.out = std::move(o.prepared);  // written where the record goes: sealed in place
+      o.prepared_size = 0;
+    } else {
+      o.out = take_pooled_buffer();
+    }
     o.records.seal(ContentType::application_data, ByteView(data, plain),
                    std::span<std::uint8_t>(o.out.get(), o.out_size));
     o.out_plain = static_cast<std::uint32_t>(plain);
@@ -397,7 +412,10 @@ const Tcp::socket& TlsStream::next_layer() const { return state_->socket; }
 SSL* TlsStream::native_handle() const { return state_->ssl; }
 
 bool TlsStream::has_buffered_input() const {
-  if (state_->own) return state_->own->in_used > 0;
+  if (const auto& o = state_->own) {
+    // A record returned in place is no longer input; what follows it is.
+    return o->plain_begin < o->plain_end || o->in_used > o->record_end;
+  }
   return SSL_has_pending(state_->ssl) == 1;
 }
 
@@ -416,7 +434,40 @@ bool TlsStream::uses_own_records() const { return state_->own != nullptr; }
 std::size_t TlsStream::held_record_bytes() const {
   const auto& o = state_->own;
   if (!o) return 0;
-  return (o->in ? o->records.max_record_size() : 0) + (o->out ? o->out_size : 0);
+  return (o->in ? o->records.max_record_size() : 0) + (o->out ? o->out_size : 0) +
+         (o->prepared ? o->records.sealed_size(o->prepared_size) : 0);
+}
+
+std::span<std::uint8_t> TlsStream::try_read_record_in_place(std::size_t size, error_code& ec) {
+  ec = {};
+  TlsState& s = *state_;
+  if (!s.own || size == 0 || !s.socket.is_open()) return {};
+  if (own_fill(s, ec) != detail::TlsStep::done || ec) return {};
+  OwnRecords& o = *s.own;
+  if (o.plain_begin != kRecordHeaderSize || o.plain_end - o.plain_begin != size) return {};
+  std::span<std::uint8_t> plaintext(o.in.get() + o.plain_begin, size);
+  o.plain_begin = o.plain_end;  // returned; dropped by the next read or release_read_record()
+  return plaintext;
+}
+
+void TlsStream::release_read_record() {
+  auto& o = state_->own;
+  if (o && o->record_end > 0 && o->plain_begin == o->plain_end) drop_record(*o);
+}
+
+std::span<std::uint8_t> TlsStream::prepare_write_record(std::size_t size) {
+  auto& o = state_->own;
+  if (!o || o->out || size == 0 || size > kMaxRecordPlaintext) return {};
+  if (!o->prepared) o->prepared = take_pooled_buffer();
+  o->prepared_size = static_cast<std::uint32_t>(size);
+  return {o->prepared.get() + kRecordHeaderSize, size};
+}
+
+void TlsStream::release_write_record() {
+  if (auto& o = state_->own) {
+    o->prepared.reset();
+    o->prepared_size = 0;
+  }
 }
 
 bool TlsStream::try_read_some(net::mutable_buffer buffer, std::size_t& n, error_code& ec) {

@@ -21,6 +21,7 @@
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <utility>
 
 #include "smp/common/error.h"
@@ -188,6 +189,20 @@ class TlsStream {
   // try_write_some, without suspending: no posted completion, no scheduler round per record.
   net::awaitable<std::pair<error_code, std::size_t>> read_all(net::mutable_buffer buffer);
   net::awaitable<std::pair<error_code, std::size_t>> write_all(net::const_buffer buffer);
+
+  // In place, for the own record layer (empty spans and no-ops otherwise), so that a block
+  // that is one record is neither copied in nor out of the record buffers:
+  // try_read_record_in_place takes what the socket has (never waits) and, when the next
+  // record is application data of exactly `size` bytes none of which was read yet, opens it
+  // and returns its plaintext, valid until the next read or release_read_record(); otherwise
+  // it consumes nothing (read as usual), with `ec` set if the stream failed or ended.
+  std::span<std::uint8_t> try_read_record_in_place(std::size_t size, error_code& ec);
+  void release_read_record();
+  // Room for the next record's `size` bytes of plaintext (at most one record's) where it will
+  // be sealed and sent from: a write of exactly that span seals it there. Empty while a
+  // record is still being sent. Held until that write or release_write_record().
+  std::span<std::uint8_t> prepare_write_record(std::size_t size);
+  void release_write_record();
 
   // Sends close_notify if the socket takes it at once (never waits); for WebSocket closes.
   void send_close_notify() noexcept;

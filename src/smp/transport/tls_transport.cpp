@@ -21,14 +21,20 @@ class TlsTransport final : public StreamTransport {
   net::awaitable<Result<ByteView>> read_block_view() override {
     // The previous block's buffer goes back while the connection waits for the next one.
     read_buf_.release();
+    stream_.release_read_record();
     if (!stream_.has_buffered_input()) {
       auto [ec] = co_await socket().async_wait(Tcp::socket::wait_read, kUseTuple);
       if (ec) co_return make_error_code(stream_error(ec));
     }
+    // Usually the whole block is in, as one record: opened where it was received.
+    error_code in_place_ec;
+    auto record = stream_.try_read_record_in_place(protocol::kBlockSize, in_place_ec);
+    if (!record.empty()) co_return open_block(record);
     auto buf = read_buf_.get();
-    // Usually the whole block is in (one record) and read without suspending; read_all
-    // accumulates records until the whole block is in otherwise (spec §3.4).
-    auto [ec, got] = co_await stream_.read_all(net::buffer(buf.data(), buf.size()));
+    // Otherwise read_all accumulates records until the whole block is in (spec §3.4).
+    std::pair<error_code, std::size_t> read{in_place_ec, 0};
+    if (!in_place_ec) read = co_await stream_.read_all(net::buffer(buf.data(), buf.size()));
+    auto [ec, got] = read;
     if (ec) {
       read_buf_.release();  // the connection is done with
       errc e = stream_error(ec);
@@ -43,6 +49,11 @@ class TlsTransport final : public StreamTransport {
 
  protected:
   net::awaitable<Result<void>> upgrade(TlsRole) override { co_return Result<void>{}; }
+
+  std::span<std::uint8_t> block_room() override {
+    return stream_.prepare_write_record(protocol::kBlockSize);
+  }
+  void release_block_room() override { stream_.release_write_record(); }
 
   net::awaitable<Result<void>> send_block(ByteView block) override {
     auto [ec, n] = co_await stream_.write_all(net::buffer(block.data(), block.size()));

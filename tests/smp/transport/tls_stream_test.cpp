@@ -126,6 +126,8 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
  protected:
   bool own() const { return GetParam().own_records; }
   bool tls13() const { return GetParam().tls13; }
+  // Header and tag of a ChaCha20-Poly1305 record, and at TLS 1.3 the inner type.
+  std::size_t record_overhead() const { return tls13() ? 22 : 21; }
 
   void connect(bool through_relay) {
     id_ = make_identity(CertificateAlgorithm::ed25519);
@@ -357,6 +359,120 @@ TEST_P(TlsStreamTest, IdleServerHoldsNoBuffersAfterReadingAndWritingEverything) 
   auto [back_ec, back] = transfer(data, data.size(), false);
   ASSERT_FALSE(back_ec) << back_ec.message();
   EXPECT_FALSE(server_->has_buffered_input());
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+}
+
+// The server's next record of `size` bytes opened in place, copied out (waits for it to be
+// readable; nullopt when try_read_record_in_place offers none).
+// Writes `data` from `client` in full (the socket buffers take it: no reader needed).
+error_code write_from(TlsStream& client, net::io_context& io, const Bytes& data) {
+  auto r = test::run_awaitable(io, [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_write(client, net::buffer(data), kUseTuple);
+    co_return ec;
+  }());
+  return r.value_or(make_error_code(errc::timeout));
+}
+
+// Waits (up to 5 s) until `socket` has `n` bytes to read: loopback TCP may pace what a
+// completed write sent.
+void wait_for_bytes(Tcp::socket& socket, std::size_t n) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (socket.available() < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_GE(socket.available(), n);
+}
+
+// The server's next record of `size` bytes opened in place, copied out; nullopt when
+// try_read_record_in_place offers none.
+std::optional<Bytes> read_record_in_place(TlsStream& server, std::size_t size) {
+  error_code ec;
+  auto record = server.try_read_record_in_place(size, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  if (record.empty()) return std::nullopt;
+  return Bytes(record.begin(), record.end());
+}
+
+TEST_P(TlsStreamTest, WholeRecordsAreReadInPlaceAndOthersAsUsual) {
+  connect(false);
+  Bytes first = pattern(16384), second = pattern(16384), tail = pattern(100);
+  second[0] ^= 0xff;
+  Bytes all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  all.insert(all.end(), tail.begin(), tail.end());
+  error_code written = write_from(*client_, net_.io, all);  // records of 16384, 16384, 100
+  ASSERT_FALSE(written) << written.message();
+  wait_for_bytes(server_->next_layer(), all.size() + 3 * record_overhead());
+  auto got = read_record_in_place(*server_, 16384);
+  if (!own()) {
+    EXPECT_FALSE(got.has_value());  // OpenSSL's records are only read the usual way
+    auto [ec, rest] = transfer({}, all.size());
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(rest, all);
+    return;
+  }
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, first);
+  got = read_record_in_place(*server_, 16384);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, second);
+  // A record of another size is not taken, and reads as usual.
+  EXPECT_FALSE(read_record_in_place(*server_, 16384).has_value());
+  auto [ec, rest] = transfer({}, tail.size());
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(rest, tail);
+  server_->release_read_record();
+  EXPECT_FALSE(server_->has_buffered_input());
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+}
+
+TEST_P(TlsStreamTest, RecordReturnedInPlaceIsHeldUntilReleased) {
+  connect(false);
+  Bytes block = pattern(16384);
+  ASSERT_FALSE(write_from(*client_, net_.io, block));
+  wait_for_bytes(server_->next_layer(), block.size() + record_overhead());
+  auto got = read_record_in_place(*server_, block.size());
+  if (!own()) GTEST_SKIP() << "OpenSSL's records are only read the usual way";
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(server_->has_buffered_input());  // what was returned is no longer input
+  EXPECT_GT(server_->held_record_bytes(), 0u);
+  server_->release_read_record();
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+}
+
+TEST_P(TlsStreamTest, RecordPreparedInPlaceIsSentAsWritten) {
+  connect(false);
+  Bytes block = pattern(16384);
+  auto room = server_->prepare_write_record(block.size());
+  if (!own()) {
+    EXPECT_TRUE(room.empty());
+    return;
+  }
+  ASSERT_EQ(room.size(), block.size());
+  EXPECT_GT(server_->held_record_bytes(), 0u);
+  std::copy(block.begin(), block.end(), room.begin());
+  Bytes got(block.size());
+  auto writer = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await server_->write_all(net::buffer(room.data(), room.size()));
+    co_return ec;
+  };
+  auto reader = [&]() -> net::awaitable<error_code> {
+    auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
+    co_return ec;
+  };
+  auto [w, r] = run_both(net_.io, writer(), reader());
+  ASSERT_TRUE(w && r);
+  EXPECT_FALSE(*w) << w->message();
+  EXPECT_FALSE(*r) << r->message();
+  EXPECT_EQ(got, block);
+  EXPECT_EQ(server_->held_record_bytes(), 0u);
+  // Room not written is given back on release; other writes go as usual meanwhile.
+  room = server_->prepare_write_record(100);
+  ASSERT_EQ(room.size(), 100u);
+  auto [back_ec, back] = transfer(pattern(3000), 3000, false);
+  ASSERT_FALSE(back_ec) << back_ec.message();
+  EXPECT_EQ(back, pattern(3000));
+  server_->release_write_record();
   EXPECT_EQ(server_->held_record_bytes(), 0u);
 }
 
