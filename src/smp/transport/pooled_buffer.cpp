@@ -2,7 +2,7 @@
 
 #include <array>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SMP_POOL_ASAN)
 #include <sanitizer/asan_interface.h>
 #define SMP_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define SMP_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))

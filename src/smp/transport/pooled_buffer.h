@@ -12,11 +12,24 @@
 
 #include "smp/transport/tls_records.h"
 
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define SMP_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // Clang
+#define SMP_POOL_ASAN 1
+#endif
+#endif
+
 namespace smp::transport {
 
 // Room for a block (16384 bytes) and for any record, TLS 1.2 or 1.3.
 inline constexpr std::size_t kPooledBufferSize = kMaxTls13RecordSize;
 inline constexpr std::size_t kKeptPerThread = 4;
+#if defined(SMP_POOL_ASAN)
+inline constexpr bool kKeptBuffersPoisoned = true;
+#else
+inline constexpr bool kKeptBuffersPoisoned = false;
+#endif
 
 struct GiveBackBuffer {
   void operator()(std::uint8_t* p) const noexcept;

@@ -57,5 +57,20 @@ TEST(PooledBuffer, BufferGivenBackOnAnotherThreadIsKeptThere) {
   EXPECT_EQ(pooled_buffers_kept(), 0u);
 }
 
+// A kept buffer is poisoned: reading one after giving it back is still reported.
+TEST(PooledBufferDeathTest, UseAfterGiveBackIsReportedUnderAddressSanitizer) {
+  if (!kKeptBuffersPoisoned) GTEST_SKIP() << "not built with AddressSanitizer";
+  drain();
+  EXPECT_DEATH(
+      {
+        PooledBuffer a = take_pooled_buffer();
+        std::uint8_t* p = a.get();
+        a.reset();
+        volatile std::uint8_t x = p[10];
+        (void)x;
+      },
+      "AddressSanitizer: use-after-poison");
+}
+
 }  // namespace
 }  // namespace smp::transport
