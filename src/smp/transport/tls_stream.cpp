@@ -39,7 +39,6 @@ struct OwnRecords {
   std::uint32_t plain_begin = 0, plain_end = 0;  // its plaintext not yet returned
   PooledBuffer out;  // a sealed record being sent
   PooledBuffer prepared;  // prepare_write_record(): the next record's plaintext at offset 5
-  std::uint32_t prepared_size = 0;
   std::uint32_t out_size = 0, out_sent = 0, out_plain = 0;
   bool out_is_key_update = false;  // `out` holds our KeyUpdate, not application data
   bool key_update_due = false;     // TLS 1.3: the peer asked for our KeyUpdate
@@ -296,9 +295,8 @@ void seal_next(OwnRecords& o, const std::uint8_t* data, std::size_t size) {
   } else {
     std::size_t plain = std::min(size, kMaxRecordPlaintext);
     o.out_size = static_cast<std::uint32_t>(o.records.sealed_size(plain));
-    if (o.prepared && data == o.prepared.get() + kRecordHeaderSize && plain == o.prepared_size) {
+    if (o.prepared && data == o.prepared.get() + kRecordHeaderSize) {
       o.out = std::move(o.prepared);  // written where the record goes: sealed in place
-      o.prepared_size = 0;
     } else {
       o.out = take_pooled_buffer();
     }
@@ -435,7 +433,7 @@ std::size_t TlsStream::held_record_bytes() const {
   const auto& o = state_->own;
   if (!o) return 0;
   return (o->in ? o->records.max_record_size() : 0) + (o->out ? o->out_size : 0) +
-         (o->prepared ? o->records.sealed_size(o->prepared_size) : 0);
+         (o->prepared ? o->records.max_record_size() : 0);
 }
 
 std::span<std::uint8_t> TlsStream::try_read_record_in_place(std::size_t size, error_code& ec) {
@@ -459,15 +457,11 @@ std::span<std::uint8_t> TlsStream::prepare_write_record(std::size_t size) {
   auto& o = state_->own;
   if (!o || o->out || size == 0 || size > kMaxRecordPlaintext) return {};
   if (!o->prepared) o->prepared = take_pooled_buffer();
-  o->prepared_size = static_cast<std::uint32_t>(size);
   return {o->prepared.get() + kRecordHeaderSize, size};
 }
 
 void TlsStream::release_write_record() {
-  if (auto& o = state_->own) {
-    o->prepared.reset();
-    o->prepared_size = 0;
-  }
+  if (auto& o = state_->own) o->prepared.reset();
 }
 
 bool TlsStream::try_read_some(net::mutable_buffer buffer, std::size_t& n, error_code& ec) {
