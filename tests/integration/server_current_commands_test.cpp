@@ -568,6 +568,61 @@ TEST_F(ServerCurrentCommandsTest, SubscriptionTakeoverEndsAndDeletionIsDeld) {
   EXPECT_EQ(second->request("s2", q.rid, cmd::Sub{}, q.key())->err().code, errc::smp_auth);
 }
 
+// One server thread for every connection: a SEND's delivery to a connection on the same
+// thread runs inside the SEND (Session::message_arrived_from), but never ahead of work
+// already posted to that connection, nor inside the unit of the connection that sent it.
+class ServerOneThreadTest : public ServerCurrentCommandsTest {
+ protected:
+  ServerOneThreadTest() : ServerCurrentCommandsTest([](server::ServerConfig& c) { c.threads = 1; }) {}
+};
+
+TEST_F(ServerOneThreadTest, DeliveriesKeepThePostedOrderAndReachTheSenderItself) {
+  auto rcv = connect();
+  auto other = connect();
+  ASSERT_TRUE(rcv && other);
+  CurrentQueue q1 = create_current_queue(*rcv, "n1");  // both subscribed by NEW
+  CurrentQueue q2 = create_current_queue(*rcv, "n2");
+
+  // From another connection on the same thread.
+  EXPECT_EQ(send_from(*other, q1, "one"), "OK");
+  auto one = rcv->receive();
+  ASSERT_TRUE(one);
+  EXPECT_EQ(body_of(q1, *one), "one");
+  ASSERT_EQ(rcv->request("a1", q1.rid, cmd::Ack{.msg_id = one->as<msg::Msg>()->msg_id}, q1.key())
+                ->tag(),
+            "OK");
+
+  // One block: SUB q2 takes it over (END to rcv, posted), then SEND to q1, whose
+  // subscription on rcv waits. The END was posted first and arrives first.
+  other->send({Outbound{"sub", q2.rid, cmd::Sub{}, q2.key()},
+               Outbound{"s2", q1.sid, cmd::Send{.body = as_bytes("two")}}});
+  for (std::string_view corr : {"sub", "s2"}) {
+    auto r = other->receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->corr_id(), corr);
+  }
+  auto end = rcv->receive();
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->tag(), "END");
+  EXPECT_EQ(end->entity_id(), q2.rid);
+  auto two = rcv->receive();
+  ASSERT_TRUE(two);
+  EXPECT_EQ(body_of(q1, *two), "two");
+  ASSERT_EQ(rcv->request("a2", q1.rid, cmd::Ack{.msg_id = two->as<msg::Msg>()->msg_id}, q1.key())
+                ->tag(),
+            "OK");
+
+  // To a queue of its own: the SEND's answer first, then the MSG.
+  rcv->send("s3", q1.sid, cmd::Send{.body = as_bytes("three")});
+  auto ok = rcv->receive();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->tag(), "OK");
+  EXPECT_EQ(ok->corr_id(), "s3");
+  auto three = rcv->receive();
+  ASSERT_TRUE(three);
+  EXPECT_EQ(body_of(q1, *three), "three");
+}
+
 TEST_F(ServerCurrentCommandsTest, ABlockedQueueAnswersBlockedWithItsInfo) {
   auto rcv = connect();
   ASSERT_TRUE(rcv);

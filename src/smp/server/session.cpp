@@ -216,7 +216,9 @@ void Session::end_unit() {
 
 template <class Work>
 void Session::post_unit(Work work) {
+  posted_units_.fetch_add(1, std::memory_order_relaxed);
   net::post(executor_, [self = shared_from_this(), work = std::move(work)]() mutable {
+    self->posted_units_.fetch_sub(1, std::memory_order_relaxed);
     self->begin_unit();
     work(*self);
     self->end_unit();
@@ -280,6 +282,22 @@ void Session::flush_deferred() {
 
 void Session::post_message_arrived(const QueueId& rid) {
   post_unit([rid](Session& s) { s.on_message_arrived(rid); });
+}
+
+// A post would cost the thread one more round of its scheduler (and a poll of the reactor)
+// before the MSG leaves. Equal executors mean this session runs on the thread that runs the
+// sender now, so its state is ours to touch; the sender itself is inside its unit, and work
+// already posted here goes first, so both of those wait for the post.
+void Session::message_arrived_from(const Session& sender, const QueueId& rid) {
+  if (&sender == this || executor_ != sender.executor_ ||
+      posted_units_.load(std::memory_order_relaxed) != 0 || in_unit_) {
+    post_message_arrived(rid);
+    return;
+  }
+  auto self = shared_from_this();  // the delivery may close this session
+  begin_unit();
+  on_message_arrived(rid);
+  end_unit();
 }
 
 void Session::post_end(const QueueId& id, bool notifier) {
