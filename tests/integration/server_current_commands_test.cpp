@@ -573,7 +573,8 @@ TEST_F(ServerCurrentCommandsTest, SubscriptionTakeoverEndsAndDeletionIsDeld) {
 // already posted to that connection, nor inside the unit of the connection that sent it.
 class ServerOneThreadTest : public ServerCurrentCommandsTest {
  protected:
-  ServerOneThreadTest() : ServerCurrentCommandsTest([](server::ServerConfig& c) { c.threads = 1; }) {}
+  ServerOneThreadTest()
+      : ServerCurrentCommandsTest([](server::ServerConfig& c) { c.threads = 1; }) {}
 };
 
 TEST_F(ServerOneThreadTest, DeliveriesKeepThePostedOrderAndReachTheSenderItself) {
@@ -583,14 +584,19 @@ TEST_F(ServerOneThreadTest, DeliveriesKeepThePostedOrderAndReachTheSenderItself)
   CurrentQueue q1 = create_current_queue(*rcv, "n1");  // both subscribed by NEW
   CurrentQueue q2 = create_current_queue(*rcv, "n2");
 
+  // The next transmission on rcv is a MSG of q1 with `body`; ACKed.
+  auto receive_and_ack = [&](std::string_view body) {
+    auto m = rcv->receive();
+    ASSERT_TRUE(m);
+    ASSERT_EQ(body_of(q1, *m), body);
+    auto ack = rcv->request("a", q1.rid, cmd::Ack{.msg_id = m->as<msg::Msg>()->msg_id}, q1.key());
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->tag(), "OK");
+  };
+
   // From another connection on the same thread.
   EXPECT_EQ(send_from(*other, q1, "one"), "OK");
-  auto one = rcv->receive();
-  ASSERT_TRUE(one);
-  EXPECT_EQ(body_of(q1, *one), "one");
-  ASSERT_EQ(rcv->request("a1", q1.rid, cmd::Ack{.msg_id = one->as<msg::Msg>()->msg_id}, q1.key())
-                ->tag(),
-            "OK");
+  receive_and_ack("one");
 
   // One block: SUB q2 takes it over (END to rcv, posted), then SEND to q1, whose
   // subscription on rcv waits. The END was posted first and arrives first.
@@ -605,12 +611,7 @@ TEST_F(ServerOneThreadTest, DeliveriesKeepThePostedOrderAndReachTheSenderItself)
   ASSERT_TRUE(end);
   EXPECT_EQ(end->tag(), "END");
   EXPECT_EQ(end->entity_id(), q2.rid);
-  auto two = rcv->receive();
-  ASSERT_TRUE(two);
-  EXPECT_EQ(body_of(q1, *two), "two");
-  ASSERT_EQ(rcv->request("a2", q1.rid, cmd::Ack{.msg_id = two->as<msg::Msg>()->msg_id}, q1.key())
-                ->tag(),
-            "OK");
+  receive_and_ack("two");
 
   // To a queue of its own: the SEND's answer first, then the MSG.
   rcv->send("s3", q1.sid, cmd::Send{.body = as_bytes("three")});
@@ -618,9 +619,7 @@ TEST_F(ServerOneThreadTest, DeliveriesKeepThePostedOrderAndReachTheSenderItself)
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->tag(), "OK");
   EXPECT_EQ(ok->corr_id(), "s3");
-  auto three = rcv->receive();
-  ASSERT_TRUE(three);
-  EXPECT_EQ(body_of(q1, *three), "three");
+  receive_and_ack("three");
 }
 
 TEST_F(ServerCurrentCommandsTest, ABlockedQueueAnswersBlockedWithItsInfo) {

@@ -264,9 +264,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point last_read_ = Clock::now();
   Clock::time_point stall_deadline_{};
   bool in_unit_ = false;       // between begin_unit() and end_unit()
+  bool writer_due_ = false;    // wake_writer() was called in the unit
   // post_unit's work posted and not yet run (incremented on the posting thread).
   std::atomic<std::uint32_t> posted_units_{0};
-  bool writer_due_ = false;    // wake_writer() was called in the unit
   bool stall_armed_ = false;
   bool stopping_ = false;  // drain, then close
   bool closed_ = false;
