@@ -286,15 +286,15 @@ void Session::post_message_arrived(const QueueId& rid) {
 
 // A post would cost the thread one more round of its scheduler (and a poll of the reactor)
 // before the MSG leaves. Equal executors mean this session runs on the thread that runs the
-// sender now, so its state is ours to touch; the sender itself is inside its unit, and work
-// already posted here goes first, so both of those wait for the post.
+// sender now, so its state is ours to touch. The post stays for the sender itself (inside
+// its unit), for work already posted here (it goes first), and for a unit of this session
+// already under way (units do not nest). The caller holds a reference to this session.
 void Session::message_arrived_from(const Session& sender, const QueueId& rid) {
   if (&sender == this || executor_ != sender.executor_ ||
       posted_units_.load(std::memory_order_relaxed) != 0 || in_unit_) {
     post_message_arrived(rid);
     return;
   }
-  auto self = shared_from_this();  // the delivery may close this session
   begin_unit();
   on_message_arrived(rid);
   end_unit();

@@ -67,7 +67,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void post_message_arrived(const QueueId& rid);
   // As post_message_arrived, called by `sender` from inside one of its units (the SEND that
   // stored it). When this is another session on the sender's thread with no posted work of
-  // its own still waiting, the delivery runs now instead, before the call returns.
+  // its own still waiting, the delivery runs now instead, before the call returns. The
+  // caller holds a shared_ptr to this session for the call (the delivery may close it).
   void message_arrived_from(const Session& sender, const QueueId& rid);
   // Another connection took over the subscription to `id` (a recipient id, or a notifier id
   // when `notifier`): drop ours and send END.
