@@ -568,9 +568,9 @@ TEST_F(ServerCurrentCommandsTest, SubscriptionTakeoverEndsAndDeletionIsDeld) {
   EXPECT_EQ(second->request("s2", q.rid, cmd::Sub{}, q.key())->err().code, errc::smp_auth);
 }
 
-// One server thread for every connection: a SEND's delivery to a connection on the same
-// thread runs inside the SEND (Session::message_arrived_from), but never ahead of work
-// already posted to that connection, nor inside the unit of the connection that sent it.
+// One server thread for every connection: work posted to a connection (END, a delivery)
+// reaches it in the order posted, and a connection sending to its own queue gets the
+// SEND's answer before the MSG.
 class ServerOneThreadTest : public ServerCurrentCommandsTest {
  protected:
   ServerOneThreadTest()

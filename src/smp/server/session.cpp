@@ -216,9 +216,7 @@ void Session::end_unit() {
 
 template <class Work>
 void Session::post_unit(Work work) {
-  posted_units_.fetch_add(1, std::memory_order_relaxed);
   net::post(executor_, [self = shared_from_this(), work = std::move(work)]() mutable {
-    self->posted_units_.fetch_sub(1, std::memory_order_relaxed);
     self->begin_unit();
     work(*self);
     self->end_unit();
@@ -282,22 +280,6 @@ void Session::flush_deferred() {
 
 void Session::post_message_arrived(const QueueId& rid) {
   post_unit([rid](Session& s) { s.on_message_arrived(rid); });
-}
-
-// A post would cost the thread one more round of its scheduler (and a poll of the reactor)
-// before the MSG leaves. Equal executors mean this session runs on the thread that runs the
-// sender now, so its state is ours to touch. The post stays for the sender itself (inside
-// its unit), for work already posted here (it goes first), and for a unit of this session
-// already under way (units do not nest). The caller holds a reference to this session.
-void Session::message_arrived_from(const Session& sender, const QueueId& rid) {
-  if (&sender == this || executor_ != sender.executor_ ||
-      posted_units_.load(std::memory_order_relaxed) != 0 || in_unit_) {
-    post_message_arrived(rid);
-    return;
-  }
-  begin_unit();
-  on_message_arrived(rid);
-  end_unit();
 }
 
 void Session::post_end(const QueueId& id, bool notifier) {

@@ -65,11 +65,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // closed.
   // A message was stored in queue `rid`: deliver it if this connection's subscription waits.
   void post_message_arrived(const QueueId& rid);
-  // As post_message_arrived, called by `sender` from inside one of its units (the SEND that
-  // stored it). When this is another session on the sender's thread with no posted work of
-  // its own still waiting, the delivery runs now instead, before the call returns. The
-  // caller holds a shared_ptr to this session for the call (the delivery may close it).
-  void message_arrived_from(const Session& sender, const QueueId& rid);
   // Another connection took over the subscription to `id` (a recipient id, or a notifier id
   // when `notifier`): drop ours and send END.
   void post_end(const QueueId& id, bool notifier);
@@ -266,8 +261,6 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point stall_deadline_{};
   bool in_unit_ = false;       // between begin_unit() and end_unit()
   bool writer_due_ = false;    // wake_writer() was called in the unit
-  // post_unit's work posted and not yet run (incremented on the posting thread).
-  std::atomic<std::uint32_t> posted_units_{0};
   bool stall_armed_ = false;
   bool stopping_ = false;  // drain, then close
   bool closed_ = false;

@@ -308,7 +308,7 @@ void Session::send_message(const protocol::ReceivedCommand& rc, const QueueRecor
   }
   bump(ctx_.stats.msgs_sent);
   notify(q, id, timestamp);
-  if (auto s = ctx_.subscribers.find(rid)) s->message_arrived_from(*this, rid);
+  if (auto s = ctx_.subscribers.find(rid)) s->post_message_arrived(rid);
   respond(rc).kind = Outgoing::Kind::ok;
 }
 

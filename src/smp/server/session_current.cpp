@@ -568,7 +568,7 @@ void Session::send_message_current(const protocol::ReceivedCommand& rc, const Qu
   if (!pushed) return fail(smp_error(pushed.error()));
   bump(ctx_.stats.msgs_sent);
   if (*pushed) {  // the queue was empty: a waiting subscriber gets it now
-    if (auto s = ctx_.subscribers.find(rid)) s->message_arrived_from(*this, rid);
+    if (auto s = ctx_.subscribers.find(rid)) s->post_message_arrived(rid);
   }
   if (c.notification) notify(q, id, timestamp);
   respond(rc).kind = Outgoing::Kind::ok;
