@@ -1,53 +1,63 @@
 #include "smp/crypto/hkdf.h"
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
+#include <algorithm>
+#include <array>
+
+#include <sodium.h>
 
 #include "smp/common/try.h"
-#include "smp/crypto/openssl_handles.h"
 
 namespace smp::crypto {
 namespace {
 
-// Fetched once; the one reference is held for the life of the process.
-EVP_KDF* hkdf_kdf() {
-  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
-  return kdf;
+constexpr std::size_t kHashSize = crypto_auth_hmacsha512_BYTES;  // 64
+constexpr std::size_t kMaxHkdfSha512Length = 255 * kHashSize;
+
+// libsodium's HMAC reads no key bytes when the length is zero, but give it a real address.
+const unsigned char* key_data(ByteView b) {
+  static constexpr unsigned char kEmpty[1] = {};
+  return b.empty() ? kEmpty : b.data();
 }
 
-// OSSL_PARAM wants non-const pointers for inputs it only reads, and OpenSSL 3.0 refuses an
-// octet string whose pointer is null even when its size is zero.
-void* param_data(ByteView b) {
-  static constexpr std::uint8_t kEmpty[1] = {};
-  return const_cast<std::uint8_t*>(b.empty() ? kEmpty : b.data());
-}
-
-constexpr std::size_t kMaxHkdfSha512Length = 255 * 64;
+// Wipes the HMAC state and the intermediate keys on every path out.
+struct HkdfScratch {
+  crypto_auth_hmacsha512_state state;
+  std::array<unsigned char, kHashSize> prk;
+  std::array<unsigned char, kHashSize> block;
+  ~HkdfScratch() { secure_wipe(this, sizeof(*this)); }
+};
 
 }  // namespace
 
-Result<SecretBytes> hkdf_sha512(ByteView salt, ByteView ikm, ByteView info, std::size_t length) {
-  if (length == 0 || length > kMaxHkdfSha512Length) return make_error_code(errc::crypto_failure);
-  EVP_KDF* kdf = hkdf_kdf();
-  if (!kdf) return make_error_code(consume_openssl_error());
-  EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf));
-  if (!ctx) return make_error_code(consume_openssl_error());
-
-  // An empty salt leaves OpenSSL's salt unset, which HKDF-Extract treats as the empty HMAC
-  // key — what the reference computes for an empty salt.
-  static constexpr char kDigest[] = "SHA512";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(kDigest), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, param_data(ikm), ikm.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, param_data(salt), salt.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, param_data(info), info.size()),
-      OSSL_PARAM_construct_end(),
-  };
-  SecretBytes out(length);
-  if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
-    return make_error_code(consume_openssl_error());
+Result<void> hkdf_sha512_into(ByteView salt, ByteView ikm, ByteView info,
+                              std::span<std::uint8_t> out) {
+  if (out.empty() || out.size() > kMaxHkdfSha512Length) {
+    return make_error_code(errc::crypto_failure);
   }
+  HkdfScratch s;
+  // Extract: PRK = HMAC(salt, IKM). An empty salt is HMAC's empty key, which pads to the same
+  // block as RFC 5869's HashLen zero bytes.
+  crypto_auth_hmacsha512_init(&s.state, key_data(salt), salt.size());
+  crypto_auth_hmacsha512_update(&s.state, ikm.data(), ikm.size());
+  crypto_auth_hmacsha512_final(&s.state, s.prk.data());
+  // Expand: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i), T(0) empty.
+  std::size_t done = 0;
+  for (unsigned char counter = 1; done < out.size(); ++counter) {
+    crypto_auth_hmacsha512_init(&s.state, s.prk.data(), s.prk.size());
+    if (counter > 1) crypto_auth_hmacsha512_update(&s.state, s.block.data(), s.block.size());
+    crypto_auth_hmacsha512_update(&s.state, info.data(), info.size());
+    crypto_auth_hmacsha512_update(&s.state, &counter, 1);
+    crypto_auth_hmacsha512_final(&s.state, s.block.data());
+    std::size_t n = std::min(kHashSize, out.size() - done);
+    std::copy_n(s.block.begin(), n, out.begin() + static_cast<std::ptrdiff_t>(done));
+    done += n;
+  }
+  return Result<void>{};
+}
+
+Result<SecretBytes> hkdf_sha512(ByteView salt, ByteView ikm, ByteView info, std::size_t length) {
+  SecretBytes out(length);
+  SMP_TRY_VOID(hkdf_sha512_into(salt, ikm, info, std::span<std::uint8_t>(out.data(), length)));
   return out;
 }
 

@@ -23,7 +23,9 @@ Result<SbChainKey> SbChainKey::from_bytes(ByteView bytes) {
 }
 
 Result<SbKeyNonce> SbChainKey::next() {
-  SMP_TRY(SecretBytes out, hkdf_sha512({}, key_.view(), as_bytes(kSbChainInfo), kStepOutput));
+  SecretArray<kStepOutput> out;
+  SMP_TRY_VOID(hkdf_sha512_into({}, key_.view(), as_bytes(kSbChainInfo),
+                                std::span<std::uint8_t>(out.data(), out.size())));
   ByteView b = out.view();
   SbKeyNonce step;
   copy_into(b.first(kSbChainKeySize), key_.data());

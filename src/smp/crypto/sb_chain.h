@@ -37,7 +37,7 @@ class SbChainKey {
 
   // sbcHkdf: HKDF-SHA512(salt "", ikm = this key, info "SimpleXSbChain", 88 bytes) split as
   // next chain key (32) ‖ secret_box key (32) ‖ nonce (24). This key becomes the next one.
-  // errc::crypto_failure only if OpenSSL's KDF fails (the key is then unchanged).
+  // errc::crypto_failure never arises for this fixed size; the key is unchanged if it did.
   Result<SbKeyNonce> next();
 
   // The current chain key (known-answer tests).
