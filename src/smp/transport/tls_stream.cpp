@@ -43,6 +43,8 @@ struct OwnRecords {
   bool out_is_key_update = false;  // `out` holds our KeyUpdate, not application data
   bool key_update_due = false;     // TLS 1.3: the peer asked for our KeyUpdate
   bool peer_closed = false;        // close_notify received
+  bool drained = false;            // the last recv took all the socket had (short, or EAGAIN)
+  bool starved = false;            // own_fill's last call ended for want of socket input
   error_code failure;              // sticky: a record failed to authenticate or was not allowed
 };
 
@@ -175,6 +177,7 @@ void drop_record(OwnRecords& o) {
 // for now (want_read).
 TlsStep own_fill(TlsState& s, error_code& ec) {
   OwnRecords& o = *s.own;
+  o.starved = false;
   for (;;) {
     if (o.plain_begin < o.plain_end) return TlsStep::done;
     if (o.record_end > 0) drop_record(o);  // an empty record, or one returned in place
@@ -232,14 +235,16 @@ TlsStep own_fill(TlsState& s, error_code& ec) {
     }
     const std::size_t capacity = o.records.max_record_size();
     if (!o.in) o.in = take_pooled_buffer();
-    ssize_t got = ::recv(s.socket.native_handle(), o.in.get() + o.in_used, capacity - o.in_used,
-                         MSG_DONTWAIT);
+    const std::size_t room = capacity - o.in_used;
+    ssize_t got = ::recv(s.socket.native_handle(), o.in.get() + o.in_used, room, MSG_DONTWAIT);
     if (got > 0) {
       o.in_used += static_cast<std::uint32_t>(got);
+      o.drained = static_cast<std::size_t>(got) < room;
       continue;
     }
     int e = errno;
     if (got < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) {
+      o.drained = o.starved = e != EINTR;
       if (o.in_used == 0) o.in.reset();  // nothing held while the connection waits
       return TlsStep::want_read;
     }
@@ -446,6 +451,13 @@ std::span<std::uint8_t> TlsStream::try_read_record_in_place(std::size_t size, er
   std::span<std::uint8_t> plaintext(o.in.get() + o.plain_begin, size);
   o.plain_begin = o.plain_end;  // returned; dropped by the next read or release_read_record()
   return plaintext;
+}
+
+bool TlsStream::input_exhausted() const {
+  const auto& o = state_->own;
+  // Starved: what is buffered is at most part of a record. Otherwise anything buffered may be
+  // a whole record, to be read without the socket.
+  return o && o->drained && (o->starved || !has_buffered_input());
 }
 
 void TlsStream::release_read_record() {

@@ -152,6 +152,11 @@ class TlsStream {
   // True when OpenSSL holds bytes not yet returned by a read (a record, or part of one).
   bool has_buffered_input() const;
 
+  // Own records only: the last recv took all the socket held (it came back short, or with
+  // EAGAIN) and nothing buffered makes a record, so that more can only come from the socket:
+  // wait_readable_after_drain may wait for it.
+  bool input_exhausted() const;
+
   // Completes with the handshake's outcome: void(error_code).
   template <class Token>
   auto async_handshake(ssl::stream_base::handshake_type type, Token&& token) {

@@ -3,6 +3,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "smp/protocol/wire_format.h"
+#include "smp/transport/drained_wait.h"
 #include "smp/transport/stream_transport.h"
 
 namespace smp::transport::detail {
@@ -22,14 +23,26 @@ class TlsTransport final : public StreamTransport {
     // The previous block's buffer goes back while the connection waits for the next one.
     read_buf_.release();
     stream_.release_read_record();
-    if (!stream_.has_buffered_input()) {
+    // Between blocks the socket is usually known drained, and the wait needs no epoll_ctl.
+    bool exhausted = stream_.input_exhausted();
+    if (!exhausted && !stream_.has_buffered_input()) {
       auto [ec] = co_await socket().async_wait(Tcp::socket::wait_read, kUseTuple);
       if (ec) co_return make_error_code(stream_error(ec));
     }
-    // Usually the whole block is in, as one record: opened where it was received.
     error_code in_place_ec;
-    auto record = stream_.try_read_record_in_place(protocol::kBlockSize, in_place_ec);
-    if (!record.empty()) co_return open_block(record);
+    for (;;) {
+      if (exhausted) {
+        if (auto ec = co_await wait_readable_after_drain(socket())) {
+          co_return make_error_code(stream_error(ec));
+        }
+      }
+      // Usually the whole block is in, as one record: opened where it was received.
+      auto record = stream_.try_read_record_in_place(protocol::kBlockSize, in_place_ec);
+      if (!record.empty()) co_return open_block(record);
+      // Nothing yet (the wake-up was for input already taken) or part of a record: wait on.
+      exhausted = !in_place_ec && stream_.input_exhausted();
+      if (!exhausted) break;
+    }
     auto buf = read_buf_.get();
     // Otherwise read_all accumulates records until the whole block is in (spec §3.4).
     std::pair<error_code, std::size_t> read{in_place_ec, 0};
