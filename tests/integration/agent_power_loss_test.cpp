@@ -284,6 +284,19 @@ class PowerLossRun {
     }
   }
 
+  // For a failure message: every message Bob told MID for, whether it was told SENT, and
+  // what Bob told in his last life.
+  std::string bobs_messages() const {
+    std::string out;
+    for (const auto& [id, body] : bob_mids_) {
+      out += fmt::format("  MID {} \"{}\"{}\n", id, body, bob_sent_.contains(id) ? " SENT" : "");
+    }
+    for (const auto& t : bob_.told) {
+      if (t.life == bob_.life) out += fmt::format("  told: {}\n", ag::test::describe(t.event));
+    }
+    return out;
+  }
+
   static void ack(Party& p, const char* conn, std::int64_t id) {
     p.agent->submit(fmt::format("ack {}", id), conn, cmd::Ack{id});
   }
@@ -405,7 +418,8 @@ class PowerLossRun {
                              [&](const auto& kv) { return bob_sent_.contains(kv.first); });
         },
         20s, true))
-        << "Bob's messages were not all delivered after the restart";
+        << "Bob's messages were not all delivered after the restart\n"
+        << bobs_messages();
     check_wire();
 
     // Alice takes everything now.

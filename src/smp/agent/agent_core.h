@@ -256,6 +256,7 @@ class AgentCore : public std::enable_shared_from_this<AgentCore> {
   struct HeldEvent {
     AgentEvent event;
     Reply reply;
+    std::uint64_t mark;  // the store's write mark when it was emitted
   };
 
   // ---- agent_reconnect.cpp ----

@@ -61,7 +61,8 @@ net::awaitable<AResult<void>> AgentCore::durable(SyncScope scope) {
   if (store_->durable(scope)) co_return AResult<void>{};
   auto self = shared_from_this();
   const std::uint64_t id = ++sync_requests_;
-  store_->when_durable(scope, [mailbox = sync_mailbox_, id](error_code e) { mailbox->answer(id, e); });
+  store_->when_durable(scope,
+                       [mailbox = sync_mailbox_, id](error_code e) { mailbox->answer(id, e); });
   while (syncs_answered_ < id && !closing_) {
     co_await synced_.async_wait(net::as_tuple(net::use_awaitable));
   }
@@ -82,7 +83,7 @@ void AgentCore::emit(AgentEvent event, Reply reply) {
     deliver(std::move(event), reply);
     return;
   }
-  held_.push_back(HeldEvent{std::move(event), std::move(reply)});
+  held_.push_back(HeldEvent{std::move(event), std::move(reply), store_->write_mark()});
   if (releasing_) return;
   releasing_ = true;
   auto self = shared_from_this();
@@ -92,8 +93,10 @@ void AgentCore::emit(AgentEvent event, Reply reply) {
 net::awaitable<void> AgentCore::release_held() {
   auto self = shared_from_this();
   while (!held_.empty() && !closing_) {
-    // The request covers the events held now; later ones wait for the next.
-    const std::size_t covered = held_.size();
+    // The request covers the events held now. A later one is told with them when the sync
+    // covered its writes as well (its mark): waiting for the next sync instead would leave
+    // it untold if that one failed, though what it reports is on disk.
+    const std::size_t requested = held_.size();
     auto synced = co_await durable(SyncScope::commits_and_deletions);
     if (closing_) break;
     if (!synced) {
@@ -102,7 +105,9 @@ net::awaitable<void> AgentCore::release_held() {
       if (!co_await sleep(kSyncRetryDelay)) break;
       continue;
     }
-    for (std::size_t i = 0; i < covered && !held_.empty(); ++i) {
+    const std::uint64_t covered = store_->synced_mark();
+    for (std::size_t i = 0; !held_.empty() && (i < requested || held_.front().mark <= covered);
+         ++i) {
       HeldEvent h = std::move(held_.front());
       held_.pop_front();
       deliver(std::move(h.event), h.reply);

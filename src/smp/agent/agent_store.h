@@ -236,6 +236,10 @@ class AgentStore {
   // ones (atomically) count once; rolled back ones not at all; database() counts as one.
   std::uint64_t commits() const { return commits_; }
   std::uint64_t deletion_flushes() const { return deletion_flushes_; }
+  // Grows with every commit of any kind and every deferred deletion. A sync that writes the
+  // deferred deletions and then syncs covers everything done up to the mark read between the
+  // two: whatever was reported after a smaller or equal mark.
+  std::uint64_t write_mark() const { return commits_ + deletion_flushes_ + deferrals_; }
 
   // ---- Diagnostics ----
   const std::string& last_error() const { return db_.last_error(); }
@@ -315,6 +319,7 @@ class AgentStore {
   std::vector<DeferredDeletion> deferred_;  // oldest first; short (flushed by any write)
   std::uint64_t commits_ = 0;
   std::uint64_t deletion_flushes_ = 0;
+  std::uint64_t deferrals_ = 0;  // defer_delete_* calls
 };
 
 }  // namespace smp::agent

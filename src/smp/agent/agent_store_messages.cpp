@@ -339,10 +339,12 @@ Result<void> AgentStore::delete_rcv_message(std::string_view conn_id, std::int64
 
 void AgentStore::defer_delete_snd_message(std::string_view conn_id, std::int64_t internal_id) {
   deferred_.push_back(DeferredDeletion{std::string(conn_id), internal_id, true});
+  ++deferrals_;
 }
 
 void AgentStore::defer_delete_rcv_message(std::string_view conn_id, std::int64_t internal_id) {
   deferred_.push_back(DeferredDeletion{std::string(conn_id), internal_id, false});
+  ++deferrals_;
 }
 
 bool AgentStore::deferred_deletion(std::string_view conn_id, std::int64_t internal_id,

@@ -1,5 +1,7 @@
 #include "smp/agent/shared_agent_store.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace smp::agent {
@@ -22,6 +24,12 @@ SharedAgentStore::SharedAgentStore(AgentStore store, sqlite::WalSync wal)
   // Opening synced the WAL: what is committed now is durable.
   synced_commits_ = store_.commits();
   synced_flushes_ = store_.deletion_flushes();
+  synced_mark_ = store_.write_mark();
+}
+
+std::uint64_t SharedAgentStore::write_mark() {
+  std::lock_guard lock(mutex_);
+  return store_.write_mark();
 }
 
 bool SharedAgentStore::durable(SyncScope scope) {
@@ -41,25 +49,34 @@ void SharedAgentStore::when_durable(SyncScope scope, std::function<void(error_co
 }
 
 error_code SharedAgentStore::sync_round() {
-  std::uint64_t commits = 0, flushes = 0;
+  std::uint64_t commits = 0, flushes = 0, mark = 0;
   {
     std::lock_guard lock(mutex_);
     auto flushed = store_.flush_deferred_deletions();
     flush_error_ = flushed ? error_code{} : flushed.error();
-    if (!flushed) spdlog::warn("agent: cannot delete finished messages: {}", flush_error_.message());
+    if (!flushed)
+      spdlog::warn("agent: cannot delete finished messages: {}", flush_error_.message());
     commits = store_.commits();
     flushes = store_.deletion_flushes();
+    mark = store_.write_mark();
   }
   if (failed_) return make_error_code(errc::io_error);
-  if (commits <= synced_commits_ && flushes <= synced_flushes_) return {};
+  // With the deferred deletions unwritten, the mark is not covered.
+  const bool covers_mark = !flush_error_;
+  if (commits <= synced_commits_ && flushes <= synced_flushes_) {
+    if (covers_mark) synced_mark_ = std::max(synced_mark_.load(), mark);
+    return {};
+  }
   if (auto r = wal_.sync(); !r) {
     failed_ = true;
-    spdlog::error("agent store: the database cannot be synced; nothing more is reported or sent "
-                  "until the agent is started again");
+    spdlog::error(
+        "agent store: the database cannot be synced; nothing more is reported or sent "
+        "until the agent is started again");
     return r.error();
   }
   synced_commits_ = commits;
   synced_flushes_ = flushes;
+  if (covers_mark) synced_mark_ = std::max(synced_mark_.load(), mark);
   ++syncs_;
   return {};
 }

@@ -61,6 +61,11 @@ class SharedAgentStore {
   // GroupSync for what done may do). errc::io_error after a failed sync, or when the deferred
   // deletions could not be written.
   void when_durable(SyncScope scope, std::function<void(error_code)> done);
+  // AgentStore::write_mark() now, and as the last successful sync covered it (with the
+  // deferred deletions): an event reported after a mark no greater than synced_mark() is
+  // about writes that are on disk.
+  std::uint64_t write_mark();
+  std::uint64_t synced_mark() const { return synced_mark_; }
   // fsyncs of the WAL made so far for requests (not the one opening made), for measurements.
   std::uint64_t syncs() const { return syncs_; }
 
@@ -76,6 +81,7 @@ class SharedAgentStore {
   // What the last successful sync covered (AgentStore::commits() / deletion_flushes()).
   std::atomic<std::uint64_t> synced_commits_{0};
   std::atomic<std::uint64_t> synced_flushes_{0};
+  std::atomic<std::uint64_t> synced_mark_{0};
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> syncs_{0};
   error_code flush_error_;  // of the current round; the sync thread's

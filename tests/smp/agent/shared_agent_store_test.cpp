@@ -176,6 +176,41 @@ TEST_F(SharedAgentStoreDurabilityTest, TheWiderScopeWritesAndSyncsTheDeferredDel
   EXPECT_TRUE(after.get_snd_message("a", 3));
 }
 
+// What the agent reports waits for the sync that covers the writes before it (write_mark):
+// a deletion deferred after a request but written by its round is covered by that round, and
+// so the report of it need not wait for (and be lost with) the next sync.
+TEST_F(SharedAgentStoreDurabilityTest, TheSyncedMarkCoversWhatTheRoundWrote) {
+  const auto server = test::test_server("smp.example");
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->synced_mark(), store->write_mark());  // opening synced
+  ASSERT_TRUE(store->with([&](AgentStore& s) -> Result<void> {
+    SMP_TRY_VOID(s.create_snd_connection("a", test::make_snd_queue(server, "s1"), nullptr));
+    for (const char* body : {"one", "two"}) SMP_TRY_VOID(test::add_sent(s, "a", body));
+    return {};
+  }));
+  const auto written = store->write_mark();
+  EXPECT_GT(written, store->synced_mark());
+  ASSERT_FALSE(wait_durable(*store, SyncScope::commits));
+  EXPECT_GE(store->synced_mark(), written);
+
+  // A deferred deletion moves the mark; the commits alone do not cover it.
+  store->with([](AgentStore& s) { s.defer_delete_snd_message("a", 1); });
+  const auto deferred = store->write_mark();
+  EXPECT_GT(deferred, written);
+  EXPECT_LT(store->synced_mark(), deferred);
+  ASSERT_FALSE(wait_durable(*store, SyncScope::commits_and_deletions));
+  EXPECT_GE(store->synced_mark(), deferred);
+
+  // A failed sync covers nothing more.
+  store->with([](AgentStore& s) { s.defer_delete_snd_message("a", 2); });
+  const auto unsynced = store->write_mark();
+  vfs_.fail_one_sync(vfs_.syncs() + 1);
+  EXPECT_EQ(wait_durable(*store, SyncScope::commits_and_deletions),
+            make_error_code(errc::io_error));
+  EXPECT_LT(store->synced_mark(), unsynced);
+}
+
 // After an fsync error nothing written before it can be trusted to be on disk: every later
 // request fails, though the disk would sync again.
 TEST_F(SharedAgentStoreDurabilityTest, AFailedSyncIsFinal) {
