@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "loopback.h"
+#include "piecewise_relay.h"
 #include "smp/crypto/dh.h"
 #include "smp/transport/block_encryption.h"
 #include "smp/transport/connect.h"
@@ -180,6 +181,78 @@ TEST(CurrentConnectTls13, KeyUpdatesAndCloseNotifyUnderBlockEncryption) {
   ASSERT_TRUE(end.has_value());
   ASSERT_FALSE(end->has_value());
   EXPECT_EQ(end->error(), errc::connection_closed);
+}
+
+// A connection through a Relay that forwards the client's bytes in 3- and 1000-byte pieces.
+struct RelayedPair {
+  std::unique_ptr<test::Relay> relay;
+  std::unique_ptr<BlockTransport> server, client;
+};
+
+std::optional<RelayedPair> connect_relayed(Loopback& net, ServerIdentity& id) {
+  RelayedPair p;
+  p.relay = std::make_unique<test::Relay>(net.io);
+  boost::asio::co_spawn(net.io, p.relay->run(net.acceptor.local_endpoint()), boost::asio::detached);
+  auto [s, c] = test::run_until_both_finish(
+      net.io, accept_one(net.acceptor, id, TransportKind::tls, 10s),
+      connect_tls(net.io.get_executor(), "127.0.0.1", std::to_string(p.relay->port()), id.key_hash,
+                  10s, TransportKind::tls, current()));
+  if (!s || !c || !s->has_value() || !c->has_value()) return std::nullopt;
+  p.server = std::move(**s);
+  p.client = std::move(**c);
+  return p;
+}
+
+// The next block `t` reads, copied out of its buffer.
+boost::asio::awaitable<Result<Bytes>> read_copy(BlockTransport& t) {
+  auto got = co_await t.read_block_view();
+  if (!got) co_return got.error();
+  co_return to_bytes(*got);
+}
+
+TEST(CurrentConnectTls13, BlocksArrivingInPiecesAreReadWhole) {
+  // The server's reader waits for more after each piece (its socket drained each time) and
+  // opens the block once its record is whole: header, body and tag all arrive split.
+  Loopback net;
+  ServerIdentity id = make_identity(CertificateAlgorithm::ed25519);
+  auto pair = connect_relayed(net, id);
+  ASSERT_TRUE(pair);
+  ASSERT_TRUE(pair->server->params().block_encryption);
+  ASSERT_TRUE(dynamic_cast<StreamTransport&>(*pair->server).tls().uses_own_records());
+  for (std::size_t size : {std::size_t{16000}, std::size_t{5}, std::size_t{16000}}) {
+    SCOPED_TRACE(size);
+    Bytes block(size);
+    for (std::size_t i = 0; i < size; ++i) block[i] = static_cast<std::uint8_t>(i * 7 + size);
+    const std::size_t forwarded = pair->relay->forwarded();
+    auto [w, r] = test::run_until_both_finish(net.io, pair->client->write_block(block),
+                                              read_copy(*pair->server));
+    ASSERT_TRUE(w && r);
+    ASSERT_TRUE(w->has_value()) << w->error().message();
+    ASSERT_TRUE(r->has_value()) << r->error().message();
+    EXPECT_EQ(**r, block);
+    // A whole block's record went through, so in about 33 pieces.
+    EXPECT_GT(pair->relay->forwarded() - forwarded, protocol::kBlockSize);
+  }
+  // And the other way, where nothing is split.
+  const Bytes back = to_bytes(as_bytes("back"));
+  auto [w, r] = test::run_until_both_finish(net.io, pair->server->write_block(back),
+                                            read_copy(*pair->client));
+  ASSERT_TRUE(w && r && w->has_value() && r->has_value());
+  EXPECT_EQ(**r, back);
+}
+
+TEST(CurrentConnectTls13, APeerGoneInTheMiddleOfABlockEndsTheRead) {
+  Loopback net;
+  ServerIdentity id = make_identity(CertificateAlgorithm::ed25519);
+  auto pair = connect_relayed(net, id);
+  ASSERT_TRUE(pair);
+  pair->relay->set_limit(pair->relay->forwarded() + 5000);  // a third of the block's record
+  auto [w, r] = test::run_until_both_finish(net.io, pair->client->write_block(Bytes(16000, 1)),
+                                            read_copy(*pair->server));
+  ASSERT_TRUE(r.has_value()) << "the read must end, not wait for the rest";
+  ASSERT_FALSE(r->has_value());
+  // The end of the stream (no close_notify): the session ends on it like on any other error.
+  EXPECT_EQ(r->error(), errc::connection_closed) << r->error().message();
 }
 
 TEST(CurrentConnectTls13, AClientCappedAtTenHasNoBlockEncryption) {

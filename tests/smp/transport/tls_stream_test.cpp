@@ -1,18 +1,19 @@
 #include "smp/transport/tls_stream.h"
 
-#include <gtest/gtest.h>
-#include <openssl/ssl.h>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/ssl/error.hpp>
+#include <openssl/ssl.h>
 
-#include <thread>
+#include <gtest/gtest.h>
 
 #include "loopback.h"
+#include "piecewise_relay.h"
 #include "smp/transport/stream_transport.h"
 #include "support/run_awaitable.h"
 
@@ -21,6 +22,9 @@ namespace {
 
 using test::kUseTuple;
 using test::make_identity;
+using test::pause;
+using test::Relay;
+using test::run_until_both_finish;
 using test::ServerIdentity;
 using namespace std::chrono_literals;
 
@@ -29,91 +33,6 @@ Bytes pattern(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 13 + i / 251);
   return b;
 }
-
-// Runs two coroutines until both have finished (other work, such as a relay, may go on).
-template <class A, class B>
-std::pair<std::optional<A>, std::optional<B>> run_both(net::io_context& io, net::awaitable<A> a,
-                                                       net::awaitable<B> b,
-                                                       std::chrono::seconds limit = 10s) {
-  std::optional<A> out_a;
-  std::optional<B> out_b;
-  net::co_spawn(io, std::move(a), [&](std::exception_ptr e, A v) {
-    if (!e) out_a.emplace(std::move(v));
-  });
-  net::co_spawn(io, std::move(b), [&](std::exception_ptr e, B v) {
-    if (!e) out_b.emplace(std::move(v));
-  });
-  io.restart();
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while ((!out_a || !out_b) && std::chrono::steady_clock::now() < deadline) {
-    io.run_one_for(100ms);
-  }
-  EXPECT_TRUE(out_a && out_b) << "did not finish in time";
-  return {std::move(out_a), std::move(out_b)};
-}
-
-net::awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer t(co_await net::this_coro::executor, d);
-  co_await t.async_wait(kUseTuple);
-}
-
-// Forwards client → server bytes in small pieces (3 bytes, then up to 1000, with a pause
-// after each), so records and even record headers arrive split; server → client as read.
-// Once `limit` bytes have gone client → server it closes both sides; the byte at `flip`
-// (counted client → server) is changed on its way.
-class Relay {
- public:
-  explicit Relay(net::io_context& io) : acceptor_(io, Tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  std::size_t forwarded() const { return forwarded_; }
-  void set_limit(std::size_t limit) { limit_ = limit; }
-  void set_flip(std::size_t at) { flip_ = at; }
-
-  net::awaitable<void> run(Tcp::endpoint server) {
-    auto [ec, from_client] = co_await acceptor_.async_accept(kUseTuple);
-    if (ec) co_return;
-    client_ = std::make_unique<Tcp::socket>(std::move(from_client));
-    server_ = std::make_unique<Tcp::socket>(acceptor_.get_executor());
-    std::tie(ec) = co_await server_->async_connect(server, kUseTuple);
-    if (ec) co_return;
-    net::co_spawn(acceptor_.get_executor(), back(), net::detached);
-    Bytes buf(1000);
-    bool small = true;
-    for (;;) {
-      std::size_t want = small ? 3 : buf.size();
-      small = !small;
-      if (limit_) want = std::min(want, *limit_ - forwarded_);
-      if (want == 0) break;
-      auto [rec, n] = co_await client_->async_read_some(net::buffer(buf.data(), want), kUseTuple);
-      if (rec) break;
-      if (flip_ && *flip_ >= forwarded_ && *flip_ < forwarded_ + n) buf[*flip_ - forwarded_] ^= 1;
-      auto [wec, m] = co_await net::async_write(*server_, net::buffer(buf.data(), n), kUseTuple);
-      if (wec) break;
-      forwarded_ += n;
-      co_await pause(1ms);
-    }
-    error_code ignored;
-    server_->close(ignored);
-    client_->close(ignored);
-  }
-
- private:
-  net::awaitable<void> back() {
-    Bytes buf(4096);
-    for (;;) {
-      auto [rec, n] = co_await server_->async_read_some(net::buffer(buf), kUseTuple);
-      if (rec) co_return;
-      auto [wec, m] = co_await net::async_write(*client_, net::buffer(buf.data(), n), kUseTuple);
-      if (wec) co_return;
-    }
-  }
-
-  Tcp::acceptor acceptor_;
-  std::unique_ptr<Tcp::socket> client_, server_;
-  std::size_t forwarded_ = 0;
-  std::optional<std::size_t> limit_;
-  std::optional<std::size_t> flip_;
-};
 
 struct StreamParams {
   bool own_records;  // the server uses its own record layer after the handshake (as smp-server)
@@ -159,7 +78,7 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
       std::tie(ec) = co_await client_->async_handshake(ssl::stream_base::client, kUseTuple);
       co_return ec;
     };
-    auto [s, c] = run_both(net_.io, server_side(), client_side(), 10s);
+    auto [s, c] = run_until_both_finish(net_.io, server_side(), client_side(), 10s);
     ASSERT_TRUE(s && c);
     ASSERT_FALSE(*s) << s->message();
     ASSERT_FALSE(*c) << c->message();
@@ -185,7 +104,7 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
       got.resize(n);
       co_return ec;
     };
-    auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
+    auto [w, r] = run_until_both_finish(net_.io, writer(), reader(), 20s);
     if (!w || !r) return {make_error_code(errc::timeout), {}};
     return {*r, got};
   }
@@ -211,7 +130,7 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
       auto [ec, n] = co_await net::async_read(to, net::buffer(got), kUseTuple);
       co_return ec;
     };
-    auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
+    auto [w, r] = run_until_both_finish(net_.io, writer(), reader(), 20s);
     ASSERT_TRUE(w && r);
     EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
     EXPECT_FALSE(*w) << w->message();
@@ -269,7 +188,7 @@ TEST_P(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
     client_->next_layer().close();
     co_return true;
   };
-  auto [w, c] = run_both(net_.io, writer(), closer());
+  auto [w, c] = run_until_both_finish(net_.io, writer(), closer());
   ASSERT_TRUE(w && c);
   EXPECT_EQ(detail::stream_error(*w), errc::connection_closed) << w->message();
 }
@@ -316,7 +235,7 @@ TEST_P(TlsStreamTest, HandshakeWithAPlainTcpPeerFails) {
     auto [wec, n] = co_await net::async_write(plain, net::buffer(junk), kUseTuple);
     co_return wec;
   };
-  auto [s, c] = run_both(net_.io, server_side(), client_side());
+  auto [s, c] = run_until_both_finish(net_.io, server_side(), client_side());
   ASSERT_TRUE(s && c);
   EXPECT_TRUE(*s);  // an error, and no hang
 }
@@ -460,7 +379,7 @@ TEST_P(TlsStreamTest, RecordPreparedInPlaceIsSentAsWritten) {
     auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
     co_return ec;
   };
-  auto [w, r] = run_both(net_.io, writer(), reader());
+  auto [w, r] = run_until_both_finish(net_.io, writer(), reader());
   ASSERT_TRUE(w && r);
   EXPECT_FALSE(*w) << w->message();
   EXPECT_FALSE(*r) << r->message();
@@ -604,7 +523,7 @@ TEST_P(TlsStreamTest, TryReadSomeIsFalseUntilDataArrivesThenReturnsIt) {
     co_return e;
   };
   auto nothing = []() -> net::awaitable<bool> { co_return true; };
-  auto [w, done] = run_both(net_.io, writer(), nothing());
+  auto [w, done] = run_until_both_finish(net_.io, writer(), nothing());
   ASSERT_TRUE(w && done);
   ASSERT_FALSE(*w) << w->message();
   Bytes got;
@@ -652,7 +571,7 @@ TEST_P(TlsStreamTest, TryWriteSomeUntilTheSocketIsFullThenAsyncWriteFinishes) {
     auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
     co_return ec;
   };
-  auto [w, r] = run_both(net_.io, writer(), reader(), 30s);
+  auto [w, r] = run_until_both_finish(net_.io, writer(), reader(), 30s);
   ASSERT_TRUE(w && r);
   EXPECT_FALSE(*w) << w->message();
   EXPECT_FALSE(*r) << r->message();
