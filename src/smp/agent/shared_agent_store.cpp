@@ -1,7 +1,5 @@
 #include "smp/agent/shared_agent_store.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
 namespace smp::agent {
@@ -61,23 +59,21 @@ error_code SharedAgentStore::sync_round() {
     mark = store_.write_mark();
   }
   if (failed_) return make_error_code(errc::io_error);
-  // With the deferred deletions unwritten, the mark is not covered.
-  const bool covers_mark = !flush_error_;
-  if (commits <= synced_commits_ && flushes <= synced_flushes_) {
-    if (covers_mark) synced_mark_ = std::max(synced_mark_.load(), mark);
-    return {};
+  if (commits > synced_commits_ || flushes > synced_flushes_) {
+    if (auto r = wal_.sync(); !r) {
+      failed_ = true;
+      spdlog::error(
+          "agent store: the database cannot be synced; nothing more is reported or sent "
+          "until the agent is started again");
+      return r.error();
+    }
+    synced_commits_ = commits;
+    synced_flushes_ = flushes;
+    ++syncs_;
   }
-  if (auto r = wal_.sync(); !r) {
-    failed_ = true;
-    spdlog::error(
-        "agent store: the database cannot be synced; nothing more is reported or sent "
-        "until the agent is started again");
-    return r.error();
-  }
-  synced_commits_ = commits;
-  synced_flushes_ = flushes;
-  if (covers_mark) synced_mark_ = std::max(synced_mark_.load(), mark);
-  ++syncs_;
+  // With the deferred deletions unwritten, the mark is not covered. The mark only grows, and
+  // rounds run one at a time.
+  if (!flush_error_) synced_mark_ = mark;
   return {};
 }
 
