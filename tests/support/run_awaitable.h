@@ -31,7 +31,8 @@ std::optional<T> run_awaitable(boost::asio::io_context& io, boost::asio::awaitab
   return out;
 }
 
-// Runs two coroutines concurrently (e.g. a server and a client side) until both finish.
+// Runs two coroutines concurrently (e.g. a server and a client side) until both finish;
+// other work on io (a relay, say) runs meanwhile and may outlive them.
 template <class A, class B>
 std::pair<std::optional<A>, std::optional<B>> run_both(
     boost::asio::io_context& io, boost::asio::awaitable<A> a, boost::asio::awaitable<B> b,
@@ -48,7 +49,11 @@ std::pair<std::optional<A>, std::optional<B>> run_both(
     if (!e) out_b.emplace(std::move(value));
   });
   io.restart();
-  io.run_for(limit);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto finished = [&] { return (out_a || error_a) && (out_b || error_b); };
+  while (!finished() && std::chrono::steady_clock::now() < deadline) {
+    if (io.run_one_for(std::chrono::milliseconds(100)) == 0 && io.stopped()) break;
+  }
   EXPECT_FALSE(error_a) << "first coroutine threw";
   EXPECT_FALSE(error_b) << "second coroutine threw";
   EXPECT_TRUE(out_a.has_value()) << "first coroutine did not finish in time";

@@ -193,7 +193,7 @@ std::optional<RelayedPair> connect_relayed(Loopback& net, ServerIdentity& id) {
   RelayedPair p;
   p.relay = std::make_unique<test::Relay>(net.io);
   boost::asio::co_spawn(net.io, p.relay->run(net.acceptor.local_endpoint()), boost::asio::detached);
-  auto [s, c] = test::run_until_both_finish(
+  auto [s, c] = test::run_both(
       net.io, accept_one(net.acceptor, id, TransportKind::tls, 10s),
       connect_tls(net.io.get_executor(), "127.0.0.1", std::to_string(p.relay->port()), id.key_hash,
                   10s, TransportKind::tls, current()));
@@ -224,8 +224,8 @@ TEST(CurrentConnectTls13, BlocksArrivingInPiecesAreReadWhole) {
     Bytes block(size);
     for (std::size_t i = 0; i < size; ++i) block[i] = static_cast<std::uint8_t>(i * 7 + size);
     const std::size_t forwarded = pair->relay->forwarded();
-    auto [w, r] = test::run_until_both_finish(net.io, pair->client->write_block(block),
-                                              read_copy(*pair->server));
+    auto [w, r] =
+        test::run_both(net.io, pair->client->write_block(block), read_copy(*pair->server));
     ASSERT_TRUE(w && r);
     ASSERT_TRUE(w->has_value()) << w->error().message();
     ASSERT_TRUE(r->has_value()) << r->error().message();
@@ -235,8 +235,7 @@ TEST(CurrentConnectTls13, BlocksArrivingInPiecesAreReadWhole) {
   }
   // And the other way, where nothing is split.
   const Bytes back = to_bytes(as_bytes("back"));
-  auto [w, r] = test::run_until_both_finish(net.io, pair->server->write_block(back),
-                                            read_copy(*pair->client));
+  auto [w, r] = test::run_both(net.io, pair->server->write_block(back), read_copy(*pair->client));
   ASSERT_TRUE(w && r && w->has_value() && r->has_value());
   EXPECT_EQ(**r, back);
 }
@@ -247,8 +246,8 @@ TEST(CurrentConnectTls13, APeerGoneInTheMiddleOfABlockEndsTheRead) {
   auto pair = connect_relayed(net, id);
   ASSERT_TRUE(pair);
   pair->relay->set_limit(pair->relay->forwarded() + 5000);  // a third of the block's record
-  auto [w, r] = test::run_until_both_finish(net.io, pair->client->write_block(Bytes(16000, 1)),
-                                            read_copy(*pair->server));
+  auto [w, r] =
+      test::run_both(net.io, pair->client->write_block(Bytes(16000, 1)), read_copy(*pair->server));
   ASSERT_TRUE(r.has_value()) << "the read must end, not wait for the rest";
   ASSERT_FALSE(r->has_value());
   // The end of the stream (no close_notify): the session ends on it like on any other error.

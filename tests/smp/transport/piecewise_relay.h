@@ -9,51 +9,22 @@
 #include <optional>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include <gtest/gtest.h>
-
+#include "loopback.h"
 #include "smp/common/bytes.h"
-#include "smp/transport/tls.h"
 
 namespace smp::test {
 
 namespace net = boost::asio;
-using transport::Tcp;
-
-inline constexpr auto kRelayUseTuple = net::as_tuple(net::use_awaitable);
-
-// Runs two coroutines until both have finished (other work, such as a relay, may go on).
-template <class A, class B>
-std::pair<std::optional<A>, std::optional<B>> run_until_both_finish(
-    net::io_context& io, net::awaitable<A> a, net::awaitable<B> b,
-    std::chrono::seconds limit = std::chrono::seconds(10)) {
-  std::optional<A> out_a;
-  std::optional<B> out_b;
-  net::co_spawn(io, std::move(a), [&](std::exception_ptr e, A v) {
-    if (!e) out_a.emplace(std::move(v));
-  });
-  net::co_spawn(io, std::move(b), [&](std::exception_ptr e, B v) {
-    if (!e) out_b.emplace(std::move(v));
-  });
-  io.restart();
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while ((!out_a || !out_b) && std::chrono::steady_clock::now() < deadline) {
-    io.run_one_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(out_a && out_b) << "did not finish in time";
-  return {std::move(out_a), std::move(out_b)};
-}
 
 inline net::awaitable<void> pause(std::chrono::milliseconds d) {
   net::steady_timer t(co_await net::this_coro::executor, d);
-  co_await t.async_wait(kRelayUseTuple);
+  co_await t.async_wait(kUseTuple);
 }
 
 // Forwards client → server bytes in small pieces (3 bytes, then up to 1000, with a pause
@@ -70,11 +41,11 @@ class Relay {
   void set_flip(std::size_t at) { flip_ = at; }
 
   net::awaitable<void> run(Tcp::endpoint server) {
-    auto [ec, from_client] = co_await acceptor_.async_accept(kRelayUseTuple);
+    auto [ec, from_client] = co_await acceptor_.async_accept(kUseTuple);
     if (ec) co_return;
     client_ = std::make_unique<Tcp::socket>(std::move(from_client));
     server_ = std::make_unique<Tcp::socket>(acceptor_.get_executor());
-    std::tie(ec) = co_await server_->async_connect(server, kRelayUseTuple);
+    std::tie(ec) = co_await server_->async_connect(server, kUseTuple);
     if (ec) co_return;
     net::co_spawn(acceptor_.get_executor(), back(), net::detached);
     Bytes buf(1000);
@@ -84,12 +55,10 @@ class Relay {
       small = !small;
       if (limit_) want = std::min(want, *limit_ - forwarded_);
       if (want == 0) break;
-      auto [rec, n] =
-          co_await client_->async_read_some(net::buffer(buf.data(), want), kRelayUseTuple);
+      auto [rec, n] = co_await client_->async_read_some(net::buffer(buf.data(), want), kUseTuple);
       if (rec) break;
       if (flip_ && *flip_ >= forwarded_ && *flip_ < forwarded_ + n) buf[*flip_ - forwarded_] ^= 1;
-      auto [wec, m] =
-          co_await net::async_write(*server_, net::buffer(buf.data(), n), kRelayUseTuple);
+      auto [wec, m] = co_await net::async_write(*server_, net::buffer(buf.data(), n), kUseTuple);
       if (wec) break;
       forwarded_ += n;
       co_await pause(std::chrono::milliseconds(1));
@@ -103,10 +72,9 @@ class Relay {
   net::awaitable<void> back() {
     Bytes buf(4096);
     for (;;) {
-      auto [rec, n] = co_await server_->async_read_some(net::buffer(buf), kRelayUseTuple);
+      auto [rec, n] = co_await server_->async_read_some(net::buffer(buf), kUseTuple);
       if (rec) co_return;
-      auto [wec, m] =
-          co_await net::async_write(*client_, net::buffer(buf.data(), n), kRelayUseTuple);
+      auto [wec, m] = co_await net::async_write(*client_, net::buffer(buf.data(), n), kUseTuple);
       if (wec) co_return;
     }
   }

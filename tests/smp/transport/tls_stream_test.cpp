@@ -24,7 +24,7 @@ using test::kUseTuple;
 using test::make_identity;
 using test::pause;
 using test::Relay;
-using test::run_until_both_finish;
+using test::run_both;
 using test::ServerIdentity;
 using namespace std::chrono_literals;
 
@@ -78,7 +78,7 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
       std::tie(ec) = co_await client_->async_handshake(ssl::stream_base::client, kUseTuple);
       co_return ec;
     };
-    auto [s, c] = run_until_both_finish(net_.io, server_side(), client_side(), 10s);
+    auto [s, c] = run_both(net_.io, server_side(), client_side(), 10s);
     ASSERT_TRUE(s && c);
     ASSERT_FALSE(*s) << s->message();
     ASSERT_FALSE(*c) << c->message();
@@ -104,7 +104,7 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
       got.resize(n);
       co_return ec;
     };
-    auto [w, r] = run_until_both_finish(net_.io, writer(), reader(), 20s);
+    auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
     if (!w || !r) return {make_error_code(errc::timeout), {}};
     return {*r, got};
   }
@@ -130,7 +130,7 @@ class TlsStreamTest : public ::testing::TestWithParam<StreamParams> {
       auto [ec, n] = co_await net::async_read(to, net::buffer(got), kUseTuple);
       co_return ec;
     };
-    auto [w, r] = run_until_both_finish(net_.io, writer(), reader(), 20s);
+    auto [w, r] = run_both(net_.io, writer(), reader(), 20s);
     ASSERT_TRUE(w && r);
     EXPECT_FALSE(written_before_reading) << "the write should wait for the reader";
     EXPECT_FALSE(*w) << w->message();
@@ -188,7 +188,7 @@ TEST_P(TlsStreamTest, ClosingTheSocketCompletesABlockedWrite) {
     client_->next_layer().close();
     co_return true;
   };
-  auto [w, c] = run_until_both_finish(net_.io, writer(), closer());
+  auto [w, c] = run_both(net_.io, writer(), closer());
   ASSERT_TRUE(w && c);
   EXPECT_EQ(detail::stream_error(*w), errc::connection_closed) << w->message();
 }
@@ -235,7 +235,7 @@ TEST_P(TlsStreamTest, HandshakeWithAPlainTcpPeerFails) {
     auto [wec, n] = co_await net::async_write(plain, net::buffer(junk), kUseTuple);
     co_return wec;
   };
-  auto [s, c] = run_until_both_finish(net_.io, server_side(), client_side());
+  auto [s, c] = run_both(net_.io, server_side(), client_side());
   ASSERT_TRUE(s && c);
   EXPECT_TRUE(*s);  // an error, and no hang
 }
@@ -379,7 +379,7 @@ TEST_P(TlsStreamTest, RecordPreparedInPlaceIsSentAsWritten) {
     auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
     co_return ec;
   };
-  auto [w, r] = run_until_both_finish(net_.io, writer(), reader());
+  auto [w, r] = run_both(net_.io, writer(), reader());
   ASSERT_TRUE(w && r);
   EXPECT_FALSE(*w) << w->message();
   EXPECT_FALSE(*r) << r->message();
@@ -523,7 +523,7 @@ TEST_P(TlsStreamTest, TryReadSomeIsFalseUntilDataArrivesThenReturnsIt) {
     co_return e;
   };
   auto nothing = []() -> net::awaitable<bool> { co_return true; };
-  auto [w, done] = run_until_both_finish(net_.io, writer(), nothing());
+  auto [w, done] = run_both(net_.io, writer(), nothing());
   ASSERT_TRUE(w && done);
   ASSERT_FALSE(*w) << w->message();
   Bytes got;
@@ -571,7 +571,7 @@ TEST_P(TlsStreamTest, TryWriteSomeUntilTheSocketIsFullThenAsyncWriteFinishes) {
     auto [ec, n] = co_await net::async_read(*client_, net::buffer(got), kUseTuple);
     co_return ec;
   };
-  auto [w, r] = run_until_both_finish(net_.io, writer(), reader(), 30s);
+  auto [w, r] = run_both(net_.io, writer(), reader(), 30s);
   ASSERT_TRUE(w && r);
   EXPECT_FALSE(*w) << w->message();
   EXPECT_FALSE(*r) << r->message();
